@@ -1,0 +1,154 @@
+//! The HTTP edge of errors: every failure becomes an RFC 9457 `application/problem+json`
+//! document with a stable `code` from `omics_domain::Code`. Causes of 5xx are logged here
+//! and never sent to the client.
+
+use actix_web::http::StatusCode;
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::{HttpResponse, ResponseError};
+use omics_domain::{Code, FieldError, ValidationErrors};
+use omics_index::IndexError;
+use omics_store::StoreError;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+pub const PROBLEM_JSON: &str = "application/problem+json";
+
+/// An RFC 9457 problem document.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "type": "/problems/unknown_term", "title": "A vocabulary term is not known", "status": 422,
+    "code": "unknown_term", "detail": "1 invalid field(s)",
+    "errors": [{"field": "capabilities[0].technology", "code": "unknown_term",
+        "message": "'whole exom seq' is not a known technologies term; closest: whole-exome-sequencing",
+        "suggestions": ["whole-exome-sequencing"]}]
+}))]
+pub struct Problem {
+    /// A URI reference naming the problem type: `/problems/{code}`.
+    #[serde(rename = "type")]
+    pub type_: String,
+    pub title: String,
+    pub status: u16,
+    /// Stable machine-readable code; see the README for the table.
+    pub code: String,
+    /// What went wrong in this request and what would be right.
+    pub detail: String,
+    /// Field-level problems, for 400 and 422.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<FieldError>,
+}
+
+/// An error on its way to becoming a problem response.
+#[derive(Debug)]
+pub struct ApiError {
+    pub code: Code,
+    pub detail: String,
+    pub errors: Vec<FieldError>,
+    /// Extra headers, e.g. `ETag` with a 412.
+    pub etag: Option<String>,
+}
+
+impl ApiError {
+    pub fn new(code: Code, detail: impl Into<String>) -> Self {
+        ApiError { code, detail: detail.into(), errors: vec![], etag: None }
+    }
+    pub fn not_found(what: &str) -> Self {
+        Self::new(Code::NotFound, format!("no {what} with this id, or not visible to you"))
+    }
+    pub fn forbidden(detail: impl Into<String>) -> Self {
+        Self::new(Code::Forbidden, detail)
+    }
+    pub fn internal(cause: impl std::fmt::Display) -> Self {
+        tracing::error!(%cause, "internal error");
+        Self::new(Code::Internal, "an internal error occurred; it has been logged")
+    }
+    pub fn field(code: Code, field: FieldError) -> Self {
+        ApiError { code, detail: field.message.clone(), errors: vec![field], etag: None }
+    }
+    pub fn problem(&self) -> Problem {
+        Problem {
+            type_: format!("/problems/{}", self.code.as_str()),
+            title: self.code.title().to_owned(),
+            status: self.code.status(),
+            code: self.code.as_str().to_owned(),
+            detail: self.detail.clone(),
+            errors: self.errors.clone(),
+        }
+    }
+}
+
+impl std::fmt::Display for ApiError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.code.as_str(), self.detail)
+    }
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        StatusCode::from_u16(self.code.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
+    }
+    fn error_response(&self) -> HttpResponse {
+        let mut res = HttpResponse::build(self.status_code());
+        res.insert_header((header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON)));
+        if let Some(etag) = &self.etag {
+            res.insert_header((header::ETAG, etag.as_str()));
+        }
+        if matches!(self.code, Code::MissingToken | Code::InvalidToken) {
+            res.insert_header((header::WWW_AUTHENTICATE, "Bearer realm=\"omics-match\""));
+        }
+        res.body(serde_json::to_string(&self.problem()).unwrap_or_default())
+    }
+}
+
+impl From<ValidationErrors> for ApiError {
+    fn from(e: ValidationErrors) -> Self {
+        let detail = match e.0.as_slice() {
+            [one] => format!("{}: {}", one.field, one.message),
+            many => format!("{} fields are invalid: {}", many.len(), many.iter().map(|e| e.field.as_str()).collect::<Vec<_>>().join(", ")),
+        };
+        ApiError { code: e.code(), detail, errors: e.0, etag: None }
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::NotFound => ApiError::new(Code::NotFound, "no such record"),
+            StoreError::VersionConflict { current } => {
+                let mut e = ApiError::new(
+                    Code::PreconditionFailed,
+                    format!("the record is now at version {current}; read it again and reapply your change"),
+                );
+                e.etag = Some(crate::etag(current));
+                e
+            }
+            StoreError::Duplicate("email") => ApiError::new(Code::EmailTaken, "an account with this email already exists; request a token instead"),
+            StoreError::Duplicate(what) => ApiError::field(
+                Code::ExternalKeyTaken,
+                FieldError::new(what, "duplicate", format!("another record already has this {what}; choose another or update that record")),
+            ),
+            StoreError::Pool(_) | StoreError::Connect(_) => {
+                tracing::error!(cause = %e, "database unavailable");
+                ApiError::new(Code::Unavailable, "the database is not reachable; try again shortly")
+            }
+            other => ApiError::internal(other),
+        }
+    }
+}
+
+impl From<IndexError> for ApiError {
+    fn from(e: IndexError) -> Self {
+        match e {
+            IndexError::Store(s) => s.into(),
+            IndexError::Query(m) => ApiError::new(Code::InvalidQuery, m),
+            other => ApiError::internal(other),
+        }
+    }
+}
+
+impl From<actix_web::error::BlockingError> for ApiError {
+    fn from(e: actix_web::error::BlockingError) -> Self {
+        ApiError::internal(e)
+    }
+}
+
+pub type ApiResult<T> = Result<T, ApiError>;

@@ -1,0 +1,55 @@
+//! The OpenAPI 3.1 document, generated from the handlers and types. It is checked in at
+//! `api-spec/openapi.json`; a test fails when the two differ.
+
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+use crate::routes::{auth, health, needs, platforms, records, vocabularies};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "omics-match",
+        description = "Matchmaking engine of the European Network of Expertise on omics technologies in cancer (JANE-2). \
+Researchers and clinicians post unmet needs; omics platforms register their capabilities. \
+Every error is an RFC 9457 `application/problem+json` document with a stable `code`. \
+Vocabulary values (technologies, countries, sample types, ...) are accepted as ids, labels or synonyms and stored as ids; \
+an unknown value is refused with 422 and the closest terms in `errors[].suggestions`.",
+        license(name = "EUPL-1.2", identifier = "EUPL-1.2"),
+    ),
+    paths(
+        auth::register, auth::token, auth::me,
+        platforms::list, platforms::create, platforms::get, platforms::replace, platforms::patch, platforms::delete,
+        needs::list, needs::create, needs::get, needs::replace, needs::patch, needs::delete,
+        vocabularies::index, vocabularies::get, vocabularies::resolve,
+        health::live, health::ready, health::service_info,
+    ),
+    components(schemas(records::Facets, records::FacetValue, omics_domain::Meta)),
+    modifiers(&BearerAuth),
+    tags(
+        (name = "auth", description = "Accounts and bearer tokens"),
+        (name = "platforms", description = "Omics platforms and their capabilities"),
+        (name = "needs", description = "Unmet needs of researchers and clinicians"),
+        (name = "vocabularies", description = "Controlled vocabularies"),
+        (name = "health", description = "Liveness, readiness, GA4GH service-info"),
+    )
+)]
+pub struct ApiDoc;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        if let Some(c) = openapi.components.as_mut() {
+            c.add_security_scheme(
+                "bearer",
+                SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).bearer_format("JWT").build()),
+            );
+        }
+    }
+}
+
+/// The document as pretty JSON, as checked in.
+pub fn json() -> String {
+    ApiDoc::openapi().to_pretty_json().unwrap_or_default() + "\n"
+}

@@ -1,0 +1,142 @@
+use actix_web::{HttpResponse, web};
+use chrono::{DateTime, Utc};
+use omics_domain::{Code, FieldError, Role, ValidationErrors, body, valid_email};
+use omics_store::NewUser;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use crate::auth::{AuthUser, hash_password, verify_password};
+use crate::error::{ApiError, ApiResult, Problem};
+use crate::state::AppState;
+
+pub const MIN_PASSWORD: usize = 12;
+pub const MAX_PASSWORD: usize = 256;
+
+/// A new account. Admins are created with the `create-admin` command, never here.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct RegisterRequest {
+    #[schema(max_length = 254, example = "ana.silva@example.org")]
+    pub email: String,
+    /// At least 12 characters.
+    #[schema(min_length = 12, max_length = 256, example = "correct horse battery staple")]
+    pub password: String,
+    #[schema(min_length = 1, max_length = 200, example = "Ana Silva")]
+    pub display_name: String,
+    /// `researcher` or `platform_manager`.
+    #[schema(example = "platform_manager")]
+    pub role: Role,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct TokenRequest {
+    #[schema(max_length = 254, example = "ana.silva@example.org")]
+    pub email: String,
+    #[schema(max_length = 256, example = "correct horse battery staple")]
+    pub password: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TokenResponse {
+    /// Send as `Authorization: Bearer <access_token>`.
+    pub access_token: String,
+    #[schema(example = "Bearer")]
+    pub token_type: &'static str,
+    /// Seconds until the token expires.
+    #[schema(example = 3600)]
+    pub expires_in: i64,
+}
+
+/// An account as others see it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct UserView {
+    pub id: Uuid,
+    pub email: String,
+    pub display_name: String,
+    pub role: Role,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub created_at: Option<DateTime<Utc>>,
+}
+
+impl From<omics_store::User> for UserView {
+    fn from(u: omics_store::User) -> Self {
+        UserView { id: u.id, email: u.email, display_name: u.display_name, role: u.role, created_at: Some(u.created_at) }
+    }
+}
+
+/// Register an account.
+#[utoipa::path(post, path = "/api/v1/auth/register", tag = "auth", request_body = RegisterRequest,
+    responses(
+        (status = 201, description = "Account created", body = UserView),
+        (status = 400, description = "Malformed body", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Email taken", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn register(state: web::Data<AppState>, body: web::Json<serde_json::Value>) -> ApiResult<HttpResponse> {
+    let req: RegisterRequest = body::from_value(body.into_inner())?;
+    let mut errors = ValidationErrors::default();
+    let email = req.email.trim().to_owned();
+    if !valid_email(&email) {
+        errors.push(FieldError::new("email", "invalid_format", "email must be an address like ana.silva@example.org"));
+    }
+    let n = req.password.chars().count();
+    if n < MIN_PASSWORD {
+        errors.push(FieldError::new("password", "too_short", format!("the password has {n} characters; use at least {MIN_PASSWORD}")));
+    } else if n > MAX_PASSWORD {
+        errors.push(FieldError::new("password", "too_long", format!("at most {MAX_PASSWORD} characters")));
+    }
+    let display_name = req.display_name.trim().to_owned();
+    if display_name.is_empty() || display_name.chars().count() > 200 {
+        errors.push(FieldError::new("display_name", "invalid_value", "display_name is 1 to 200 characters"));
+    }
+    if req.role == Role::Admin {
+        errors.push(FieldError::new("role", "invalid_value", "role is researcher or platform_manager; admins are created by the operator"));
+    }
+    if !errors.is_empty() {
+        return Err(errors.into());
+    }
+    let store = state.store.clone();
+    let user = web::block(move || -> ApiResult<omics_store::User> {
+        let password_hash = hash_password(&req.password)?;
+        Ok(store.create_user(NewUser { email, display_name, role: req.role, password_hash })?)
+    })
+    .await??;
+    Ok(HttpResponse::Created().json(UserView::from(user)))
+}
+
+/// Exchange email and password for a bearer token.
+#[utoipa::path(post, path = "/api/v1/auth/token", tag = "auth", request_body = TokenRequest,
+    responses(
+        (status = 200, description = "A bearer token", body = TokenResponse),
+        (status = 400, description = "Malformed body", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Wrong email or password", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn token(state: web::Data<AppState>, body: web::Json<serde_json::Value>) -> ApiResult<HttpResponse> {
+    let req: TokenRequest = body::from_value(body.into_inner())?;
+    if req.password.len() > MAX_PASSWORD * 4 || req.email.len() > 254 {
+        return Err(ApiError::new(Code::InvalidCredentials, "wrong email or password"));
+    }
+    let store = state.store.clone();
+    let user = web::block(move || -> ApiResult<Option<omics_store::User>> {
+        let user = store.user_by_email(&req.email)?;
+        Ok(user.filter(|u| verify_password(&req.password, &u.password_hash)))
+    })
+    .await??
+    .ok_or_else(|| ApiError::new(Code::InvalidCredentials, "wrong email or password"))?;
+    let access_token = state.tokens.issue(&user)?;
+    Ok(HttpResponse::Ok().json(TokenResponse { access_token, token_type: "Bearer", expires_in: state.tokens.ttl_secs }))
+}
+
+/// The account the token belongs to.
+#[utoipa::path(get, path = "/api/v1/auth/me", tag = "auth", security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The signed-in account", body = UserView),
+        (status = 401, description = "No or bad token", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn me(user: AuthUser) -> HttpResponse {
+    HttpResponse::Ok().json(UserView { id: user.id, email: user.email, display_name: user.display_name, role: user.role, created_at: None })
+}

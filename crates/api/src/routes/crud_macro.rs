@@ -1,0 +1,120 @@
+//! The HTTP handlers of one record resource, written once for platforms and needs: each
+//! extracts, calls the generic function in `records`, and carries its OpenAPI description.
+
+macro_rules! record_handlers {
+    (
+        fields = $fields:ty, stored = $stored:ty, page = $page:ty, tag = $tag:literal, noun = $noun:literal,
+        collection = $collection:literal, item = $item:literal
+    ) => {
+        use actix_web::{HttpRequest, HttpResponse, web};
+        use uuid::Uuid;
+
+        use crate::auth::{AuthUser, MaybeUser};
+        use crate::error::{ApiResult, Problem};
+        use crate::routes::records::{self, ListParams};
+        use crate::state::AppState;
+
+        #[doc = concat!("List and search ", $noun, "s, with facet counts.")]
+        #[utoipa::path(get, path = $collection, tag = $tag, params(ListParams),
+            security((), ("bearer" = [])),
+            responses(
+                (status = 200, description = "A page of results with facet counts", body = $page),
+                (status = 400, description = "Invalid parameter", body = Problem, content_type = "application/problem+json"),
+                (status = 401, description = "Bad token", body = Problem, content_type = "application/problem+json"),
+                (status = 422, description = "Unknown vocabulary term in a filter", body = Problem, content_type = "application/problem+json"),
+            ))]
+        pub async fn list(state: web::Data<AppState>, params: web::Query<ListParams>, viewer: MaybeUser) -> ApiResult<HttpResponse> {
+            let page = records::list::<$fields>(state, params.into_inner(), viewer).await?;
+            Ok(HttpResponse::Ok().json(page))
+        }
+
+        #[doc = concat!("Create a ", $noun, "; vocabulary values may be ids, labels or synonyms.")]
+        #[utoipa::path(post, path = $collection, tag = $tag, request_body = $fields, security(("bearer" = [])),
+            responses(
+                (status = 201, description = "Created; `ETag` carries the version", body = $stored,
+                    headers(("ETag" = String, description = "Version tag"), ("Location" = String, description = "URL of the new record"))),
+                (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
+                (status = 401, description = "No or bad token", body = Problem, content_type = "application/problem+json"),
+                (status = 403, description = "Role may not create this", body = Problem, content_type = "application/problem+json"),
+                (status = 409, description = "external_key taken", body = Problem, content_type = "application/problem+json"),
+                (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
+                (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
+                (status = 422, description = "Invalid fields or unknown terms, with suggestions", body = Problem, content_type = "application/problem+json"),
+            ))]
+        pub async fn create(state: web::Data<AppState>, user: AuthUser, body: web::Json<serde_json::Value>) -> ApiResult<HttpResponse> {
+            records::create::<$fields>(state, user, body.into_inner()).await
+        }
+
+        #[doc = concat!("Read one ", $noun, ".")]
+        #[utoipa::path(get, path = $item, tag = $tag, params(("id" = Uuid, Path)), security((), ("bearer" = [])),
+            responses(
+                (status = 200, description = "The record; `ETag` carries the version", body = $stored,
+                    headers(("ETag" = String, description = "Version tag"))),
+                (status = 400, description = "Invalid id", body = Problem, content_type = "application/problem+json"),
+                (status = 401, description = "Bad token", body = Problem, content_type = "application/problem+json"),
+                (status = 404, description = "Not found or not visible to you", body = Problem, content_type = "application/problem+json"),
+            ))]
+        pub async fn get(state: web::Data<AppState>, id: web::Path<Uuid>, viewer: MaybeUser) -> ApiResult<HttpResponse> {
+            records::get::<$fields>(state, id.into_inner(), viewer).await
+        }
+
+        #[doc = concat!("Replace a ", $noun, " (owner or admin). Send `If-Match` with the `ETag` you read to avoid overwriting someone else's change.")]
+        #[utoipa::path(put, path = $item, tag = $tag, request_body = $fields,
+            params(("id" = Uuid, Path), ("If-Match" = Option<String>, Header, description = "ETag of the version you read")),
+            security(("bearer" = [])),
+            responses(
+                (status = 200, description = "Replaced", body = $stored, headers(("ETag" = String, description = "New version tag"))),
+                (status = 400, description = "Malformed JSON or id", body = Problem, content_type = "application/problem+json"),
+                (status = 401, description = "No or bad token", body = Problem, content_type = "application/problem+json"),
+                (status = 403, description = "Not the owner", body = Problem, content_type = "application/problem+json"),
+                (status = 404, description = "Not found", body = Problem, content_type = "application/problem+json"),
+                (status = 409, description = "external_key taken", body = Problem, content_type = "application/problem+json"),
+                (status = 412, description = "Changed since you read it", body = Problem, content_type = "application/problem+json"),
+                (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
+                (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
+                (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
+            ))]
+        pub async fn replace(state: web::Data<AppState>, req: HttpRequest, id: web::Path<Uuid>, user: AuthUser, body: web::Json<serde_json::Value>) -> ApiResult<HttpResponse> {
+            records::replace::<$fields>(state, req, id.into_inner(), user, body.into_inner()).await
+        }
+
+        #[doc = concat!("Change some fields of a ", $noun, " with a JSON merge patch (RFC 7396; `null` removes an optional field).")]
+        #[utoipa::path(patch, path = $item, tag = $tag,
+            request_body(content = serde_json::Value, content_type = "application/merge-patch+json", description = "Fields to change"),
+            params(("id" = Uuid, Path), ("If-Match" = Option<String>, Header, description = "ETag of the version you read")),
+            security(("bearer" = [])),
+            responses(
+                (status = 200, description = "Changed", body = $stored, headers(("ETag" = String, description = "New version tag"))),
+                (status = 400, description = "Malformed JSON or id", body = Problem, content_type = "application/problem+json"),
+                (status = 401, description = "No or bad token", body = Problem, content_type = "application/problem+json"),
+                (status = 403, description = "Not the owner", body = Problem, content_type = "application/problem+json"),
+                (status = 404, description = "Not found", body = Problem, content_type = "application/problem+json"),
+                (status = 409, description = "external_key taken", body = Problem, content_type = "application/problem+json"),
+                (status = 412, description = "Changed since you read it", body = Problem, content_type = "application/problem+json"),
+                (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
+                (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
+                (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
+            ))]
+        pub async fn patch(state: web::Data<AppState>, req: HttpRequest, id: web::Path<Uuid>, user: AuthUser, body: web::Json<serde_json::Value>) -> ApiResult<HttpResponse> {
+            records::patch::<$fields>(state, req, id.into_inner(), user, body.into_inner()).await
+        }
+
+        #[doc = concat!("Delete a ", $noun, " (owner or admin).")]
+        #[utoipa::path(delete, path = $item, tag = $tag,
+            params(("id" = Uuid, Path), ("If-Match" = Option<String>, Header, description = "ETag of the version you read")),
+            security(("bearer" = [])),
+            responses(
+                (status = 204, description = "Deleted"),
+                (status = 400, description = "Invalid id", body = Problem, content_type = "application/problem+json"),
+                (status = 401, description = "No or bad token", body = Problem, content_type = "application/problem+json"),
+                (status = 403, description = "Not the owner", body = Problem, content_type = "application/problem+json"),
+                (status = 404, description = "Not found", body = Problem, content_type = "application/problem+json"),
+                (status = 412, description = "Changed since you read it", body = Problem, content_type = "application/problem+json"),
+            ))]
+        pub async fn delete(state: web::Data<AppState>, req: HttpRequest, id: web::Path<Uuid>, user: AuthUser) -> ApiResult<HttpResponse> {
+            records::delete::<$fields>(state, req, id.into_inner(), user).await
+        }
+    };
+}
+
+pub(crate) use record_handlers;

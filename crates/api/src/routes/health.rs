@@ -1,0 +1,85 @@
+//! Liveness, readiness and the GA4GH service-info document.
+
+use actix_web::{HttpResponse, web};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::state::AppState;
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Health {
+    #[schema(example = "ok")]
+    pub status: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub database: Option<&'static str>,
+    /// Change-log entries not yet in the search index.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub index_lag: Option<i64>,
+}
+
+/// The process is up.
+#[utoipa::path(get, path = "/api/v1/health/live", tag = "health",
+    responses((status = 200, description = "Alive", body = Health)))]
+pub async fn live() -> HttpResponse {
+    HttpResponse::Ok().json(Health { status: "ok", database: None, index_lag: None })
+}
+
+/// The database answers and the index is open.
+#[utoipa::path(get, path = "/api/v1/health/ready", tag = "health",
+    responses(
+        (status = 200, description = "Ready", body = Health),
+        (status = 503, description = "Not ready", body = Health),
+    ))]
+pub async fn ready(state: web::Data<AppState>) -> HttpResponse {
+    let (store, index) = (state.store.clone(), state.index.clone());
+    let checked = web::block(move || store.last_seq().map(|seq| seq - index.applied_seq())).await;
+    let backend = state.store.backend().as_str();
+    match checked {
+        Ok(Ok(lag)) => HttpResponse::Ok().json(Health { status: "ok", database: Some(backend), index_lag: Some(lag.max(0)) }),
+        _ => HttpResponse::ServiceUnavailable().json(Health { status: "unavailable", database: Some(backend), index_lag: None }),
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ServiceType {
+    pub group: &'static str,
+    pub artifact: &'static str,
+    pub version: &'static str,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Organization {
+    pub name: &'static str,
+    pub url: &'static str,
+}
+
+/// GA4GH service-info 1.0.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ServiceInfo {
+    pub id: &'static str,
+    pub name: &'static str,
+    #[serde(rename = "type")]
+    pub type_: ServiceType,
+    pub description: &'static str,
+    pub organization: Organization,
+    pub version: &'static str,
+    pub documentation_url: &'static str,
+    pub environment: &'static str,
+}
+
+/// Describes this service (GA4GH service-info).
+#[utoipa::path(get, path = "/api/v1/service-info", tag = "health",
+    responses((status = 200, description = "GA4GH service-info", body = ServiceInfo)))]
+pub async fn service_info() -> HttpResponse {
+    HttpResponse::Ok().json(ServiceInfo {
+        id: "eu.jane2.omics-match",
+        name: "omics-match",
+        type_: ServiceType { group: "eu.jane2", artifact: "omics-match", version: "1.0.0" },
+        description: "Matchmaking engine of the European Network of Expertise on omics technologies in cancer: omics platforms, unmet needs and explained partner matches.",
+        organization: Organization { name: "JANE-2 Network of Expertise on Omics technologies in cancer", url: "https://jane2.eu" },
+        version: env!("CARGO_PKG_VERSION"),
+        documentation_url: "/docs/",
+        environment: "production",
+    })
+}

@@ -1,0 +1,93 @@
+//! `/api/v1/vocabularies`: the controlled vocabularies, read-only.
+
+use actix_web::{HttpResponse, web};
+use omics_domain::{Code, Term};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use crate::error::{ApiError, ApiResult, Problem};
+use crate::state::AppState;
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct VocabularySummary {
+    #[schema(example = "technologies")]
+    pub name: String,
+    pub version: String,
+    pub description: String,
+    pub terms: usize,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct VocabularyView<'a> {
+    pub name: &'a str,
+    pub version: &'a str,
+    pub description: &'a str,
+    pub terms: &'a [Term],
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ResolveParams {
+    /// What a user typed: an id, a label, a synonym, or something close.
+    #[param(max_length = 200, example = "10x Chromium")]
+    pub value: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ResolveResult<'a> {
+    pub term: &'a Term,
+}
+
+fn vocabulary<'a>(state: &'a AppState, name: &str) -> ApiResult<&'a omics_domain::Vocabulary> {
+    state.vocabs.by_name(name).ok_or_else(|| {
+        ApiError::new(Code::NotFound, format!("no vocabulary '{name}'; there are {}", omics_domain::Vocabularies::NAMES.join(", ")))
+    })
+}
+
+/// The vocabularies, with versions and sizes.
+#[utoipa::path(get, path = "/api/v1/vocabularies", tag = "vocabularies",
+    responses((status = 200, description = "The vocabularies", body = Vec<VocabularySummary>)))]
+pub async fn index(state: web::Data<AppState>) -> HttpResponse {
+    let list: Vec<VocabularySummary> = omics_domain::Vocabularies::NAMES
+        .iter()
+        .filter_map(|n| state.vocabs.by_name(n))
+        .map(|v| VocabularySummary { name: v.name.clone(), version: v.version.clone(), description: v.description.clone(), terms: v.terms().len() })
+        .collect();
+    HttpResponse::Ok().insert_header(("Cache-Control", "public, max-age=300")).json(list)
+}
+
+/// Every term of one vocabulary: `technologies`, `readiness-areas` (in order of readiness),
+/// `sample-types`, `accreditations`, `services`, `data-standards`, `cancer-types`, `countries`.
+#[utoipa::path(get, path = "/api/v1/vocabularies/{name}", tag = "vocabularies",
+    params(("name" = String, Path, example = "technologies")),
+    responses(
+        (status = 200, description = "The vocabulary", body = VocabularyView),
+        (status = 404, description = "No such vocabulary", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn get(state: web::Data<AppState>, name: web::Path<String>) -> ApiResult<HttpResponse> {
+    let v = vocabulary(&state, &name)?;
+    Ok(HttpResponse::Ok()
+        .insert_header(("Cache-Control", "public, max-age=300"))
+        .json(VocabularyView { name: &v.name, version: &v.version, description: &v.description, terms: v.terms() }))
+}
+
+/// Resolve what a user typed to a term, as every vocabulary field does; 422 with the closest
+/// terms when it is unknown.
+#[utoipa::path(get, path = "/api/v1/vocabularies/{name}/resolve", tag = "vocabularies",
+    params(("name" = String, Path, example = "technologies"), ResolveParams),
+    responses(
+        (status = 200, description = "The term", body = ResolveResult),
+        (status = 400, description = "Missing value", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such vocabulary", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Unknown term, with suggestions", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn resolve(state: web::Data<AppState>, name: web::Path<String>, params: web::Query<ResolveParams>) -> ApiResult<HttpResponse> {
+    let v = vocabulary(&state, &name)?;
+    if params.value.chars().count() > 200 {
+        return Err(ApiError::new(Code::InvalidQuery, "value is at most 200 characters"));
+    }
+    let id = v.resolve("value", &params.value).map_err(|e| ApiError::field(Code::UnknownTerm, e))?;
+    let term = v.get(&id).ok_or_else(|| ApiError::internal("resolved term missing"))?;
+    Ok(HttpResponse::Ok().json(ResolveResult { term }))
+}

@@ -1,0 +1,163 @@
+//! Test harness: the real application on a database of its own, spoken to over HTTP.
+#![allow(dead_code)]
+
+use omics_api::{Application, Settings};
+use omics_store::Backend;
+use omics_store::testdb::TestDb;
+use reqwest::{Client, Method, StatusCode};
+use serde_json::{Value, json};
+
+pub struct TestApp {
+    pub base: String,
+    pub client: Client,
+    pub settings: Settings,
+    pub state: actix_web::web::Data<omics_api::AppState>,
+    pub db: std::sync::Arc<TestDb>,
+    pub dir: std::sync::Arc<tempfile::TempDir>,
+    handle: actix_web::dev::ServerHandle,
+}
+
+pub fn settings(db: &TestDb, dir: &std::path::Path) -> Settings {
+    Settings {
+        host: "127.0.0.1".into(),
+        port: 0,
+        data_dir: dir.join("data"),
+        database_url: Some(db.url.clone()),
+        db_pool_size: 4,
+        jwt_secret: Some("test-secret-test-secret-test-secret-0123".into()),
+        max_body_bytes: 64 * 1024,
+        index_poll_ms: 100,
+        workers: 2,
+        ..Settings::default()
+    }
+}
+
+impl TestApp {
+    pub async fn spawn(backend: Backend) -> TestApp {
+        let dir = std::sync::Arc::new(tempfile::tempdir().unwrap());
+        let db = std::sync::Arc::new(TestDb::new(backend, dir.path()).unwrap());
+        Self::spawn_on(db, dir).await
+    }
+
+    /// Start the application on an existing database and data folder (a restart).
+    pub async fn spawn_on(db: std::sync::Arc<TestDb>, dir: std::sync::Arc<tempfile::TempDir>) -> TestApp {
+        let settings = settings(&db, dir.path());
+        let app = Application::build(settings.clone()).unwrap();
+        let base = format!("http://127.0.0.1:{}", app.port());
+        let state = app.state.clone();
+        let handle = app.handle();
+        actix_web::rt::spawn(app.run());
+        TestApp { base, client: Client::new(), settings, state, db, dir, handle }
+    }
+
+    pub async fn req(&self, method: Method, path: &str, token: Option<&str>, body: Option<Value>) -> (StatusCode, Value, reqwest::header::HeaderMap) {
+        let mut r = self.client.request(method, format!("{}{}", self.base, path));
+        if let Some(t) = token {
+            r = r.bearer_auth(t);
+        }
+        if let Some(b) = body {
+            r = r.json(&b);
+        }
+        let res = r.send().await.unwrap();
+        let status = res.status();
+        let headers = res.headers().clone();
+        let text = res.text().await.unwrap();
+        let v = if text.is_empty() { Value::Null } else { serde_json::from_str(&text).unwrap_or(Value::String(text)) };
+        (status, v, headers)
+    }
+
+    pub async fn get(&self, path: &str, token: Option<&str>) -> (StatusCode, Value) {
+        let (s, v, _) = self.req(Method::GET, path, token, None).await;
+        (s, v)
+    }
+
+    pub async fn post(&self, path: &str, token: Option<&str>, body: Value) -> (StatusCode, Value) {
+        let (s, v, _) = self.req(Method::POST, path, token, Some(body)).await;
+        (s, v)
+    }
+
+    /// Register an account of `role` and return its token.
+    pub async fn user(&self, email: &str, role: &str) -> String {
+        let (s, v) = self.post("/api/v1/auth/register", None, json!({
+            "email": email, "password": "a long enough password", "display_name": email, "role": role
+        })).await;
+        assert_eq!(s, StatusCode::CREATED, "{v}");
+        self.token(email, "a long enough password").await
+    }
+
+    pub async fn token(&self, email: &str, password: &str) -> String {
+        let (s, v) = self.post("/api/v1/auth/token", None, json!({"email": email, "password": password})).await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        v["access_token"].as_str().unwrap().to_owned()
+    }
+
+    /// Stop gracefully; the run loop then commits the index.
+    pub async fn stop(self) -> (std::sync::Arc<TestDb>, std::sync::Arc<tempfile::TempDir>) {
+        self.handle.stop(true).await;
+        // Let the run loop finish its final catch-up and release the index writer.
+        for _ in 0..100 {
+            if std::sync::Arc::strong_count(&*self.state) == 1 {
+                break;
+            }
+            actix_web::rt::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        (self.db, self.dir)
+    }
+}
+
+pub fn platform(name: &str, country: &str, tech: &str) -> Value {
+    json!({
+        "name": name,
+        "organisation": {"name": format!("{name} Institute"), "ror_id": null},
+        "country": country, "city": "Somewhere",
+        "description": format!("{name} offers {tech} for cancer research."),
+        "maturity_level": 2,
+        "readiness_areas": ["translational-research"],
+        "accepts_external_samples": true, "accepts_cross_border": true,
+        "data_standards": ["vcf"],
+        "capabilities": [{"technology": tech, "instruments": ["Illumina NovaSeq X Plus"], "sample_types": ["ffpe-tissue"],
+            "monthly_capacity": 100, "turnaround_days": 20, "accreditations": [], "services": ["wet-lab"]}]
+    })
+}
+
+pub fn need(title: &str, country: &str, tech: &str) -> Value {
+    json!({
+        "title": title, "description": format!("We need {tech} for a cohort."),
+        "technologies": [{"technology": tech, "required": true}],
+        "sample_type": "ffpe-tissue", "sample_count": 40, "cancer_type": "LUAD",
+        "readiness_area": "translational-research", "country": country,
+        "acceptable_countries": ["ANY"], "deadline": "2030-01-31"
+    })
+}
+
+/// Assert a problem+json response with `code`.
+pub fn assert_problem(status: StatusCode, v: &Value, expected: StatusCode, code: &str) {
+    assert_eq!(status, expected, "{v}");
+    assert_eq!(v["code"], code, "{v}");
+    assert_eq!(v["status"], expected.as_u16(), "{v}");
+    assert!(v["type"].as_str().is_some_and(|t| t.ends_with(code)), "{v}");
+    assert!(v["detail"].as_str().is_some_and(|d| !d.is_empty()), "{v}");
+}
+
+/// Generate a pair of tests, one per backend, from an async scenario `fn(TestApp)`.
+#[macro_export]
+macro_rules! on_both_backends {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[actix_web::test]
+                async fn $name() {
+                    super::$name(super::common::TestApp::spawn(omics_store::Backend::Sqlite).await).await;
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[actix_web::test]
+                async fn $name() {
+                    super::$name(super::common::TestApp::spawn(omics_store::Backend::Postgres).await).await;
+                }
+            )*
+        }
+    };
+}

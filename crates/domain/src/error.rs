@@ -1,0 +1,94 @@
+//! The one table of error codes: each stable machine-readable code, its HTTP status and title.
+//! The HTTP layer turns these into RFC 9457 problem documents; clients match on `code`.
+
+use serde::Serialize;
+use utoipa::ToSchema;
+
+macro_rules! codes {
+    ($($variant:ident => ($code:literal, $status:literal, $title:literal),)*) => {
+        /// A stable machine-readable error code.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum Code { $($variant,)* }
+
+        impl Code {
+            /// Every code, in table order (documented in the README and the OpenAPI document).
+            pub const ALL: &'static [Code] = &[$(Code::$variant,)*];
+            /// The machine-readable code sent as `code` in a problem document.
+            pub fn as_str(self) -> &'static str { match self { $(Code::$variant => $code,)* } }
+            /// The HTTP status this code is sent with.
+            pub fn status(self) -> u16 { match self { $(Code::$variant => $status,)* } }
+            /// A short human-readable summary of the problem type.
+            pub fn title(self) -> &'static str { match self { $(Code::$variant => $title,)* } }
+        }
+    };
+}
+
+codes! {
+    MalformedJson => ("malformed_json", 400, "The request body is not valid JSON for this operation"),
+    InvalidQuery => ("invalid_query", 400, "A query parameter is invalid"),
+    InvalidPath => ("invalid_path", 400, "A path parameter is invalid"),
+    MissingToken => ("missing_token", 401, "Authentication is required"),
+    InvalidToken => ("invalid_token", 401, "The bearer token is invalid or expired"),
+    InvalidCredentials => ("invalid_credentials", 401, "Email or password is wrong"),
+    Forbidden => ("forbidden", 403, "You may not do this to this resource"),
+    NotFound => ("not_found", 404, "No such resource"),
+    RouteNotFound => ("route_not_found", 404, "No such route"),
+    MethodNotAllowed => ("method_not_allowed", 405, "Method not allowed on this route"),
+    NotAcceptable => ("not_acceptable", 406, "Cannot produce the requested media type"),
+    Conflict => ("conflict", 409, "The request conflicts with the current state"),
+    EmailTaken => ("email_taken", 409, "An account with this email already exists"),
+    ExternalKeyTaken => ("external_key_taken", 409, "Another record already uses this external_key"),
+    PreconditionFailed => ("precondition_failed", 412, "The record changed since you read it"),
+    PayloadTooLarge => ("payload_too_large", 413, "The request body is too large"),
+    UnsupportedMediaType => ("unsupported_media_type", 415, "Send JSON with Content-Type: application/json"),
+    ValidationFailed => ("validation_failed", 422, "The request has invalid fields"),
+    UnknownTerm => ("unknown_term", 422, "A vocabulary term is not known"),
+    Internal => ("internal", 500, "Internal error"),
+    Unavailable => ("unavailable", 503, "The service is not ready"),
+}
+
+/// One problem with one field of a request.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct FieldError {
+    /// JSON path of the field, e.g. `capabilities[0].technology`.
+    pub field: String,
+    /// Stable code of the problem: `unknown_term`, `required`, `too_long`, `out_of_range`,
+    /// `invalid_format`, `duplicate`, `invalid_value`.
+    pub code: String,
+    /// What was wrong and what would be right, for a person.
+    pub message: String,
+    /// For `unknown_term`: the closest valid terms (canonical ids), best first.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub suggestions: Vec<String>,
+}
+
+impl FieldError {
+    pub fn new(field: impl Into<String>, code: &str, message: impl Into<String>) -> Self {
+        FieldError { field: field.into(), code: code.to_owned(), message: message.into(), suggestions: vec![] }
+    }
+}
+
+/// All the field problems found in one request.
+#[derive(Debug, Clone, Default, PartialEq, thiserror::Error)]
+#[error("{} invalid field(s)", .0.len())]
+pub struct ValidationErrors(pub Vec<FieldError>);
+
+impl ValidationErrors {
+    pub fn push(&mut self, e: FieldError) {
+        self.0.push(e);
+    }
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+    /// `unknown_term` when every problem is an unknown vocabulary term, else `validation_failed`.
+    pub fn code(&self) -> Code {
+        if !self.0.is_empty() && self.0.iter().all(|e| e.code == "unknown_term") {
+            Code::UnknownTerm
+        } else {
+            Code::ValidationFailed
+        }
+    }
+    pub fn into_result<T>(self, value: T) -> Result<T, ValidationErrors> {
+        if self.0.is_empty() { Ok(value) } else { Err(self) }
+    }
+}

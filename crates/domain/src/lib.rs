@@ -1,0 +1,13 @@
+//! omics-match domain: the records, the vocabularies, validation and the error-code table.
+//!
+//! Nothing in this crate performs I/O: vocabularies are parsed from strings handed in by the
+//! caller (the default set is compiled in from `fixtures/vocabularies/`).
+
+pub mod body;
+pub mod error;
+pub mod model;
+pub mod vocab;
+
+pub use error::{Code, FieldError, ValidationErrors};
+pub use model::*;
+pub use vocab::{Resolved, Term, Vocabularies, Vocabulary, normalize};

@@ -1,0 +1,693 @@
+//! The records: platforms with their capabilities, and unmet needs; their validation against
+//! the vocabularies into canonical form; and the limits every input respects.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use crate::error::{FieldError, ValidationErrors};
+use crate::vocab::{Vocabularies, Vocabulary};
+
+/// Input limits, documented in the OpenAPI schema and enforced by validation.
+pub mod limits {
+    pub const SHORT_TEXT: usize = 200;
+    pub const LONG_TEXT: usize = 10_000;
+    pub const LIST: usize = 50;
+    pub const CAPABILITIES: usize = 50;
+    pub const MAX_SAMPLES: u32 = 10_000_000;
+    pub const MAX_TURNAROUND_DAYS: u32 = 3650;
+    pub const MAX_EUR: u64 = 1_000_000_000;
+}
+
+/// The current time at the precision both databases keep (microseconds), so that what a
+/// write returns equals what a later read returns.
+pub fn now() -> DateTime<Utc> {
+    use chrono::SubsecRound;
+    Utc::now().trunc_subsecs(6)
+}
+
+/// Who someone is in the network.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    Researcher,
+    PlatformManager,
+    Admin,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Researcher => "researcher",
+            Role::PlatformManager => "platform_manager",
+            Role::Admin => "admin",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Role> {
+        Some(match s {
+            "researcher" => Role::Researcher,
+            "platform_manager" => Role::PlatformManager,
+            "admin" => Role::Admin,
+            _ => return None,
+        })
+    }
+}
+
+/// Which kind of record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Kind {
+    Platform,
+    Need,
+}
+
+impl Kind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Platform => "platform",
+            Kind::Need => "need",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Kind> {
+        match s {
+            "platform" => Some(Kind::Platform),
+            "need" => Some(Kind::Need),
+            _ => None,
+        }
+    }
+}
+
+/// Life cycle of a platform record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum PlatformStatus {
+    Draft,
+    PendingReview,
+    #[default]
+    Published,
+    Archived,
+}
+
+impl PlatformStatus {
+    pub const ALL: [PlatformStatus; 4] =
+        [PlatformStatus::Draft, PlatformStatus::PendingReview, PlatformStatus::Published, PlatformStatus::Archived];
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PlatformStatus::Draft => "draft",
+            PlatformStatus::PendingReview => "pending_review",
+            PlatformStatus::Published => "published",
+            PlatformStatus::Archived => "archived",
+        }
+    }
+}
+
+/// Life cycle of an unmet need.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum NeedStatus {
+    #[default]
+    Open,
+    InDiscussion,
+    Matched,
+    Closed,
+    Withdrawn,
+}
+
+impl NeedStatus {
+    pub const ALL: [NeedStatus; 5] =
+        [NeedStatus::Open, NeedStatus::InDiscussion, NeedStatus::Matched, NeedStatus::Closed, NeedStatus::Withdrawn];
+    pub fn as_str(self) -> &'static str {
+        match self {
+            NeedStatus::Open => "open",
+            NeedStatus::InDiscussion => "in_discussion",
+            NeedStatus::Matched => "matched",
+            NeedStatus::Closed => "closed",
+            NeedStatus::Withdrawn => "withdrawn",
+        }
+    }
+    /// Whether anyone may read a need in this state (withdrawn needs are the owner's only).
+    pub fn is_public(self) -> bool {
+        self != NeedStatus::Withdrawn
+    }
+}
+
+/// Whether the requester's identity is shown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Visibility {
+    #[default]
+    Public,
+    /// The requester's identity is shown only once an introduction is accepted.
+    Anonymous,
+}
+
+/// The organisation a platform belongs to.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct Organisation {
+    #[schema(max_length = 200, example = "Instituto Português de Oncologia de Lisboa")]
+    pub name: String,
+    /// ROR id, as `https://ror.org/0xxxxxx00` or the bare 9-character id; stored as the URL.
+    #[serde(default)]
+    #[schema(example = "https://ror.org/03jpm9j23")]
+    pub ror_id: Option<String>,
+}
+
+/// One technology a platform offers, with what it takes and delivers.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct Capability {
+    /// A technologies term: id, label or synonym (stored as the id).
+    #[schema(example = "whole-exome-sequencing")]
+    pub technology: String,
+    /// Instruments, free text.
+    #[serde(default)]
+    #[schema(max_items = 50, example = json!(["Illumina NovaSeq X Plus"]))]
+    pub instruments: Vec<String>,
+    /// sample-types terms accepted.
+    #[serde(default)]
+    #[schema(max_items = 50, example = json!(["ffpe-tissue", "whole-blood"]))]
+    pub sample_types: Vec<String>,
+    /// Samples per month this capability can take.
+    #[serde(default)]
+    #[schema(maximum = 10000000, example = 200)]
+    pub monthly_capacity: Option<u32>,
+    /// Typical days from sample receipt to results.
+    #[serde(default)]
+    #[schema(maximum = 3650, example = 21)]
+    pub turnaround_days: Option<u32>,
+    /// accreditations terms held for this capability.
+    #[serde(default)]
+    #[schema(max_items = 50, example = json!(["iso-15189"]))]
+    pub accreditations: Vec<String>,
+    /// services terms offered (`wet-lab`, `bioinformatics`, `clinical-report`, ...).
+    #[serde(default)]
+    #[schema(max_items = 50, example = json!(["wet-lab", "bioinformatics"]))]
+    pub services: Vec<String>,
+}
+
+/// The fields of a platform that its owner writes (create and replace bodies).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct PlatformFields {
+    /// Optional unique key from the source system, for idempotent imports.
+    #[serde(default)]
+    #[schema(max_length = 200, pattern = "^[A-Za-z0-9._:/-]+$", example = "pt-ipolfg-ngs")]
+    pub external_key: Option<String>,
+    #[schema(min_length = 1, max_length = 200, example = "IPO Lisboa Genomics Core")]
+    pub name: String,
+    pub organisation: Organisation,
+    /// A countries term (ISO 3166-1 alpha-2, or the country's name).
+    #[schema(example = "PT")]
+    pub country: String,
+    #[schema(max_length = 200, example = "Lisbon")]
+    pub city: String,
+    #[serde(default)]
+    #[schema(max_length = 10000)]
+    pub description: String,
+    #[serde(default)]
+    #[schema(max_length = 200, example = "https://example.org/genomics")]
+    pub website: Option<String>,
+    #[serde(default)]
+    #[schema(max_length = 254, example = "genomics@example.org")]
+    pub contact_email: Option<String>,
+    /// 1: some resources, possibly incomplete; 2: intermediate; 3: leader in the field.
+    #[schema(minimum = 1, maximum = 3, example = 2)]
+    pub maturity_level: u8,
+    /// readiness-areas terms served.
+    #[serde(default)]
+    #[schema(max_items = 50, example = json!(["routine-care"]))]
+    pub readiness_areas: Vec<String>,
+    #[serde(default = "yes")]
+    pub accepts_external_samples: bool,
+    #[serde(default)]
+    pub accepts_cross_border: bool,
+    /// data-standards terms delivered.
+    #[serde(default)]
+    #[schema(max_items = 50, example = json!(["vcf", "fhir-genomics"]))]
+    pub data_standards: Vec<String>,
+    #[serde(default)]
+    #[schema(max_items = 50)]
+    pub capabilities: Vec<Capability>,
+    /// `draft`, `published` or `archived`; `pending_review` is set by moderation.
+    #[serde(default)]
+    pub status: PlatformStatus,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// A technology a need asks for.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct TechnologyRequirement {
+    /// A technologies term: id, label or synonym.
+    #[schema(example = "single-cell-rna-sequencing")]
+    pub technology: String,
+    /// Must-have (`true`, the default) or nice-to-have.
+    #[serde(default = "yes")]
+    pub required: bool,
+}
+
+/// Budget range in euro.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct Budget {
+    #[serde(default)]
+    #[schema(example = 5000)]
+    pub min: Option<u64>,
+    #[serde(default)]
+    #[schema(example = 20000)]
+    pub max: Option<u64>,
+}
+
+/// The fields of a need that its owner writes (create and replace bodies).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct NeedFields {
+    #[serde(default)]
+    #[schema(max_length = 200, pattern = "^[A-Za-z0-9._:/-]+$")]
+    pub external_key: Option<String>,
+    #[schema(min_length = 1, max_length = 200, example = "Single-cell RNA-seq of 40 fresh NSCLC resections")]
+    pub title: String,
+    #[serde(default)]
+    #[schema(max_length = 10000)]
+    pub description: String,
+    /// At least one technology; must-haves are hard constraints in matching.
+    #[schema(min_items = 1, max_items = 50)]
+    pub technologies: Vec<TechnologyRequirement>,
+    /// A sample-types term.
+    #[schema(example = "fresh-frozen-tissue")]
+    pub sample_type: String,
+    #[schema(minimum = 1, maximum = 10000000, example = 40)]
+    pub sample_count: u32,
+    /// An OncoTree code or name.
+    #[serde(default)]
+    #[schema(example = "LUAD")]
+    pub cancer_type: Option<String>,
+    /// A readiness-areas term.
+    #[schema(example = "translational-research")]
+    pub readiness_area: String,
+    /// The requester's country.
+    #[schema(example = "LT")]
+    pub country: String,
+    /// Countries where the work may be done; `[]` or `["ANY"]` for any EU/EEA state (stored as `["ANY"]`).
+    #[serde(default)]
+    #[schema(max_items = 50, example = json!(["ANY"]))]
+    pub acceptable_countries: Vec<String>,
+    #[serde(default)]
+    #[schema(example = "2027-06-30")]
+    pub deadline: Option<NaiveDate>,
+    /// An accreditations term the serving capability must hold.
+    #[serde(default)]
+    pub accreditation_required: Option<String>,
+    #[serde(default)]
+    pub budget_eur: Option<Budget>,
+    #[serde(default)]
+    pub visibility: Visibility,
+    #[serde(default)]
+    pub status: NeedStatus,
+}
+
+/// Server-managed metadata of every record.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct Meta {
+    pub id: Uuid,
+    /// The account that owns the record; `null` to others on an anonymous need.
+    pub owner_id: Option<Uuid>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    /// Increases by one with every change; the `ETag` is `"<version>"`.
+    pub version: i64,
+}
+
+/// A stored platform.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct Platform {
+    #[serde(flatten)]
+    pub meta: Meta,
+    #[serde(flatten)]
+    pub fields: PlatformFields,
+}
+
+/// A stored need.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct Need {
+    #[serde(flatten)]
+    pub meta: Meta,
+    #[serde(flatten)]
+    pub fields: NeedFields,
+}
+
+/// Either record, for code that treats both alike (store, index).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Record {
+    Platform(Platform),
+    Need(Need),
+}
+
+impl Record {
+    pub fn kind(&self) -> Kind {
+        match self {
+            Record::Platform(_) => Kind::Platform,
+            Record::Need(_) => Kind::Need,
+        }
+    }
+    pub fn meta(&self) -> &Meta {
+        match self {
+            Record::Platform(p) => &p.meta,
+            Record::Need(n) => &n.meta,
+        }
+    }
+    pub fn meta_mut(&mut self) -> &mut Meta {
+        match self {
+            Record::Platform(p) => &mut p.meta,
+            Record::Need(n) => &mut n.meta,
+        }
+    }
+    pub fn external_key(&self) -> Option<&str> {
+        match self {
+            Record::Platform(p) => p.fields.external_key.as_deref(),
+            Record::Need(n) => n.fields.external_key.as_deref(),
+        }
+    }
+    pub fn status(&self) -> &'static str {
+        match self {
+            Record::Platform(p) => p.fields.status.as_str(),
+            Record::Need(n) => n.fields.status.as_str(),
+        }
+    }
+    /// Name of a platform, title of a need.
+    pub fn label(&self) -> &str {
+        match self {
+            Record::Platform(p) => &p.fields.name,
+            Record::Need(n) => &n.fields.title,
+        }
+    }
+    pub fn country(&self) -> &str {
+        match self {
+            Record::Platform(p) => &p.fields.country,
+            Record::Need(n) => &n.fields.country,
+        }
+    }
+    /// The writable fields as JSON (what the store keeps in `body`).
+    pub fn body_json(&self) -> serde_json::Value {
+        let v = match self {
+            Record::Platform(p) => serde_json::to_value(&p.fields),
+            Record::Need(n) => serde_json::to_value(&n.fields),
+        };
+        v.unwrap_or(serde_json::Value::Null)
+    }
+    /// Whether anyone, signed in or not, may read this record.
+    pub fn is_public(&self) -> bool {
+        match self {
+            Record::Platform(p) => p.fields.status == PlatformStatus::Published,
+            Record::Need(n) => n.fields.status.is_public(),
+        }
+    }
+}
+
+/// Collects field errors while walking an input.
+struct Check<'v> {
+    vocabs: &'v Vocabularies,
+    errors: ValidationErrors,
+}
+
+impl Check<'_> {
+    fn term(&mut self, vocab: &Vocabulary, field: &str, value: &mut String) {
+        match vocab.resolve(field, value) {
+            Ok(id) => *value = id,
+            Err(e) => self.errors.push(e),
+        }
+    }
+    fn terms(&mut self, vocab: &Vocabulary, field: &str, values: &mut Vec<String>) {
+        if values.len() > limits::LIST {
+            self.err(field, "too_many", format!("at most {} items, got {}", limits::LIST, values.len()));
+            return;
+        }
+        for (i, v) in values.iter_mut().enumerate() {
+            self.term(vocab, &format!("{field}[{i}]"), v);
+        }
+        let mut seen = std::collections::HashSet::new();
+        values.retain(|v| seen.insert(v.clone()));
+    }
+    fn err(&mut self, field: &str, code: &str, message: impl Into<String>) {
+        self.errors.push(FieldError::new(field, code, message));
+    }
+    fn text(&mut self, field: &str, value: &mut String, min: usize, max: usize) {
+        let trimmed = value.trim();
+        if trimmed.len() != value.len() {
+            *value = trimmed.to_owned();
+        }
+        let n = value.chars().count();
+        if n < min {
+            self.err(field, "required", format!("{field} must not be empty"));
+        } else if n > max {
+            self.err(field, "too_long", format!("{field} has {n} characters; at most {max}"));
+        }
+        if value.chars().any(|c| c.is_control() && c != '\n' && c != '\t' && c != '\r') {
+            self.err(field, "invalid_format", format!("{field} contains control characters"));
+        }
+    }
+    fn opt_text(&mut self, field: &str, value: &mut Option<String>, max: usize) {
+        if let Some(v) = value {
+            self.text(field, v, 0, max);
+            if v.is_empty() {
+                *value = None;
+            }
+        }
+    }
+    fn external_key(&mut self, value: &mut Option<String>) {
+        self.opt_text("external_key", value, limits::SHORT_TEXT);
+        if let Some(k) = value {
+            if !k.chars().all(|c| c.is_ascii_alphanumeric() || "._:/-".contains(c)) {
+                self.err("external_key", "invalid_format", "external_key may contain only letters, digits and . _ : / -");
+            }
+        }
+    }
+    fn country(&mut self, field: &str, value: &mut String) {
+        let vocab = &self.vocabs.countries;
+        self.term(vocab, field, value);
+    }
+}
+
+/// `https://ror.org/0abcdef12` from either that URL or the bare id.
+fn canonical_ror(input: &str) -> Option<String> {
+    let id = input.trim().trim_start_matches("https://ror.org/").trim_start_matches("http://ror.org/").trim_start_matches("ror.org/");
+    let ok = id.len() == 9
+        && id.starts_with('0')
+        && id[1..7].chars().all(|c| c.is_ascii_digit() || (c.is_ascii_lowercase() && !"ilou".contains(c)))
+        && id[7..].chars().all(|c| c.is_ascii_digit());
+    ok.then(|| format!("https://ror.org/{id}"))
+}
+
+fn plausible_email(s: &str) -> bool {
+    let mut parts = s.split('@');
+    matches!((parts.next(), parts.next(), parts.next()), (Some(l), Some(d), None)
+        if !l.is_empty() && d.contains('.') && !d.starts_with('.') && !d.ends_with('.'))
+        && !s.chars().any(char::is_whitespace)
+}
+
+/// Whether an email address is plausible (one `@`, a dotted domain, no spaces).
+pub fn valid_email(s: &str) -> bool {
+    s.len() <= 254 && plausible_email(s)
+}
+
+impl PlatformFields {
+    /// Check every field and replace every vocabulary value by its canonical id.
+    pub fn validate(mut self, vocabs: &Vocabularies) -> Result<Self, ValidationErrors> {
+        let mut c = Check { vocabs, errors: ValidationErrors::default() };
+        c.external_key(&mut self.external_key);
+        c.text("name", &mut self.name, 1, limits::SHORT_TEXT);
+        c.text("organisation.name", &mut self.organisation.name, 1, limits::SHORT_TEXT);
+        if let Some(r) = self.organisation.ror_id.take().filter(|r| !r.trim().is_empty()) {
+            match canonical_ror(&r) {
+                Some(url) => self.organisation.ror_id = Some(url),
+                None => c.err(
+                    "organisation.ror_id",
+                    "invalid_format",
+                    "a ROR id is 9 characters starting with 0, e.g. 03jpm9j23 or https://ror.org/03jpm9j23",
+                ),
+            }
+        }
+        c.country("country", &mut self.country);
+        c.text("city", &mut self.city, 1, limits::SHORT_TEXT);
+        c.text("description", &mut self.description, 0, limits::LONG_TEXT);
+        c.opt_text("website", &mut self.website, limits::SHORT_TEXT);
+        if let Some(w) = &self.website {
+            if !(w.starts_with("https://") || w.starts_with("http://")) || w.contains(char::is_whitespace) {
+                c.err("website", "invalid_format", "website must be an http(s) URL, e.g. https://example.org");
+            }
+        }
+        c.opt_text("contact_email", &mut self.contact_email, 254);
+        if let Some(e) = &self.contact_email {
+            if !valid_email(e) {
+                c.err("contact_email", "invalid_format", "contact_email must be an address like genomics@example.org");
+            }
+        }
+        if !(1..=3).contains(&self.maturity_level) {
+            c.err("maturity_level", "out_of_range", format!("maturity_level is 1, 2 or 3; got {}", self.maturity_level));
+        }
+        c.terms(&vocabs.readiness_areas, "readiness_areas", &mut self.readiness_areas);
+        c.terms(&vocabs.data_standards, "data_standards", &mut self.data_standards);
+        if self.capabilities.len() > limits::CAPABILITIES {
+            c.err("capabilities", "too_many", format!("at most {} capabilities", limits::CAPABILITIES));
+        } else {
+            for (i, cap) in self.capabilities.iter_mut().enumerate() {
+                let f = |n: &str| format!("capabilities[{i}].{n}");
+                c.term(&vocabs.technologies, &f("technology"), &mut cap.technology);
+                if cap.instruments.len() > limits::LIST {
+                    c.err(&f("instruments"), "too_many", format!("at most {} instruments", limits::LIST));
+                }
+                for (j, ins) in cap.instruments.iter_mut().enumerate() {
+                    c.text(&format!("capabilities[{i}].instruments[{j}]"), ins, 1, limits::SHORT_TEXT);
+                }
+                c.terms(&vocabs.sample_types, &f("sample_types"), &mut cap.sample_types);
+                c.terms(&vocabs.accreditations, &f("accreditations"), &mut cap.accreditations);
+                c.terms(&vocabs.services, &f("services"), &mut cap.services);
+                if cap.monthly_capacity.is_some_and(|m| m > limits::MAX_SAMPLES) {
+                    c.err(&f("monthly_capacity"), "out_of_range", format!("at most {}", limits::MAX_SAMPLES));
+                }
+                if cap.turnaround_days.is_some_and(|d| d == 0 || d > limits::MAX_TURNAROUND_DAYS) {
+                    c.err(&f("turnaround_days"), "out_of_range", format!("1 to {} days", limits::MAX_TURNAROUND_DAYS));
+                }
+            }
+        }
+        c.errors.into_result(self)
+    }
+}
+
+impl NeedFields {
+    /// Check every field and replace every vocabulary value by its canonical id. `today`, when
+    /// given, bounds the deadline of an open need (imports of older records pass `None`).
+    pub fn validate(mut self, vocabs: &Vocabularies, today: Option<NaiveDate>) -> Result<Self, ValidationErrors> {
+        let mut c = Check { vocabs, errors: ValidationErrors::default() };
+        c.external_key(&mut self.external_key);
+        c.text("title", &mut self.title, 1, limits::SHORT_TEXT);
+        c.text("description", &mut self.description, 0, limits::LONG_TEXT);
+        if self.technologies.is_empty() {
+            c.err("technologies", "required", "name at least one technology, e.g. [{\"technology\": \"WES\", \"required\": true}]");
+        } else if self.technologies.len() > limits::LIST {
+            c.err("technologies", "too_many", format!("at most {} technologies", limits::LIST));
+        } else {
+            for (i, t) in self.technologies.iter_mut().enumerate() {
+                c.term(&vocabs.technologies, &format!("technologies[{i}].technology"), &mut t.technology);
+            }
+            let mut seen = std::collections::HashSet::new();
+            let dup = self.technologies.iter().find(|t| !seen.insert(t.technology.clone())).map(|t| t.technology.clone());
+            if let Some(d) = dup {
+                c.err("technologies", "duplicate", format!("{d} is listed twice"));
+            }
+        }
+        c.term(&vocabs.sample_types, "sample_type", &mut self.sample_type);
+        if self.sample_count == 0 || self.sample_count > limits::MAX_SAMPLES {
+            c.err("sample_count", "out_of_range", format!("sample_count is 1 to {}", limits::MAX_SAMPLES));
+        }
+        if let Some(ct) = &mut self.cancer_type {
+            c.term(&vocabs.cancer_types, "cancer_type", ct);
+        }
+        c.term(&vocabs.readiness_areas, "readiness_area", &mut self.readiness_area);
+        c.country("country", &mut self.country);
+        if self.acceptable_countries.iter().any(|s| s.trim().eq_ignore_ascii_case("any")) || self.acceptable_countries.is_empty() {
+            self.acceptable_countries = vec!["ANY".to_owned()];
+        } else {
+            let vocab = &vocabs.countries;
+            c.terms(vocab, "acceptable_countries", &mut self.acceptable_countries);
+        }
+        if let (Some(d), Some(today)) = (self.deadline, today) {
+            if self.status == NeedStatus::Open && d < today {
+                c.err("deadline", "out_of_range", format!("the deadline {d} of an open need is in the past; today is {today}"));
+            }
+        }
+        if let Some(a) = &mut self.accreditation_required {
+            c.term(&vocabs.accreditations, "accreditation_required", a);
+        }
+        if let Some(b) = self.budget_eur {
+            if b.min.unwrap_or(0) > limits::MAX_EUR || b.max.unwrap_or(0) > limits::MAX_EUR {
+                c.err("budget_eur", "out_of_range", format!("at most {} EUR", limits::MAX_EUR));
+            }
+            if let (Some(lo), Some(hi)) = (b.min, b.max) {
+                if lo > hi {
+                    c.err("budget_eur", "invalid_value", format!("min {lo} is above max {hi}"));
+                }
+            }
+        }
+        c.errors.into_result(self)
+    }
+
+    /// Whether `country` is acceptable to the requester.
+    pub fn accepts_country(&self, country: &str) -> bool {
+        self.acceptable_countries.iter().any(|c| c == "ANY" || c == country) || self.country == country
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn vocabs() -> Vocabularies {
+        Vocabularies::builtin().unwrap()
+    }
+
+    fn platform() -> serde_json::Value {
+        serde_json::json!({
+            "name": " Lisbon Genomics Core ",
+            "organisation": {"name": "IPO Lisboa", "ror_id": "03jpm9j23"},
+            "country": "portugal", "city": "Lisbon", "maturity_level": 3,
+            "readiness_areas": ["Routine care"],
+            "capabilities": [{"technology": "WES", "sample_types": ["FFPE"], "accreditations": ["ISO 15189"], "services": ["wet lab"]}]
+        })
+    }
+
+    #[test]
+    fn platform_terms_become_canonical_ids() {
+        let p: PlatformFields = serde_json::from_value(platform()).unwrap();
+        let p = p.validate(&vocabs()).unwrap();
+        assert_eq!(p.name, "Lisbon Genomics Core");
+        assert_eq!(p.country, "PT");
+        assert_eq!(p.capabilities[0].technology, "whole-exome-sequencing");
+        assert_eq!(p.readiness_areas, ["routine-care"]);
+        assert_eq!(p.organisation.ror_id.as_deref(), Some("https://ror.org/03jpm9j23"));
+        assert_eq!(p.status, PlatformStatus::Published);
+    }
+
+    #[test]
+    fn platform_errors_are_collected_per_field() {
+        let mut v = platform();
+        v["maturity_level"] = 7.into();
+        v["capabilities"][0]["technology"] = "whole exom sequencng".into();
+        v["contact_email"] = "not an email".into();
+        let p: PlatformFields = serde_json::from_value(v).unwrap();
+        let e = p.validate(&vocabs()).unwrap_err();
+        let fields: Vec<_> = e.0.iter().map(|e| e.field.as_str()).collect();
+        assert!(fields.contains(&"maturity_level"));
+        assert!(fields.contains(&"capabilities[0].technology"));
+        assert!(fields.contains(&"contact_email"));
+        let t = e.0.iter().find(|e| e.field == "capabilities[0].technology").unwrap();
+        assert_eq!(t.suggestions[0], "whole-exome-sequencing");
+    }
+
+    #[test]
+    fn need_validation() {
+        let today = NaiveDate::from_ymd_opt(2026, 11, 29).unwrap();
+        let n: NeedFields = serde_json::from_value(serde_json::json!({
+            "title": "scRNA-seq of NSCLC", "technologies": [{"technology": "scRNA-seq"}],
+            "sample_type": "fresh frozen", "sample_count": 40, "cancer_type": "luad",
+            "readiness_area": "translational", "country": "Lithuania", "deadline": "2027-01-31",
+            "budget_eur": {"min": 100, "max": 50}
+        })).unwrap();
+        let e = n.clone().validate(&vocabs(), Some(today)).unwrap_err();
+        assert_eq!(e.0.len(), 1, "{e:?}");
+        assert_eq!(e.0[0].field, "budget_eur");
+        let mut n = n;
+        n.budget_eur = None;
+        let n = n.validate(&vocabs(), Some(today)).unwrap();
+        assert_eq!(n.country, "LT");
+        assert_eq!(n.cancer_type.as_deref(), Some("LUAD"));
+        assert_eq!(n.acceptable_countries, ["ANY"]);
+        assert!(n.technologies[0].required);
+    }
+
+    #[test]
+    fn ror_ids() {
+        assert_eq!(canonical_ror("https://ror.org/03jpm9j23").as_deref(), Some("https://ror.org/03jpm9j23"));
+        assert!(canonical_ror("12345").is_none());
+        assert!(canonical_ror("0ilou1234").is_none());
+    }
+}

@@ -1,0 +1,420 @@
+//! Controlled vocabularies: technologies (a hierarchy), readiness areas (ordered), sample types,
+//! accreditations, services, data standards, cancer types (OncoTree) and countries.
+//!
+//! Anything a user types for a vocabulary field is resolved by id, label or synonym, ignoring
+//! case, spaces, hyphens and punctuation; an unknown value gets the closest terms suggested.
+
+use std::collections::HashMap;
+
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::error::FieldError;
+
+/// One vocabulary term. Fields that only some vocabularies use are omitted when absent.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct Term {
+    /// Canonical id, stored wherever this term is used (`whole-exome-sequencing`, `BE`, `LUAD`).
+    pub id: String,
+    pub label: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub synonyms: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// Cross-references to ontologies (`EDAM:topic_3676`, `OBI:0002118`, `EFO:0008913`, `NCIT:C3512`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub xrefs: Vec<String>,
+    /// The broader term in the hierarchy, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parent: Option<String>,
+    /// Order of readiness (readiness areas only; 1 is most ready).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rank: Option<u32>,
+    /// OncoTree main type (cancer types only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub main_type: Option<String>,
+    /// OncoTree tissue (cancer types only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tissue: Option<String>,
+    /// Depth in the OncoTree (cancer types only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub level: Option<u32>,
+    /// `eu`, `eea`, `efta` or `associated` (countries only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub group: Option<String>,
+    /// Land neighbours (countries only).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub neighbours: Vec<String>,
+    /// Reference point for distances (countries only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lat: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lon: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub capital: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+struct VocabularyFile {
+    vocabulary: String,
+    version: String,
+    #[serde(default)]
+    description: String,
+    terms: Vec<Term>,
+}
+
+/// How a typed value was read.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Resolved<'a> {
+    /// The canonical id, a label or a synonym (after normalisation).
+    Exact(&'a Term),
+    /// Closest term by string similarity, with its score in [0, 1].
+    Similar(&'a Term, f64),
+}
+
+impl<'a> Resolved<'a> {
+    pub fn term(&self) -> &'a Term {
+        match self {
+            Resolved::Exact(t) | Resolved::Similar(t, _) => t,
+        }
+    }
+}
+
+/// Lowercase alphanumerics only: `"scRNA-seq"`, `"sc rna seq"` and `"SCRNASEQ"` are one key.
+pub fn normalize(s: &str) -> String {
+    s.chars().filter(|c| c.is_alphanumeric()).flat_map(char::to_lowercase).collect()
+}
+
+/// One vocabulary: its terms in file order, with lookup by id, label and synonym.
+#[derive(Debug, Clone)]
+pub struct Vocabulary {
+    pub name: String,
+    pub version: String,
+    pub description: String,
+    terms: Vec<Term>,
+    by_id: HashMap<String, usize>,
+    by_key: HashMap<String, usize>,
+    children: HashMap<String, Vec<String>>,
+}
+
+/// Why a vocabulary file was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum VocabularyError {
+    #[error("vocabulary {0}: not valid JSON: {1}")]
+    Json(String, serde_json::Error),
+    #[error("vocabulary {0}: {1}")]
+    Invalid(String, String),
+}
+
+impl Vocabulary {
+    /// Parse a vocabulary file (`{"vocabulary", "version", "description", "terms": [...]}`).
+    pub fn from_json(name: &str, json: &str) -> Result<Self, VocabularyError> {
+        let file: VocabularyFile =
+            serde_json::from_str(json).map_err(|e| VocabularyError::Json(name.to_owned(), e))?;
+        let invalid = |m: String| VocabularyError::Invalid(name.to_owned(), m);
+        if file.terms.is_empty() {
+            return Err(invalid("has no terms".into()));
+        }
+        let mut by_id = HashMap::new();
+        let mut by_key = HashMap::new();
+        let mut children: HashMap<String, Vec<String>> = HashMap::new();
+        for (i, t) in file.terms.iter().enumerate() {
+            if by_id.insert(t.id.clone(), i).is_some() {
+                return Err(invalid(format!("duplicate id {}", t.id)));
+            }
+        }
+        for (i, t) in file.terms.iter().enumerate() {
+            if let Some(p) = &t.parent {
+                if !by_id.contains_key(p) {
+                    return Err(invalid(format!("term {} has unknown parent {p}", t.id)));
+                }
+                children.entry(p.clone()).or_default().push(t.id.clone());
+            }
+            // Ids and labels win over synonyms when a key is shared.
+            for key in [&t.id, &t.label] {
+                by_key.insert(normalize(key), i);
+            }
+        }
+        for (i, t) in file.terms.iter().enumerate() {
+            for s in &t.synonyms {
+                by_key.entry(normalize(s)).or_insert(i);
+            }
+        }
+        let vocab = Vocabulary {
+            name: file.vocabulary,
+            version: file.version,
+            description: file.description,
+            terms: file.terms,
+            by_id,
+            by_key,
+            children,
+        };
+        for t in &vocab.terms {
+            if vocab.ancestors(&t.id).any(|a| a == t.id) {
+                return Err(invalid(format!("term {} is its own ancestor", t.id)));
+            }
+        }
+        Ok(vocab)
+    }
+
+    pub fn terms(&self) -> &[Term] {
+        &self.terms
+    }
+
+    pub fn get(&self, id: &str) -> Option<&Term> {
+        self.by_id.get(id).map(|&i| &self.terms[i])
+    }
+
+    pub fn label<'a>(&'a self, id: &'a str) -> &'a str {
+        self.get(id).map_or(id, |t| t.label.as_str())
+    }
+
+    /// Position of a term in file order (readiness areas are ordered this way).
+    pub fn position(&self, id: &str) -> Option<usize> {
+        self.by_id.get(id).copied()
+    }
+
+    /// The term whose id, label or synonym equals `input` after normalisation.
+    pub fn lookup(&self, input: &str) -> Option<&Term> {
+        self.by_key.get(&normalize(input)).map(|&i| &self.terms[i])
+    }
+
+    /// Terms ranked by similarity to `input`, best first, each with its best score in [0, 1].
+    pub fn similar(&self, input: &str, n: usize) -> Vec<(&Term, f64)> {
+        let key = normalize(input);
+        let mut best: HashMap<usize, f64> = HashMap::new();
+        for (k, &i) in &self.by_key {
+            let s = similarity(&key, k);
+            let e = best.entry(i).or_insert(0.0);
+            if s > *e {
+                *e = s;
+            }
+        }
+        let mut ranked: Vec<(&Term, f64)> = best.into_iter().map(|(i, s)| (&self.terms[i], s)).collect();
+        ranked.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.id.cmp(&b.0.id)));
+        ranked.truncate(n);
+        ranked
+    }
+
+    /// Resolve exactly (id, label or synonym), else by similarity at or above `threshold`.
+    pub fn resolve_fuzzy(&self, input: &str, threshold: f64) -> Option<Resolved<'_>> {
+        if let Some(t) = self.lookup(input) {
+            return Some(Resolved::Exact(t));
+        }
+        let (t, s) = *self.similar(input, 1).first()?;
+        (s >= threshold).then_some(Resolved::Similar(t, s))
+    }
+
+    /// Resolve a value for `field` to its canonical id, or a field error with suggestions.
+    pub fn resolve(&self, field: &str, input: &str) -> Result<String, FieldError> {
+        if let Some(t) = self.lookup(input) {
+            return Ok(t.id.clone());
+        }
+        let suggestions: Vec<String> = self.similar(input, 3).into_iter().map(|(t, _)| t.id.clone()).collect();
+        let mut e = FieldError::new(
+            field,
+            "unknown_term",
+            format!(
+                "'{}' is not a known {} term; closest: {} (see /api/v1/vocabularies/{})",
+                truncate(input, 80),
+                self.name,
+                suggestions.join(", "),
+                self.name
+            ),
+        );
+        e.suggestions = suggestions;
+        Err(e)
+    }
+
+    /// Ancestors of `id`, nearest first (not including `id`).
+    pub fn ancestors<'a>(&'a self, id: &str) -> impl Iterator<Item = &'a str> + 'a {
+        let mut cur = self.get(id).and_then(|t| t.parent.as_deref());
+        let mut steps = 0;
+        std::iter::from_fn(move || {
+            let id = cur?;
+            steps += 1;
+            if steps > 64 {
+                return None;
+            }
+            cur = self.get(id).and_then(|t| t.parent.as_deref());
+            Some(id)
+        })
+    }
+
+    /// `id` followed by its ancestors: the terms a filter on any of them should match.
+    pub fn self_and_ancestors<'a>(&'a self, id: &'a str) -> impl Iterator<Item = &'a str> + 'a {
+        std::iter::once(id).chain(self.ancestors(id))
+    }
+
+    /// Direct children of `id`.
+    pub fn children(&self, id: &str) -> &[String] {
+        self.children.get(id).map_or(&[], Vec::as_slice)
+    }
+
+    /// Number of steps from `a` up to its ancestor `b`, if `b` is an ancestor of `a`.
+    pub fn depth_below(&self, a: &str, b: &str) -> Option<usize> {
+        self.ancestors(a).position(|x| x == b).map(|p| p + 1)
+    }
+}
+
+fn similarity(a: &str, b: &str) -> f64 {
+    strsim::jaro_winkler(a, b).max(strsim::normalized_damerau_levenshtein(a, b))
+}
+
+fn truncate(s: &str, n: usize) -> String {
+    if s.chars().count() <= n { s.to_owned() } else { s.chars().take(n).collect::<String>() + "…" }
+}
+
+/// The vocabularies the service knows, by their URL names.
+#[derive(Debug, Clone)]
+pub struct Vocabularies {
+    pub technologies: Vocabulary,
+    pub readiness_areas: Vocabulary,
+    pub sample_types: Vocabulary,
+    pub accreditations: Vocabulary,
+    pub services: Vocabulary,
+    pub data_standards: Vocabulary,
+    pub cancer_types: Vocabulary,
+    pub countries: Vocabulary,
+}
+
+macro_rules! builtin {
+    ($name:literal) => {
+        ($name, include_str!(concat!("../../../fixtures/vocabularies/", $name, ".json")))
+    };
+}
+
+/// The vocabulary files compiled into the binary, by URL name.
+pub const BUILTIN: [(&str, &str); 8] = [
+    builtin!("technologies"),
+    builtin!("readiness-areas"),
+    builtin!("sample-types"),
+    builtin!("accreditations"),
+    builtin!("services"),
+    builtin!("data-standards"),
+    builtin!("cancer-types"),
+    builtin!("countries"),
+];
+
+impl Vocabularies {
+    /// The built-in vocabularies, with any of them replaced by `overrides` (URL name → JSON).
+    pub fn load(overrides: &HashMap<String, String>) -> Result<Self, VocabularyError> {
+        let mut parsed: HashMap<&str, Vocabulary> = HashMap::new();
+        for (name, json) in BUILTIN {
+            let json = overrides.get(name).map_or(json, String::as_str);
+            parsed.insert(name, Vocabulary::from_json(name, json)?);
+        }
+        let mut take = |n: &str| {
+            parsed.remove(n).ok_or_else(|| VocabularyError::Invalid(n.to_owned(), "missing".into()))
+        };
+        let v = Vocabularies {
+            technologies: take("technologies")?,
+            readiness_areas: take("readiness-areas")?,
+            sample_types: take("sample-types")?,
+            accreditations: take("accreditations")?,
+            services: take("services")?,
+            data_standards: take("data-standards")?,
+            cancer_types: take("cancer-types")?,
+            countries: take("countries")?,
+        };
+        for t in v.countries.terms() {
+            if t.lat.is_none() || t.lon.is_none() {
+                return Err(VocabularyError::Invalid("countries".into(), format!("{} has no lat/lon", t.id)));
+            }
+        }
+        Ok(v)
+    }
+
+    /// The built-in vocabularies as shipped.
+    pub fn builtin() -> Result<Self, VocabularyError> {
+        Self::load(&HashMap::new())
+    }
+
+    /// A vocabulary by its URL name (`technologies`, `readiness-areas`, ...).
+    pub fn by_name(&self, name: &str) -> Option<&Vocabulary> {
+        Some(match name {
+            "technologies" => &self.technologies,
+            "readiness-areas" => &self.readiness_areas,
+            "sample-types" => &self.sample_types,
+            "accreditations" => &self.accreditations,
+            "services" => &self.services,
+            "data-standards" => &self.data_standards,
+            "cancer-types" => &self.cancer_types,
+            "countries" => &self.countries,
+            _ => return None,
+        })
+    }
+
+    pub const NAMES: [&'static str; 8] = [
+        "technologies",
+        "readiness-areas",
+        "sample-types",
+        "accreditations",
+        "services",
+        "data-standards",
+        "cancer-types",
+        "countries",
+    ];
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MINI: &str = r#"{"vocabulary":"technologies","version":"t","terms":[
+        {"id":"dna-sequencing","label":"DNA sequencing"},
+        {"id":"whole-exome-sequencing","label":"Whole exome sequencing","parent":"dna-sequencing","synonyms":["WES","exome"]},
+        {"id":"single-cell-rna-sequencing","label":"Single-cell RNA sequencing","synonyms":["scRNA-seq"]}]}"#;
+
+    #[test]
+    fn normalises_case_space_and_punctuation() {
+        assert_eq!(normalize("scRNA-seq"), "scrnaseq");
+        assert_eq!(normalize(" SC rna_seq. "), "scrnaseq");
+    }
+
+    #[test]
+    fn resolves_ids_labels_and_synonyms() {
+        let v = Vocabulary::from_json("technologies", MINI).unwrap();
+        assert_eq!(v.resolve("f", "wes").unwrap(), "whole-exome-sequencing");
+        assert_eq!(v.resolve("f", "Whole Exome Sequencing").unwrap(), "whole-exome-sequencing");
+        assert_eq!(v.resolve("f", "SC RNA seq").unwrap(), "single-cell-rna-sequencing");
+    }
+
+    #[test]
+    fn unknown_term_suggests_closest() {
+        let v = Vocabulary::from_json("technologies", MINI).unwrap();
+        let e = v.resolve("capabilities[0].technology", "whole exom sequencing").unwrap_err();
+        assert_eq!(e.code, "unknown_term");
+        assert_eq!(e.suggestions[0], "whole-exome-sequencing");
+        assert!(e.message.contains("capabilities") || e.field.contains("capabilities"));
+    }
+
+    #[test]
+    fn ancestors_walk_up() {
+        let v = Vocabulary::from_json("technologies", MINI).unwrap();
+        let a: Vec<_> = v.self_and_ancestors("whole-exome-sequencing").collect();
+        assert_eq!(a, ["whole-exome-sequencing", "dna-sequencing"]);
+        assert_eq!(v.depth_below("whole-exome-sequencing", "dna-sequencing"), Some(1));
+        assert_eq!(v.children("dna-sequencing"), ["whole-exome-sequencing"]);
+    }
+
+    #[test]
+    fn refuses_unknown_parent_and_duplicates() {
+        let bad = r#"{"vocabulary":"x","version":"1","terms":[{"id":"a","label":"A","parent":"zz"}]}"#;
+        assert!(Vocabulary::from_json("x", bad).is_err());
+        let dup = r#"{"vocabulary":"x","version":"1","terms":[{"id":"a","label":"A"},{"id":"a","label":"B"}]}"#;
+        assert!(Vocabulary::from_json("x", dup).is_err());
+    }
+
+    #[test]
+    fn builtin_vocabularies_load() {
+        let v = Vocabularies::builtin().unwrap();
+        assert!(v.technologies.terms().len() >= 60);
+        assert_eq!(v.readiness_areas.terms().len(), 4);
+        assert!(v.cancer_types.get("LUAD").is_some());
+        assert!(v.countries.get("BE").is_some());
+        for s in ["WGS", "30x WGS", "WES", "exome", "scRNA-seq", "10x Chromium", "Visium", "Xenium", "CyTOF", "ctDNA", "OGM", "dPCR", "HRD", "EPIC array", "WGBS", "lpWGS", "ONT", "HiFi", "DIA-MS"] {
+            assert!(v.technologies.lookup(s).is_some(), "synonym {s} does not resolve");
+        }
+    }
+}

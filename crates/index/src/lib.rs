@@ -1,0 +1,524 @@
+//! omics-match search index (tantivy) over platforms and needs.
+//!
+//! The database is the source of truth. The index follows the store's change log: every
+//! commit records the last sequence number it applied (in the commit payload), `catch_up`
+//! applies whatever came after, and `rebuild` starts over from the records. One writer owns
+//! the index; the reader is reloaded right after each commit so a search sees what was just
+//! written. All of it is blocking work: callers run it off the async executor.
+
+mod facets;
+
+use std::collections::{BTreeMap, HashSet};
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+
+use omics_domain::{Kind, NeedStatus, PlatformStatus, Record, Vocabularies};
+use omics_store::{Store, StoreError};
+use serde::{Deserialize, Serialize};
+use tantivy::collector::{Count, TopDocs};
+use tantivy::query::{AllQuery, BooleanQuery, BoostQuery, FuzzyTermQuery, Occur, Query, TermQuery};
+use tantivy::schema::{
+    FAST, Field, INDEXED, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions, Value,
+};
+use tantivy::tokenizer::{AsciiFoldingFilter, Language, LowerCaser, RemoveLongFilter, SimpleTokenizer, Stemmer, TextAnalyzer};
+use tantivy::{Index, IndexReader, IndexWriter, Order, ReloadPolicy, TantivyDocument, Term, doc};
+use uuid::Uuid;
+
+/// Bump when the fields or how they are filled change: the index is then rebuilt at open.
+const SCHEMA_VERSION: u32 = 1;
+const ANALYZER: &str = "omics";
+const WRITER_MEMORY: usize = 64 * 1024 * 1024;
+const CATCH_UP_BATCH: i64 = 2_000;
+
+#[derive(Debug, thiserror::Error)]
+pub enum IndexError {
+    #[error("search index: {0}")]
+    Tantivy(#[from] tantivy::TantivyError),
+    #[error("search index directory: {0}")]
+    Io(#[from] std::io::Error),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("invalid query: {0}")]
+    Query(String),
+}
+
+pub type Result<T, E = IndexError> = std::result::Result<T, E>;
+
+#[derive(Clone, Copy)]
+struct Fields {
+    id: Field,
+    kind: Field,
+    status: Field,
+    owner: Field,
+    name: Field,
+    text: Field,
+    technology: Field,
+    technology_required: Field,
+    country: Field,
+    readiness_area: Field,
+    sample_type: Field,
+    accreditation: Field,
+    cancer_type: Field,
+    updated_at: Field,
+    created_at: Field,
+    name_sort: Field,
+}
+
+fn schema() -> (Schema, Fields) {
+    let mut b = Schema::builder();
+    let text = TextOptions::default().set_indexing_options(
+        TextFieldIndexing::default().set_tokenizer(ANALYZER).set_index_option(IndexRecordOption::WithFreqsAndPositions),
+    );
+    let f = Fields {
+        id: b.add_text_field("id", STRING | STORED),
+        kind: b.add_text_field("kind", STRING),
+        status: b.add_text_field("status", STRING),
+        owner: b.add_text_field("owner", STRING),
+        name: b.add_text_field("name", text.clone()),
+        text: b.add_text_field("text", text),
+        technology: b.add_text_field("technology", STRING | FAST),
+        technology_required: b.add_text_field("technology_required", STRING),
+        country: b.add_text_field("country", STRING | FAST),
+        readiness_area: b.add_text_field("readiness_area", STRING | FAST),
+        sample_type: b.add_text_field("sample_type", STRING),
+        accreditation: b.add_text_field("accreditation", STRING),
+        cancer_type: b.add_text_field("cancer_type", STRING),
+        updated_at: b.add_i64_field("updated_at", INDEXED | FAST),
+        created_at: b.add_i64_field("created_at", INDEXED | FAST),
+        name_sort: b.add_text_field("name_sort", STRING | FAST),
+    };
+    (b.build(), f)
+}
+
+fn analyzer() -> TextAnalyzer {
+    TextAnalyzer::builder(SimpleTokenizer::default())
+        .filter(RemoveLongFilter::limit(40))
+        .filter(LowerCaser)
+        .filter(AsciiFoldingFilter)
+        .filter(Stemmer::new(Language::English))
+        .build()
+}
+
+/// What the last commit recorded.
+#[derive(Debug, Default, Serialize, Deserialize)]
+struct Payload {
+    seq: i64,
+    schema: u32,
+    vocabularies: String,
+}
+
+/// Filterable fields, each matching any of its values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Filter {
+    /// Includes narrower terms: a family finds its members.
+    Technology,
+    /// Must-have technologies of a need (with the broader terms of each).
+    TechnologyRequired,
+    Country,
+    ReadinessArea,
+    /// Includes narrower sample types.
+    SampleType,
+    Accreditation,
+    /// Includes narrower OncoTree codes.
+    CancerType,
+    Status,
+    /// Owner account id.
+    Owner,
+}
+
+/// Who is asking, which decides what they may see.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Audience {
+    Anonymous,
+    User(Uuid),
+    Admin,
+}
+
+/// How results are ordered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Sort {
+    Relevance,
+    UpdatedDesc,
+    UpdatedAsc,
+    CreatedDesc,
+    NameAsc,
+    NameDesc,
+}
+
+#[derive(Debug, Clone)]
+pub struct SearchRequest {
+    pub kind: Kind,
+    pub text: Option<String>,
+    pub filters: Vec<(Filter, Vec<String>)>,
+    pub audience: Audience,
+    pub sort: Sort,
+    pub offset: usize,
+    pub limit: usize,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct SearchResult {
+    /// Matching record ids, in order.
+    pub ids: Vec<(Uuid, f32)>,
+    pub total: usize,
+    /// Per facet field (`technology`, `country`, `readiness_area`), value → count.
+    pub facets: BTreeMap<&'static str, BTreeMap<String, u64>>,
+}
+
+pub const FACETS: [&str; 3] = ["technology", "country", "readiness_area"];
+
+pub struct SearchIndex {
+    index: Index,
+    reader: IndexReader,
+    writer: Mutex<IndexWriter>,
+    f: Fields,
+    vocabs: Arc<Vocabularies>,
+    vocab_stamp: String,
+}
+
+impl std::fmt::Debug for SearchIndex {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SearchIndex").finish_non_exhaustive()
+    }
+}
+
+fn vocab_stamp(v: &Vocabularies) -> String {
+    Vocabularies::NAMES
+        .iter()
+        .filter_map(|n| v.by_name(n))
+        .map(|v| format!("{}={}/{}", v.name, v.version, v.terms().len()))
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+impl SearchIndex {
+    /// Open the index in `dir`, creating it if absent. An index written with another schema or
+    /// other vocabularies is emptied, so the next `catch_up` rebuilds it from the database.
+    pub fn open(dir: &Path, vocabs: Arc<Vocabularies>) -> Result<SearchIndex> {
+        std::fs::create_dir_all(dir)?;
+        let (schema, f) = schema();
+        let stamp = vocab_stamp(&vocabs);
+        let index = match Index::open_in_dir(dir) {
+            Ok(index) => {
+                let p = read_payload(&index);
+                if p.schema == SCHEMA_VERSION && p.vocabularies == stamp && index.schema() == schema {
+                    index
+                } else {
+                    tracing::warn!("search index in {} is outdated; rebuilding it", dir.display());
+                    drop(index);
+                    std::fs::remove_dir_all(dir)?;
+                    std::fs::create_dir_all(dir)?;
+                    Index::create_in_dir(dir, schema)?
+                }
+            }
+            Err(tantivy::TantivyError::OpenDirectoryError(_)) | Err(tantivy::TantivyError::OpenReadError(_)) => {
+                Index::create_in_dir(dir, schema)?
+            }
+            Err(e) => return Err(e.into()),
+        };
+        index.tokenizers().register(ANALYZER, analyzer());
+        let writer = index.writer_with_num_threads(1, WRITER_MEMORY)?;
+        let reader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into()?;
+        Ok(SearchIndex { index, reader, writer: Mutex::new(writer), f, vocabs, vocab_stamp: stamp })
+    }
+
+    /// The last change-log sequence number the committed index reflects.
+    pub fn applied_seq(&self) -> i64 {
+        read_payload(&self.index).seq
+    }
+
+    fn lock_writer(&self) -> std::sync::MutexGuard<'_, IndexWriter> {
+        self.writer.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn commit(&self, w: &mut IndexWriter, seq: i64) -> Result<()> {
+        let payload = serde_json::to_string(&Payload { seq, schema: SCHEMA_VERSION, vocabularies: self.vocab_stamp.clone() })
+            .unwrap_or_default();
+        let mut prepared = w.prepare_commit()?;
+        prepared.set_payload(&payload);
+        prepared.commit()?;
+        self.reader.reload()?;
+        Ok(())
+    }
+
+    /// Apply every change logged after the last commit; returns how many changes were applied.
+    pub fn catch_up(&self, store: &Store) -> Result<usize> {
+        let mut w = self.lock_writer();
+        let mut applied = 0;
+        let mut seq = self.applied_seq();
+        loop {
+            let changes = store.changes_after(seq, CATCH_UP_BATCH)?;
+            let Some(last) = changes.last().map(|c| c.seq) else { break };
+            let mut ids: Vec<Uuid> = Vec::with_capacity(changes.len());
+            let mut seen = HashSet::new();
+            for c in &changes {
+                if seen.insert(c.entity_id) {
+                    ids.push(c.entity_id);
+                }
+            }
+            for id in &ids {
+                w.delete_term(Term::from_field_text(self.f.id, &id.to_string()));
+            }
+            for rec in store.get_many(&ids)? {
+                w.add_document(self.document(&rec))?;
+            }
+            applied += changes.len();
+            seq = last;
+            self.commit(&mut w, seq)?;
+        }
+        Ok(applied)
+    }
+
+    /// Empty the index and index every record again; returns how many were indexed.
+    pub fn rebuild(&self, store: &Store) -> Result<usize> {
+        let mut w = self.lock_writer();
+        // Changes after `seq` are replayed by the next catch-up; replaying is idempotent.
+        let seq = store.last_seq()?;
+        w.delete_all_documents()?;
+        let mut after = None;
+        let mut n = 0;
+        loop {
+            let batch = store.scan(None, after, 5_000)?;
+            let Some(last) = batch.last() else { break };
+            after = Some(last.meta().id);
+            for rec in &batch {
+                w.add_document(self.document(rec))?;
+            }
+            n += batch.len();
+        }
+        self.commit(&mut w, seq)?;
+        Ok(n)
+    }
+
+    fn document(&self, rec: &Record) -> TantivyDocument {
+        let f = self.f;
+        let v = &self.vocabs;
+        let m = rec.meta();
+        let mut d = doc!(
+            f.id => m.id.to_string(),
+            f.kind => rec.kind().as_str(),
+            f.status => rec.status(),
+            f.owner => m.owner_id.map(|o| o.to_string()).unwrap_or_default(),
+            f.name => rec.label(),
+            f.name_sort => rec.label().to_lowercase(),
+            f.country => rec.country(),
+            f.updated_at => m.updated_at.timestamp_micros(),
+            f.created_at => m.created_at.timestamp_micros(),
+        );
+        let mut text: Vec<&str> = vec![rec.label(), v.countries.label(rec.country())];
+        let mut techs = HashSet::new();
+        let mut samples = HashSet::new();
+        match rec {
+            Record::Platform(p) => {
+                let p = &p.fields;
+                text.extend([p.organisation.name.as_str(), p.city.as_str(), p.description.as_str()]);
+                for r in &p.readiness_areas {
+                    d.add_text(f.readiness_area, r);
+                    text.push(v.readiness_areas.label(r));
+                }
+                for s in &p.data_standards {
+                    text.push(v.data_standards.label(s));
+                }
+                for c in &p.capabilities {
+                    techs.extend(v.technologies.self_and_ancestors(&c.technology));
+                    tech_text(&v.technologies, &c.technology, &mut text);
+                    text.extend(c.instruments.iter().map(String::as_str));
+                    for s in &c.sample_types {
+                        samples.extend(v.sample_types.self_and_ancestors(s));
+                        text.push(v.sample_types.label(s));
+                    }
+                    for a in &c.accreditations {
+                        d.add_text(f.accreditation, a);
+                    }
+                }
+            }
+            Record::Need(n) => {
+                let n = &n.fields;
+                text.push(&n.description);
+                d.add_text(f.readiness_area, &n.readiness_area);
+                for t in &n.technologies {
+                    techs.extend(v.technologies.self_and_ancestors(&t.technology));
+                    if t.required {
+                        for a in v.technologies.self_and_ancestors(&t.technology) {
+                            d.add_text(f.technology_required, a);
+                        }
+                    }
+                    tech_text(&v.technologies, &t.technology, &mut text);
+                }
+                samples.extend(v.sample_types.self_and_ancestors(&n.sample_type));
+                text.push(v.sample_types.label(&n.sample_type));
+                if let Some(ct) = &n.cancer_type {
+                    for c in v.cancer_types.self_and_ancestors(ct) {
+                        d.add_text(f.cancer_type, c);
+                    }
+                    if let Some(t) = v.cancer_types.get(ct) {
+                        text.push(&t.label);
+                        text.extend(t.main_type.as_deref());
+                    }
+                }
+                if let Some(a) = &n.accreditation_required {
+                    d.add_text(f.accreditation, a);
+                }
+            }
+        }
+        for t in techs {
+            d.add_text(f.technology, t);
+        }
+        for s in samples {
+            d.add_text(f.sample_type, s);
+        }
+        d.add_text(f.text, text.join("\n"));
+        d
+    }
+
+    fn term_query(field: Field, value: &str) -> Box<dyn Query> {
+        Box::new(TermQuery::new(Term::from_field_text(field, value), IndexRecordOption::Basic))
+    }
+
+    fn any_of(field: Field, values: &[String]) -> Box<dyn Query> {
+        Box::new(BooleanQuery::new(values.iter().map(|v| (Occur::Should, Self::term_query(field, v))).collect()))
+    }
+
+    /// The query for free text: every word must match (in the name or the text), exactly or,
+    /// for words of five letters or more, with one typo.
+    fn text_query(&self, text: &str) -> Result<Option<Box<dyn Query>>> {
+        let mut analyzer = self.index.tokenizer_for_field(self.f.text)?;
+        let mut stream = analyzer.token_stream(text);
+        let mut words: Vec<Box<dyn Query>> = Vec::new();
+        let mut seen = HashSet::new();
+        while let Some(tok) = stream.next() {
+            if !seen.insert(tok.text.clone()) || words.len() >= 32 {
+                continue;
+            }
+            let mut alts: Vec<(Occur, Box<dyn Query>)> = vec![
+                (Occur::Should, Box::new(BoostQuery::new(Self::term_query_freq(self.f.name, &tok.text), 2.0))),
+                (Occur::Should, Self::term_query_freq(self.f.text, &tok.text)),
+            ];
+            if tok.text.chars().count() >= 5 {
+                let fuzzy = FuzzyTermQuery::new(Term::from_field_text(self.f.text, &tok.text), 1, true);
+                alts.push((Occur::Should, Box::new(BoostQuery::new(Box::new(fuzzy), 0.3))));
+            }
+            words.push(Box::new(BooleanQuery::new(alts)));
+        }
+        Ok(if words.is_empty() {
+            None
+        } else {
+            Some(Box::new(BooleanQuery::new(words.into_iter().map(|q| (Occur::Must, q)).collect())))
+        })
+    }
+
+    fn term_query_freq(field: Field, value: &str) -> Box<dyn Query> {
+        Box::new(TermQuery::new(Term::from_field_text(field, value), IndexRecordOption::WithFreqs))
+    }
+
+    fn visibility(&self, kind: Kind, audience: Audience) -> Option<Box<dyn Query>> {
+        let public: Vec<String> = match kind {
+            Kind::Platform => vec![PlatformStatus::Published.as_str().to_owned()],
+            Kind::Need => NeedStatus::ALL.iter().filter(|s| s.is_public()).map(|s| s.as_str().to_owned()).collect(),
+        };
+        match audience {
+            Audience::Admin => None,
+            Audience::Anonymous => Some(Self::any_of(self.f.status, &public)),
+            Audience::User(id) => Some(Box::new(BooleanQuery::new(vec![
+                (Occur::Should, Self::any_of(self.f.status, &public)),
+                (Occur::Should, Self::term_query(self.f.owner, &id.to_string())),
+            ]))),
+        }
+    }
+
+    fn filter_field(&self, filter: Filter) -> Field {
+        match filter {
+            Filter::Technology => self.f.technology,
+            Filter::TechnologyRequired => self.f.technology_required,
+            Filter::Country => self.f.country,
+            Filter::ReadinessArea => self.f.readiness_area,
+            Filter::SampleType => self.f.sample_type,
+            Filter::Accreditation => self.f.accreditation,
+            Filter::CancerType => self.f.cancer_type,
+            Filter::Status => self.f.status,
+            Filter::Owner => self.f.owner,
+        }
+    }
+
+    /// Search records of one kind; returns ids in order, the total and facet counts.
+    pub fn search(&self, req: &SearchRequest) -> Result<SearchResult> {
+        let mut must: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, Self::term_query(self.f.kind, req.kind.as_str()))];
+        if let Some(v) = self.visibility(req.kind, req.audience) {
+            must.push((Occur::Must, v));
+        }
+        for (filter, values) in &req.filters {
+            if !values.is_empty() {
+                must.push((Occur::Must, Self::any_of(self.filter_field(*filter), values)));
+            }
+        }
+        let text = match req.text.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+            Some(t) => self.text_query(t)?,
+            None => None,
+        };
+        let has_text = text.is_some();
+        match text {
+            Some(q) => must.push((Occur::Must, q)),
+            None => must.push((Occur::Must, Box::new(AllQuery))),
+        }
+        let query = BooleanQuery::new(must);
+        let searcher = self.reader.searcher();
+        let facets = facets::FacetCounts { fields: FACETS.to_vec() };
+        let top = TopDocs::with_limit(req.limit.max(1)).and_offset(req.offset);
+        let sort = if req.sort == Sort::Relevance && !has_text { Sort::UpdatedDesc } else { req.sort };
+        let (hits, total, facet_counts): (Vec<(f32, tantivy::DocAddress)>, usize, _) = match sort {
+            Sort::Relevance => {
+                let (h, n, fc) = searcher.search(&query, &(top.order_by_score(), Count, facets))?;
+                (h, n, fc)
+            }
+            Sort::UpdatedDesc | Sort::UpdatedAsc | Sort::CreatedDesc => {
+                let (field, order) = match sort {
+                    Sort::UpdatedAsc => ("updated_at", Order::Asc),
+                    Sort::CreatedDesc => ("created_at", Order::Desc),
+                    _ => ("updated_at", Order::Desc),
+                };
+                let (h, n, fc) = searcher.search(&query, &(top.order_by_fast_field::<i64>(field, order), Count, facets))?;
+                (h.into_iter().map(|(_, a)| (0.0, a)).collect(), n, fc)
+            }
+            Sort::NameAsc | Sort::NameDesc => {
+                let order = if sort == Sort::NameAsc { Order::Asc } else { Order::Desc };
+                let (h, n, fc) = searcher.search(&query, &(top.order_by_string_fast_field("name_sort", order), Count, facets))?;
+                (h.into_iter().map(|(_, a)| (0.0, a)).collect(), n, fc)
+            }
+        };
+        let mut ids = Vec::with_capacity(hits.len());
+        for (score, addr) in hits {
+            let d: TantivyDocument = searcher.doc(addr)?;
+            if let Some(id) = d.get_first(self.f.id).and_then(|v| v.as_str()).and_then(|s| Uuid::parse_str(s).ok()) {
+                ids.push((id, score));
+            }
+        }
+        let facets = FACETS.iter().copied().zip(facet_counts).collect();
+        Ok(SearchResult { ids, total, facets })
+    }
+
+    /// Number of indexed documents of `kind`, any status.
+    pub fn count(&self, kind: Kind) -> Result<usize> {
+        Ok(self.reader.searcher().search(&*Self::term_query(self.f.kind, kind.as_str()), &Count)?)
+    }
+}
+
+/// Labels of a technology and its broader terms, and its own synonyms, for the text field.
+fn tech_text<'a>(vocab: &'a omics_domain::Vocabulary, id: &'a str, text: &mut Vec<&'a str>) {
+    for t in vocab.self_and_ancestors(id) {
+        if let Some(term) = vocab.get(t) {
+            text.push(&term.label);
+            if t == id {
+                text.extend(term.synonyms.iter().map(String::as_str));
+            }
+        }
+    }
+}
+
+fn read_payload(index: &Index) -> Payload {
+    index
+        .load_metas()
+        .ok()
+        .and_then(|m| m.payload)
+        .and_then(|p| serde_json::from_str(&p).ok())
+        .unwrap_or_default()
+}

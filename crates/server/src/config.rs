@@ -1,0 +1,51 @@
+//! Typed configuration: defaults < file (`--config`, or `omics-match.toml` if present) <
+//! environment (`OMICS_<SETTING>`, and `DATABASE_URL`) < command-line flags.
+
+use std::path::{Path, PathBuf};
+
+use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
+use omics_api::Settings;
+
+/// Flags that override configuration, shared by the commands.
+#[derive(Debug, Default, Clone, clap::Args)]
+pub struct Overrides {
+    /// Configuration file (TOML).
+    #[arg(long, global = true, env = "OMICS_CONFIG")]
+    pub config: Option<PathBuf>,
+    /// Folder for the SQLite file, the search index and the token secret.
+    #[arg(long, global = true)]
+    pub data_dir: Option<PathBuf>,
+    /// `postgres://user@host/db` to keep records in PostgreSQL.
+    #[arg(long, global = true)]
+    pub database_url: Option<String>,
+}
+
+pub fn load(o: &Overrides, port: Option<u16>, host: Option<String>) -> anyhow::Result<Settings> {
+    let mut fig = Figment::from(Serialized::defaults(Settings::default()));
+    let default_file = Path::new("omics-match.toml");
+    match &o.config {
+        Some(path) => {
+            anyhow::ensure!(path.exists(), "configuration file {} does not exist", path.display());
+            fig = fig.merge(Toml::file(path));
+        }
+        None if default_file.exists() => fig = fig.merge(Toml::file(default_file)),
+        None => {}
+    }
+    fig = fig.merge(Env::raw().only(&["DATABASE_URL"]).map(|_| "database_url".into()));
+    fig = fig.merge(Env::prefixed("OMICS_").ignore(&["CONFIG"]).split("__"));
+    let mut s: Settings = fig.extract()?;
+    if let Some(d) = &o.data_dir {
+        s.data_dir = d.clone();
+    }
+    if let Some(u) = &o.database_url {
+        s.database_url = Some(u.clone());
+    }
+    if let Some(p) = port {
+        s.port = p;
+    }
+    if let Some(h) = host {
+        s.host = h;
+    }
+    Ok(s)
+}

@@ -1,0 +1,205 @@
+//! The omics-match binary: `serve`, `migrate`, `import`, `export`, `reindex`, `create-admin`,
+//! `openapi` and `generate`.
+
+mod config;
+mod generate;
+mod import;
+
+use std::io::{BufRead, Write};
+use std::path::PathBuf;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use omics_api::{Application, auth};
+use omics_domain::{Kind, Role};
+use omics_store::NewUser;
+
+#[derive(Parser)]
+#[command(name = "omics-match", version, about = "Matchmaking engine of the JANE-2 Network of Expertise on omics technologies in cancer")]
+struct Cli {
+    #[command(flatten)]
+    overrides: config::Overrides,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the REST API.
+    Serve {
+        /// Port to listen on (default 8080).
+        #[arg(long)]
+        port: Option<u16>,
+        /// Address to listen on (default 127.0.0.1; 0.0.0.0 in containers).
+        #[arg(long)]
+        host: Option<String>,
+        /// Load the demo platforms and needs if the database has none.
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Run pending database migrations and exit.
+    Migrate,
+    /// Import a JSON array of platforms and/or needs, idempotent by `external_key`.
+    Import {
+        file: PathBuf,
+        /// Email of the account that will own new records.
+        #[arg(long, default_value = "import@omics-match.invalid")]
+        owner: String,
+    },
+    /// Write all platforms or needs as a JSON array (the import format) to stdout.
+    Export {
+        #[arg(value_parser = ["platforms", "needs"])]
+        kind: String,
+    },
+    /// Rebuild the search index from the database.
+    Reindex,
+    /// Create an administrator; the password is read from OMICS_ADMIN_PASSWORD or stdin.
+    CreateAdmin {
+        #[arg(long)]
+        email: String,
+        #[arg(long, default_value = "Administrator")]
+        display_name: String,
+    },
+    /// Print the OpenAPI document (or write it to a file).
+    Openapi {
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Write synthetic platforms.json and needs.json for benchmarks.
+    Generate {
+        #[arg(long, default_value_t = 1000)]
+        platforms: usize,
+        #[arg(long, default_value_t = 1000)]
+        needs: usize,
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+        #[arg(long, default_value = ".")]
+        out_dir: PathBuf,
+    },
+}
+
+fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,tantivy=warn".into()))
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Serve { port, host, demo } => serve(config::load(&cli.overrides, port, host)?, demo),
+        Command::Migrate => {
+            let s = config::load(&cli.overrides, None, None)?;
+            std::fs::create_dir_all(&s.data_dir)?;
+            let store = omics_store::Store::open(&s.effective_database_url(), 1)?;
+            eprintln!("database is up to date ({})", store.backend().as_str());
+            Ok(())
+        }
+        Command::Import { file, owner } => {
+            let s = config::load(&cli.overrides, None, None)?;
+            let text = std::fs::read_to_string(&file).with_context(|| format!("reading {}", file.display()))?;
+            let items: Vec<serde_json::Value> =
+                serde_json::from_str(&text).with_context(|| format!("{} is not a JSON array of records", file.display()))?;
+            let opened = omics_api::state::open(&s)?;
+            let owner = import::owner_account(&opened, &owner)?;
+            let bar = indicatif::ProgressBar::new(items.len() as u64);
+            bar.set_style(
+                indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} records {per_sec} eta {eta}")
+                    .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+            );
+            let started = std::time::Instant::now();
+            let report = import::import(&opened, items, owner, |n| bar.set_position(n as u64))?;
+            bar.finish();
+            for (i, e) in &report.refused {
+                eprintln!("item {i} refused: {e}");
+            }
+            eprintln!(
+                "created {}, updated {}, unchanged {}, refused {} in {:.1}s",
+                report.created,
+                report.updated,
+                report.unchanged,
+                report.refused.len(),
+                started.elapsed().as_secs_f64()
+            );
+            anyhow::ensure!(report.refused.is_empty(), "{} item(s) were refused", report.refused.len());
+            Ok(())
+        }
+        Command::Export { kind } => {
+            let s = config::load(&cli.overrides, None, None)?;
+            let opened = omics_api::state::open(&s)?;
+            let kind = if kind == "platforms" { Kind::Platform } else { Kind::Need };
+            let items = import::export(&opened, kind)?;
+            let mut out = std::io::stdout().lock();
+            serde_json::to_writer_pretty(&mut out, &items)?;
+            writeln!(out)?;
+            Ok(())
+        }
+        Command::Reindex => {
+            let s = config::load(&cli.overrides, None, None)?;
+            let opened = omics_api::state::open(&s)?;
+            let n = opened.index.rebuild(&opened.store)?;
+            opened.index.catch_up(&opened.store)?;
+            eprintln!("indexed {n} records");
+            Ok(())
+        }
+        Command::CreateAdmin { email, display_name } => {
+            let s = config::load(&cli.overrides, None, None)?;
+            let password = match std::env::var("OMICS_ADMIN_PASSWORD") {
+                Ok(p) => p,
+                Err(_) => {
+                    eprint!("password for {email} (at least 12 characters): ");
+                    let mut line = String::new();
+                    std::io::stdin().lock().read_line(&mut line)?;
+                    line.trim_end_matches(['\r', '\n']).to_owned()
+                }
+            };
+            anyhow::ensure!(password.chars().count() >= 12, "the password must have at least 12 characters");
+            anyhow::ensure!(omics_domain::valid_email(&email), "{email} is not an email address");
+            std::fs::create_dir_all(&s.data_dir)?;
+            let store = omics_store::Store::open(&s.effective_database_url(), 1)?;
+            let hash = auth::hash_password(&password).map_err(|e| anyhow::anyhow!("{e}"))?;
+            let user = store.create_user(NewUser { email, display_name, role: Role::Admin, password_hash: hash })?;
+            eprintln!("created admin {} ({})", user.email, user.id);
+            Ok(())
+        }
+        Command::Openapi { out } => {
+            let json = omics_api::openapi::json();
+            match out {
+                Some(path) => std::fs::write(&path, json).with_context(|| format!("writing {}", path.display()))?,
+                None => std::io::stdout().write_all(json.as_bytes())?,
+            }
+            Ok(())
+        }
+        Command::Generate { platforms, needs, seed, out_dir } => {
+            let vocabs = omics_domain::Vocabularies::builtin()?;
+            let (p, n) = generate::generate(&vocabs, platforms, needs, seed);
+            std::fs::create_dir_all(&out_dir)?;
+            std::fs::write(out_dir.join("platforms.json"), serde_json::to_vec(&p)?)?;
+            std::fs::write(out_dir.join("needs.json"), serde_json::to_vec(&n)?)?;
+            eprintln!("wrote {} platforms and {} needs to {}", p.len(), n.len(), out_dir.display());
+            Ok(())
+        }
+    }
+}
+
+fn serve(settings: omics_api::Settings, demo: bool) -> anyhow::Result<()> {
+    let opened = omics_api::state::open(&settings)?;
+    if demo && opened.store.count(Kind::Platform)? == 0 && opened.store.count(Kind::Need)? == 0 {
+        let owner = import::owner_account(&opened, "demo@omics-match.invalid")?;
+        let report = import::import(&opened, import::demo_items()?, owner, |_| {})?;
+        anyhow::ensure!(report.refused.is_empty(), "demo data refused: {:?}", report.refused);
+        tracing::info!(records = report.created, "loaded the demo data");
+    }
+    let backend = opened.store.backend().as_str();
+    actix_web::rt::System::new().block_on(async move {
+        let app = Application::from_opened(settings.clone(), opened)?;
+        tracing::info!(
+            port = app.port(),
+            backend,
+            data_dir = %settings.data_dir.display(),
+            "omics-match listening on http://{}:{}/ (API docs at /docs/)",
+            settings.host,
+            app.port()
+        );
+        app.run().await?;
+        anyhow::Ok(())
+    })
+}

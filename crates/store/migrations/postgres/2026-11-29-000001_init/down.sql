@@ -1,0 +1,3 @@
+DROP TABLE change_log;
+DROP TABLE records;
+DROP TABLE users;

@@ -1,0 +1,40 @@
+//! omics-match storage: diesel over SQLite (embedded default) or PostgreSQL (chosen by the URL
+//! scheme), embedded migrations per backend, the records, the accounts and the change log.
+//!
+//! Every create, update and delete appends to `change_log` in the same transaction. The log's
+//! sequence is the order of commits: SQLite has one writer at a time, and on PostgreSQL every
+//! writing transaction first takes one advisory lock, so no reader of the log can see `seq` N+1
+//! before N is committed. The search index follows the log (see `omics-index`).
+
+mod conn;
+mod records;
+pub mod schema;
+pub mod testdb;
+mod users;
+
+pub use conn::{Backend, DbConn, Store};
+pub use records::{Change, ImportOutcome, Op};
+pub use users::{NewUser, User};
+
+/// What can go wrong in the store.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("not found")]
+    NotFound,
+    #[error("version conflict: the record is at version {current}")]
+    VersionConflict { current: i64 },
+    #[error("duplicate {0}")]
+    Duplicate(&'static str),
+    #[error("database error: {0}")]
+    Db(#[from] diesel::result::Error),
+    #[error("connection pool: {0}")]
+    Pool(#[from] diesel::r2d2::PoolError),
+    #[error("cannot connect: {0}")]
+    Connect(String),
+    #[error("migrations failed: {0}")]
+    Migration(String),
+    #[error("stored record {0} is corrupt: {1}")]
+    Corrupt(String, String),
+}
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;

@@ -1,0 +1,46 @@
+// The diesel schema, shared by both backends (the `schema_matches_migrations` test checks it
+// against the migrations of each).
+
+diesel::table! {
+    users (id) {
+        id -> Text,
+        email -> Text,
+        display_name -> Text,
+        role -> Text,
+        password_hash -> Text,
+        token_version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    records (id) {
+        id -> Text,
+        kind -> Text,
+        external_key -> Nullable<Text>,
+        owner_id -> Text,
+        status -> Text,
+        label -> Text,
+        country -> Text,
+        body -> Text,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    change_log (seq) {
+        seq -> BigInt,
+        kind -> Text,
+        entity_id -> Text,
+        op -> Text,
+        version -> BigInt,
+        actor_id -> Nullable<Text>,
+        at -> Timestamp,
+    }
+}
+
+diesel::joinable!(records -> users (owner_id));
+diesel::allow_tables_to_appear_in_same_query!(users, records, change_log);

@@ -1,0 +1,118 @@
+use chrono::{DateTime, NaiveDateTime, Utc};
+use diesel::prelude::*;
+use diesel::result::{DatabaseErrorKind, Error as DieselError};
+use omics_domain::Role;
+use uuid::Uuid;
+
+use crate::conn::Store;
+use crate::schema::users;
+use crate::{Result, StoreError};
+
+/// An account.
+#[derive(Debug, Clone, PartialEq)]
+pub struct User {
+    pub id: Uuid,
+    pub email: String,
+    pub display_name: String,
+    pub role: Role,
+    pub password_hash: String,
+    /// Raised to revoke every token issued before.
+    pub token_version: i64,
+    pub created_at: DateTime<Utc>,
+}
+
+/// A new account (the password already hashed).
+#[derive(Debug, Clone)]
+pub struct NewUser {
+    pub email: String,
+    pub display_name: String,
+    pub role: Role,
+    pub password_hash: String,
+}
+
+#[derive(Queryable, Selectable, Insertable)]
+#[diesel(table_name = users)]
+struct UserRow {
+    id: String,
+    email: String,
+    display_name: String,
+    role: String,
+    password_hash: String,
+    token_version: i64,
+    created_at: NaiveDateTime,
+    updated_at: NaiveDateTime,
+}
+
+impl UserRow {
+    fn into_user(self) -> Result<User> {
+        Ok(User {
+            id: Uuid::parse_str(&self.id).map_err(|e| StoreError::Corrupt(self.id.clone(), e.to_string()))?,
+            role: Role::parse(&self.role).ok_or_else(|| StoreError::Corrupt(self.id.clone(), "role".into()))?,
+            email: self.email,
+            display_name: self.display_name,
+            password_hash: self.password_hash,
+            token_version: self.token_version,
+            created_at: self.created_at.and_utc(),
+        })
+    }
+}
+
+/// Emails are kept lower-cased so that one address is one account.
+fn email_key(email: &str) -> String {
+    email.trim().to_lowercase()
+}
+
+impl Store {
+    /// Create an account; `Duplicate("email")` when the address is taken.
+    pub fn create_user(&self, new: NewUser) -> Result<User> {
+        let now = Utc::now().naive_utc();
+        let row = UserRow {
+            id: Uuid::now_v7().to_string(),
+            email: email_key(&new.email),
+            display_name: new.display_name,
+            role: new.role.as_str().to_owned(),
+            password_hash: new.password_hash,
+            token_version: 0,
+            created_at: now,
+            updated_at: now,
+        };
+        self.write(|c| {
+            diesel::insert_into(users::table).values(&row).execute(c).map_err(|e| match e {
+                DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _) => StoreError::Duplicate("email"),
+                other => StoreError::Db(other),
+            })?;
+            Ok(())
+        })?;
+        row.into_user()
+    }
+
+    pub fn user_by_email(&self, email: &str) -> Result<Option<User>> {
+        let mut c = self.conn()?;
+        users::table
+            .filter(users::email.eq(email_key(email)))
+            .select(UserRow::as_select())
+            .first::<UserRow>(&mut *c)
+            .optional()?
+            .map(UserRow::into_user)
+            .transpose()
+    }
+
+    pub fn user_by_id(&self, id: Uuid) -> Result<Option<User>> {
+        let mut c = self.conn()?;
+        users::table.find(id.to_string()).select(UserRow::as_select()).first::<UserRow>(&mut *c).optional()?.map(UserRow::into_user).transpose()
+    }
+
+    /// Set a new password hash and revoke every token issued before.
+    pub fn set_password(&self, id: Uuid, password_hash: &str) -> Result<()> {
+        self.write(|c| {
+            let n = diesel::update(users::table.find(id.to_string()))
+                .set((
+                    users::password_hash.eq(password_hash),
+                    users::token_version.eq(users::token_version + 1),
+                    users::updated_at.eq(Utc::now().naive_utc()),
+                ))
+                .execute(c)?;
+            if n == 0 { Err(StoreError::NotFound) } else { Ok(()) }
+        })
+    }
+}
