@@ -7,9 +7,9 @@ use std::future::Future;
 use std::pin::Pin;
 
 use actix_web::{FromRequest, HttpRequest, web};
+use argon2::Argon2;
 use argon2::password_hash::phc::PasswordHash;
 use argon2::password_hash::{PasswordHasher, PasswordVerifier};
-use argon2::Argon2;
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use omics_domain::{Code, Role};
 use serde::{Deserialize, Serialize};
@@ -68,9 +68,9 @@ impl TokenKeys {
         v.validate_nbf = true;
         v.leeway = 30;
         v.set_required_spec_claims(&["exp", "nbf", "iss", "aud", "sub"]);
-        jsonwebtoken::decode::<Claims>(token, &self.decoding, &v)
-            .map(|d| d.claims)
-            .map_err(|e| ApiError::new(Code::InvalidToken, format!("the bearer token was refused ({e}); request a new one at /api/v1/auth/token")))
+        jsonwebtoken::decode::<Claims>(token, &self.decoding, &v).map(|d| d.claims).map_err(|e| {
+            ApiError::new(Code::InvalidToken, format!("the bearer token was refused ({e}); request a new one at /api/v1/auth/token"))
+        })
     }
 }
 

@@ -121,7 +121,9 @@ impl From<StoreError> for ApiError {
                 e.etag = Some(crate::etag(current));
                 e
             }
-            StoreError::Duplicate("email") => ApiError::new(Code::EmailTaken, "an account with this email already exists; request a token instead"),
+            StoreError::Duplicate("email") => {
+                ApiError::new(Code::EmailTaken, "an account with this email already exists; request a token instead")
+            }
             StoreError::Duplicate(what) => ApiError::field(
                 Code::ExternalKeyTaken,
                 FieldError::new(what, "duplicate", format!("another record already has this {what}; choose another or update that record")),

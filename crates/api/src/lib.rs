@@ -35,12 +35,15 @@ pub fn configure(cfg: &mut web::ServiceConfig, state: web::Data<AppState>) {
                 .error_handler(json_error),
         )
         .app_data(web::PayloadConfig::default().limit(max_body))
-        .app_data(web::QueryConfig::default().error_handler(|e, _| {
-            ApiError::new(Code::InvalidQuery, format!("{e}; see the parameters in /api-docs/openapi.json")).into()
-        }))
+        .app_data(
+            web::QueryConfig::default().error_handler(|e, _| {
+                ApiError::new(Code::InvalidQuery, format!("{e}; see the parameters in /api-docs/openapi.json")).into()
+            }),
+        )
         .app_data(web::PathConfig::default().error_handler(|e, _| {
             ApiError::new(Code::InvalidPath, format!("{e}; ids are UUIDs like 0193a4c2-7b1e-7cc0-8f3a-2b9d5e6f7a81")).into()
         }))
+        .service(routes::docs_ui())
         .service(
             web::scope("")
                 .wrap(ErrorHandlers::new().default_handler(problem_for_bare_errors))
@@ -72,17 +75,17 @@ fn json_error(e: actix_web::error::JsonPayloadError, _: &HttpRequest) -> actix_w
 }
 
 async fn route_not_found(req: HttpRequest) -> Result<HttpResponse, ApiError> {
-    Err(ApiError::new(Code::RouteNotFound, format!("no route {} {}; the API is under /api/v1 and described at /api-docs/openapi.json", req.method(), req.path())))
+    Err(ApiError::new(
+        Code::RouteNotFound,
+        format!("no route {} {}; the API is under /api/v1 and described at /api-docs/openapi.json", req.method(), req.path()),
+    ))
 }
 
 /// Turn any error response that is not yet a problem document (actix's own 404/405/413, ...)
 /// into one, so every 4xx and 5xx has the same shape.
 fn problem_for_bare_errors<B: MessageBody + 'static>(res: ServiceResponse<B>) -> actix_web::Result<ErrorHandlerResponse<B>> {
-    let is_problem = res
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with(error::PROBLEM_JSON));
+    let is_problem =
+        res.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|v| v.starts_with(error::PROBLEM_JSON));
     if is_problem {
         return Ok(ErrorHandlerResponse::Response(res.map_into_left_body()));
     }
@@ -90,7 +93,11 @@ fn problem_for_bare_errors<B: MessageBody + 'static>(res: ServiceResponse<B>) ->
     let code = match status {
         404 => Code::RouteNotFound,
         405 => Code::MethodNotAllowed,
-        _ => Code::ALL.iter().copied().find(|c| c.status() == status).unwrap_or(if status >= 500 { Code::Internal } else { Code::InvalidQuery }),
+        _ => Code::ALL.iter().copied().find(|c| c.status() == status).unwrap_or(if status >= 500 {
+            Code::Internal
+        } else {
+            Code::InvalidQuery
+        }),
     };
     let detail = match code {
         Code::MethodNotAllowed => format!("{} is not allowed on {}", res.request().method(), res.request().path()),

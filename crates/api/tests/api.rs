@@ -1,6 +1,8 @@
 //! HTTP-level tests of the real application, each on a database of its own, on SQLite and on
 //! PostgreSQL.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod common;
 
 use common::{TestApp, assert_problem, need, platform};
@@ -46,7 +48,12 @@ async fn crud_round_trip(app: TestApp) {
     assert_eq!(h["etag"], "\"2\"");
 
     let (s, patched, _) = app
-        .req(Method::PATCH, &format!("/api/v1/platforms/{id}"), Some(&t), Some(json!({"city": "Porto", "website": "https://g.example.org"})))
+        .req(
+            Method::PATCH,
+            &format!("/api/v1/platforms/{id}"),
+            Some(&t),
+            Some(json!({"city": "Porto", "website": "https://g.example.org"})),
+        )
         .await;
     assert_eq!(s, StatusCode::OK, "{patched}");
     assert_eq!(patched["city"], "Porto");
@@ -205,11 +212,29 @@ async fn authentication_and_ownership(app: TestApp) {
     assert_problem(s, &v, StatusCode::UNAUTHORIZED, "missing_token");
 
     // No admin through the API; emails are one account; wrong passwords are refused.
-    let (s, v) = app.post("/api/v1/auth/register", None, json!({"email": "a@example.org", "password": "a long enough password", "display_name": "A", "role": "admin"})).await;
+    let (s, v) = app
+        .post(
+            "/api/v1/auth/register",
+            None,
+            json!({"email": "a@example.org", "password": "a long enough password", "display_name": "A", "role": "admin"}),
+        )
+        .await;
     assert_problem(s, &v, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
-    let (s, v) = app.post("/api/v1/auth/register", None, json!({"email": "OWNER@example.org", "password": "a long enough password", "display_name": "A", "role": "researcher"})).await;
+    let (s, v) = app
+        .post(
+            "/api/v1/auth/register",
+            None,
+            json!({"email": "OWNER@example.org", "password": "a long enough password", "display_name": "A", "role": "researcher"}),
+        )
+        .await;
     assert_problem(s, &v, StatusCode::CONFLICT, "email_taken");
-    let (s, v) = app.post("/api/v1/auth/register", None, json!({"email": "b@example.org", "password": "short", "display_name": "B", "role": "researcher"})).await;
+    let (s, v) = app
+        .post(
+            "/api/v1/auth/register",
+            None,
+            json!({"email": "b@example.org", "password": "short", "display_name": "B", "role": "researcher"}),
+        )
+        .await;
     assert_problem(s, &v, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
     assert_eq!(v["errors"][0]["field"], "password");
     let (s, v) = app.post("/api/v1/auth/token", None, json!({"email": "owner@example.org", "password": "wrong password here"})).await;
@@ -224,9 +249,25 @@ async fn stale_if_match_is_refused(app: TestApp) {
     let t = app.user("m@example.org", "platform_manager").await;
     let (_, p) = app.post("/api/v1/platforms", Some(&t), platform("X", "BE", "WES")).await;
     let path = format!("/api/v1/platforms/{}", p["id"].as_str().unwrap());
-    let ok = app.client.patch(format!("{}{path}", app.base)).bearer_auth(&t).header("If-Match", "\"1\"").json(&json!({"city": "Gent"})).send().await.unwrap();
+    let ok = app
+        .client
+        .patch(format!("{}{path}", app.base))
+        .bearer_auth(&t)
+        .header("If-Match", "\"1\"")
+        .json(&json!({"city": "Gent"}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(ok.status(), StatusCode::OK);
-    let stale = app.client.patch(format!("{}{path}", app.base)).bearer_auth(&t).header("If-Match", "\"1\"").json(&json!({"city": "Liège"})).send().await.unwrap();
+    let stale = app
+        .client
+        .patch(format!("{}{path}", app.base))
+        .bearer_auth(&t)
+        .header("If-Match", "\"1\"")
+        .json(&json!({"city": "Liège"}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(stale.status(), StatusCode::PRECONDITION_FAILED);
     assert_eq!(stale.headers()["etag"], "\"2\"");
     assert_eq!(stale.headers()["content-type"], "application/problem+json");

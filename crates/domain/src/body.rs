@@ -31,7 +31,13 @@ pub fn from_value<T: DeserializeOwned>(value: serde_json::Value) -> Result<T, Va
         Ok(_) => Err(ValidationErrors(
             unknown
                 .into_iter()
-                .map(|p| FieldError::new(p.clone(), "unknown_field", format!("'{p}' is not a field of this object; see the schema in /api-docs/openapi.json")))
+                .map(|p| {
+                    FieldError::new(
+                        p.clone(),
+                        "unknown_field",
+                        format!("'{p}' is not a field of this object; see the schema in /api-docs/openapi.json"),
+                    )
+                })
                 .collect(),
         )),
     }

@@ -82,11 +82,7 @@ impl ValidationErrors {
     }
     /// `unknown_term` when every problem is an unknown vocabulary term, else `validation_failed`.
     pub fn code(&self) -> Code {
-        if !self.0.is_empty() && self.0.iter().all(|e| e.code == "unknown_term") {
-            Code::UnknownTerm
-        } else {
-            Code::ValidationFailed
-        }
+        if !self.0.is_empty() && self.0.iter().all(|e| e.code == "unknown_term") { Code::UnknownTerm } else { Code::ValidationFailed }
     }
     pub fn into_result<T>(self, value: T) -> Result<T, ValidationErrors> {
         if self.0.is_empty() { Ok(value) } else { Err(self) }

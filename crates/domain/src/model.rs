@@ -455,10 +455,10 @@ impl Check<'_> {
     }
     fn external_key(&mut self, value: &mut Option<String>) {
         self.opt_text("external_key", value, limits::SHORT_TEXT);
-        if let Some(k) = value {
-            if !k.chars().all(|c| c.is_ascii_alphanumeric() || "._:/-".contains(c)) {
-                self.err("external_key", "invalid_format", "external_key may contain only letters, digits and . _ : / -");
-            }
+        if let Some(k) = value
+            && !k.chars().all(|c| c.is_ascii_alphanumeric() || "._:/-".contains(c))
+        {
+            self.err("external_key", "invalid_format", "external_key may contain only letters, digits and . _ : / -");
         }
     }
     fn country(&mut self, field: &str, value: &mut String) {
@@ -510,16 +510,16 @@ impl PlatformFields {
         c.text("city", &mut self.city, 1, limits::SHORT_TEXT);
         c.text("description", &mut self.description, 0, limits::LONG_TEXT);
         c.opt_text("website", &mut self.website, limits::SHORT_TEXT);
-        if let Some(w) = &self.website {
-            if !(w.starts_with("https://") || w.starts_with("http://")) || w.contains(char::is_whitespace) {
-                c.err("website", "invalid_format", "website must be an http(s) URL, e.g. https://example.org");
-            }
+        if let Some(w) = &self.website
+            && (!(w.starts_with("https://") || w.starts_with("http://")) || w.contains(char::is_whitespace))
+        {
+            c.err("website", "invalid_format", "website must be an http(s) URL, e.g. https://example.org");
         }
         c.opt_text("contact_email", &mut self.contact_email, 254);
-        if let Some(e) = &self.contact_email {
-            if !valid_email(e) {
-                c.err("contact_email", "invalid_format", "contact_email must be an address like genomics@example.org");
-            }
+        if let Some(e) = &self.contact_email
+            && !valid_email(e)
+        {
+            c.err("contact_email", "invalid_format", "contact_email must be an address like genomics@example.org");
         }
         if !(1..=3).contains(&self.maturity_level) {
             c.err("maturity_level", "out_of_range", format!("maturity_level is 1, 2 or 3; got {}", self.maturity_level));
@@ -590,10 +590,11 @@ impl NeedFields {
             let vocab = &vocabs.countries;
             c.terms(vocab, "acceptable_countries", &mut self.acceptable_countries);
         }
-        if let (Some(d), Some(today)) = (self.deadline, today) {
-            if self.status == NeedStatus::Open && d < today {
-                c.err("deadline", "out_of_range", format!("the deadline {d} of an open need is in the past; today is {today}"));
-            }
+        if let (Some(d), Some(today)) = (self.deadline, today)
+            && self.status == NeedStatus::Open
+            && d < today
+        {
+            c.err("deadline", "out_of_range", format!("the deadline {d} of an open need is in the past; today is {today}"));
         }
         if let Some(a) = &mut self.accreditation_required {
             c.term(&vocabs.accreditations, "accreditation_required", a);
@@ -602,10 +603,10 @@ impl NeedFields {
             if b.min.unwrap_or(0) > limits::MAX_EUR || b.max.unwrap_or(0) > limits::MAX_EUR {
                 c.err("budget_eur", "out_of_range", format!("at most {} EUR", limits::MAX_EUR));
             }
-            if let (Some(lo), Some(hi)) = (b.min, b.max) {
-                if lo > hi {
-                    c.err("budget_eur", "invalid_value", format!("min {lo} is above max {hi}"));
-                }
+            if let (Some(lo), Some(hi)) = (b.min, b.max)
+                && lo > hi
+            {
+                c.err("budget_eur", "invalid_value", format!("min {lo} is above max {hi}"));
             }
         }
         c.errors.into_result(self)
@@ -671,7 +672,8 @@ mod tests {
             "sample_type": "fresh frozen", "sample_count": 40, "cancer_type": "luad",
             "readiness_area": "translational", "country": "Lithuania", "deadline": "2027-01-31",
             "budget_eur": {"min": 100, "max": 50}
-        })).unwrap();
+        }))
+        .unwrap();
         let e = n.clone().validate(&vocabs(), Some(today)).unwrap_err();
         assert_eq!(e.0.len(), 1, "{e:?}");
         assert_eq!(e.0[0].field, "budget_eur");

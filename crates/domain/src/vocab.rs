@@ -109,8 +109,7 @@ pub enum VocabularyError {
 impl Vocabulary {
     /// Parse a vocabulary file (`{"vocabulary", "version", "description", "terms": [...]}`).
     pub fn from_json(name: &str, json: &str) -> Result<Self, VocabularyError> {
-        let file: VocabularyFile =
-            serde_json::from_str(json).map_err(|e| VocabularyError::Json(name.to_owned(), e))?;
+        let file: VocabularyFile = serde_json::from_str(json).map_err(|e| VocabularyError::Json(name.to_owned(), e))?;
         let invalid = |m: String| VocabularyError::Invalid(name.to_owned(), m);
         if file.terms.is_empty() {
             return Err(invalid("has no terms".into()));
@@ -304,9 +303,7 @@ impl Vocabularies {
             let json = overrides.get(name).map_or(json, String::as_str);
             parsed.insert(name, Vocabulary::from_json(name, json)?);
         }
-        let mut take = |n: &str| {
-            parsed.remove(n).ok_or_else(|| VocabularyError::Invalid(n.to_owned(), "missing".into()))
-        };
+        let mut take = |n: &str| parsed.remove(n).ok_or_else(|| VocabularyError::Invalid(n.to_owned(), "missing".into()));
         let v = Vocabularies {
             technologies: take("technologies")?,
             readiness_areas: take("readiness-areas")?,
@@ -345,16 +342,8 @@ impl Vocabularies {
         })
     }
 
-    pub const NAMES: [&'static str; 8] = [
-        "technologies",
-        "readiness-areas",
-        "sample-types",
-        "accreditations",
-        "services",
-        "data-standards",
-        "cancer-types",
-        "countries",
-    ];
+    pub const NAMES: [&'static str; 8] =
+        ["technologies", "readiness-areas", "sample-types", "accreditations", "services", "data-standards", "cancer-types", "countries"];
 }
 
 #[cfg(test)]
@@ -413,7 +402,27 @@ mod tests {
         assert_eq!(v.readiness_areas.terms().len(), 4);
         assert!(v.cancer_types.get("LUAD").is_some());
         assert!(v.countries.get("BE").is_some());
-        for s in ["WGS", "30x WGS", "WES", "exome", "scRNA-seq", "10x Chromium", "Visium", "Xenium", "CyTOF", "ctDNA", "OGM", "dPCR", "HRD", "EPIC array", "WGBS", "lpWGS", "ONT", "HiFi", "DIA-MS"] {
+        for s in [
+            "WGS",
+            "30x WGS",
+            "WES",
+            "exome",
+            "scRNA-seq",
+            "10x Chromium",
+            "Visium",
+            "Xenium",
+            "CyTOF",
+            "ctDNA",
+            "OGM",
+            "dPCR",
+            "HRD",
+            "EPIC array",
+            "WGBS",
+            "lpWGS",
+            "ONT",
+            "HiFi",
+            "DIA-MS",
+        ] {
             assert!(v.technologies.lookup(s).is_some(), "synonym {s} does not resolve");
         }
     }

@@ -17,9 +17,7 @@ use omics_store::{Store, StoreError};
 use serde::{Deserialize, Serialize};
 use tantivy::collector::{Count, TopDocs};
 use tantivy::query::{AllQuery, BooleanQuery, BoostQuery, FuzzyTermQuery, Occur, Query, TermQuery};
-use tantivy::schema::{
-    FAST, Field, INDEXED, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions, Value,
-};
+use tantivy::schema::{FAST, Field, INDEXED, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions, Value};
 use tantivy::tokenizer::{AsciiFoldingFilter, Language, LowerCaser, RemoveLongFilter, SimpleTokenizer, Stemmer, TextAnalyzer};
 use tantivy::{Index, IndexReader, IndexWriter, Order, ReloadPolicy, TantivyDocument, Term, doc};
 use uuid::Uuid;
@@ -232,8 +230,8 @@ impl SearchIndex {
     }
 
     fn commit(&self, w: &mut IndexWriter, seq: i64) -> Result<()> {
-        let payload = serde_json::to_string(&Payload { seq, schema: SCHEMA_VERSION, vocabularies: self.vocab_stamp.clone() })
-            .unwrap_or_default();
+        let payload =
+            serde_json::to_string(&Payload { seq, schema: SCHEMA_VERSION, vocabularies: self.vocab_stamp.clone() }).unwrap_or_default();
         let mut prepared = w.prepare_commit()?;
         prepared.set_payload(&payload);
         prepared.commit()?;
@@ -400,11 +398,7 @@ impl SearchIndex {
             }
             words.push(Box::new(BooleanQuery::new(alts)));
         }
-        Ok(if words.is_empty() {
-            None
-        } else {
-            Some(Box::new(BooleanQuery::new(words.into_iter().map(|q| (Occur::Must, q)).collect())))
-        })
+        Ok(if words.is_empty() { None } else { Some(Box::new(BooleanQuery::new(words.into_iter().map(|q| (Occur::Must, q)).collect()))) })
     }
 
     fn term_query_freq(field: Field, value: &str) -> Box<dyn Query> {
@@ -515,10 +509,5 @@ fn tech_text<'a>(vocab: &'a omics_domain::Vocabulary, id: &'a str, text: &mut Ve
 }
 
 fn read_payload(index: &Index) -> Payload {
-    index
-        .load_metas()
-        .ok()
-        .and_then(|m| m.payload)
-        .and_then(|p| serde_json::from_str(&p).ok())
-        .unwrap_or_default()
+    index.load_metas().ok().and_then(|m| m.payload).and_then(|p| serde_json::from_str(&p).ok()).unwrap_or_default()
 }

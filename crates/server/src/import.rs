@@ -30,9 +30,8 @@ fn kind_of(v: &serde_json::Value) -> Option<Kind> {
 }
 
 fn to_record(v: serde_json::Value, vocabs: &omics_domain::Vocabularies, owner: Uuid) -> Result<Record, String> {
-    let describe = |e: omics_domain::ValidationErrors| {
-        e.0.iter().map(|f| format!("{}: {}", f.field, f.message)).collect::<Vec<_>>().join("; ")
-    };
+    let describe =
+        |e: omics_domain::ValidationErrors| e.0.iter().map(|f| format!("{}: {}", f.field, f.message)).collect::<Vec<_>>().join("; ");
     let now = omics_domain::now();
     let meta = Meta { id: Uuid::now_v7(), owner_id: Some(owner), created_at: now, updated_at: now, version: 1 };
     match kind_of(&v) {

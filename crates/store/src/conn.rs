@@ -12,7 +12,7 @@ const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqli
 const PG_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
 
 /// Advisory lock key taken by every writing transaction on PostgreSQL ("omics" in ASCII).
-const PG_WRITE_LOCK: i64 = 0x6f6d_6963_73;
+const PG_WRITE_LOCK: i64 = 0x006f_6d69_6373;
 
 /// A connection to either backend; queries are written once against it.
 #[derive(diesel::MultiConnection)]
@@ -96,10 +96,13 @@ impl Store {
     /// pending migrations.
     pub fn open(url: &str, max_connections: u32) -> Result<Store> {
         let backend = Backend::from_url(url);
+        let manager = Manager { url: url.to_owned(), backend };
+        // One direct connection first, so a wrong URL fails at once with the driver's message.
+        manager.connect().map_err(|e| StoreError::Connect(format!("{} database: {e}", backend.as_str())))?;
         let pool = Pool::builder()
             .max_size(max_connections.max(1))
             .connection_timeout(Duration::from_secs(10))
-            .build(Manager { url: url.to_owned(), backend })
+            .build(manager)
             .map_err(|e| StoreError::Connect(e.to_string()))?;
         let store = Store { pool, backend, write_turn: Mutex::new(()) };
         store.migrate()?;

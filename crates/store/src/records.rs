@@ -192,8 +192,8 @@ impl Store {
             if expected_version.is_some_and(|v| v != current) {
                 return Err(StoreError::VersionConflict { current });
             }
-            let n = diesel::delete(records::table.filter(records::id.eq(id.to_string())).filter(records::kind.eq(kind.as_str())))
-                .execute(c)?;
+            let n =
+                diesel::delete(records::table.filter(records::id.eq(id.to_string())).filter(records::kind.eq(kind.as_str()))).execute(c)?;
             if n == 0 {
                 return Err(StoreError::NotFound);
             }

@@ -21,9 +21,7 @@ impl TestDb {
     /// A new, empty database of `backend`; `dir` holds the SQLite file.
     pub fn new(backend: Backend, dir: &std::path::Path) -> Result<TestDb, String> {
         match backend {
-            Backend::Sqlite => {
-                Ok(TestDb { url: dir.join("test.db").to_string_lossy().into_owned(), backend, pg: None })
-            }
+            Backend::Sqlite => Ok(TestDb { url: dir.join("test.db").to_string_lossy().into_owned(), backend, pg: None }),
             Backend::Postgres => {
                 let admin = std::env::var("OMICS_TEST_POSTGRES_URL").unwrap_or_else(|_| DEFAULT_PG_ADMIN_URL.to_owned());
                 let name = format!("omics_test_{}", Uuid::new_v4().simple());
@@ -38,10 +36,10 @@ impl TestDb {
 
 impl Drop for TestDb {
     fn drop(&mut self) {
-        if let Some((admin, name)) = &self.pg {
-            if let Ok(mut c) = PgConnection::establish(admin) {
-                let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&mut c);
-            }
+        if let Some((admin, name)) = &self.pg
+            && let Ok(mut c) = PgConnection::establish(admin)
+        {
+            let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&mut c);
         }
     }
 }

@@ -99,7 +99,13 @@ impl Store {
 
     pub fn user_by_id(&self, id: Uuid) -> Result<Option<User>> {
         let mut c = self.conn()?;
-        users::table.find(id.to_string()).select(UserRow::as_select()).first::<UserRow>(&mut *c).optional()?.map(UserRow::into_user).transpose()
+        users::table
+            .find(id.to_string())
+            .select(UserRow::as_select())
+            .first::<UserRow>(&mut *c)
+            .optional()?
+            .map(UserRow::into_user)
+            .transpose()
     }
 
     /// Set a new password hash and revoke every token issued before.

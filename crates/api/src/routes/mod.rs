@@ -41,10 +41,17 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .service(web::resource("/service-info").route(web::get().to(health::service_info))),
     )
     .service(web::resource("/api-docs/openapi.json").route(web::get().to(openapi_json)))
-    .service(web::resource("/").route(web::get().to(|| async {
-        HttpResponse::Found().insert_header(("Location", "/docs/")).finish()
-    })))
-    .service(utoipa_swagger_ui::SwaggerUi::new("/docs/{_:.*}").url("/api-docs/openapi.json", crate::openapi::ApiDoc::openapi()));
+    .service(web::resource("/").route(web::get().to(to_docs)))
+    .service(web::resource("/docs").route(web::get().to(to_docs)));
+}
+
+async fn to_docs() -> HttpResponse {
+    HttpResponse::Found().insert_header(("Location", "/docs/")).finish()
+}
+
+/// The interactive documentation, served from files compiled into the binary (no CDN).
+pub fn docs_ui() -> utoipa_swagger_ui::SwaggerUi {
+    utoipa_swagger_ui::SwaggerUi::new("/docs/{_:.*}").url("/api-docs/openapi.json", crate::openapi::ApiDoc::openapi())
 }
 
 async fn openapi_json() -> HttpResponse {

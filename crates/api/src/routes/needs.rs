@@ -6,6 +6,11 @@ use omics_domain::{Need, NeedFields};
 pub type NeedPage = crate::routes::records::Page<Need>;
 
 super::crud_macro::record_handlers!(
-    fields = NeedFields, stored = Need, page = NeedPage, tag = "needs", noun = "need",
-    collection = "/api/v1/needs", item = "/api/v1/needs/{id}"
+    fields = NeedFields,
+    stored = Need,
+    page = NeedPage,
+    tag = "needs",
+    noun = "need",
+    collection = "/api/v1/needs",
+    item = "/api/v1/needs/{id}"
 );

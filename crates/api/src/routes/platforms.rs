@@ -6,6 +6,11 @@ use omics_domain::{Platform, PlatformFields};
 pub type PlatformPage = crate::routes::records::Page<Platform>;
 
 super::crud_macro::record_handlers!(
-    fields = PlatformFields, stored = Platform, page = PlatformPage, tag = "platforms", noun = "platform",
-    collection = "/api/v1/platforms", item = "/api/v1/platforms/{id}"
+    fields = PlatformFields,
+    stored = Platform,
+    page = PlatformPage,
+    tag = "platforms",
+    noun = "platform",
+    collection = "/api/v1/platforms",
+    item = "/api/v1/platforms/{id}"
 );

@@ -7,8 +7,8 @@ use actix_web::http::{StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::{NaiveDate, Utc};
 use omics_domain::{
-    Code, FieldError, Kind, Meta, Need, NeedFields, NeedStatus, Platform, PlatformFields, PlatformStatus, Record, Role,
-    ValidationErrors, Vocabularies, body,
+    Code, FieldError, Kind, Meta, Need, NeedFields, NeedStatus, Platform, PlatformFields, PlatformStatus, Record, Role, ValidationErrors,
+    Vocabularies, body,
 };
 use omics_index::{Audience, Filter, SearchRequest, Sort};
 use serde::de::DeserializeOwned;
@@ -184,7 +184,11 @@ fn today() -> NaiveDate {
 
 pub async fn create<E: Entity>(state: web::Data<AppState>, user: AuthUser, body: serde_json::Value) -> ApiResult<HttpResponse> {
     if !E::may_create(user.role) {
-        return Err(ApiError::forbidden(format!("a {} account cannot create a {}; platforms are registered by platform managers", user.role.as_str(), E::NAME)));
+        return Err(ApiError::forbidden(format!(
+            "a {} account cannot create a {}; platforms are registered by platform managers",
+            user.role.as_str(),
+            E::NAME
+        )));
     }
     let fields: E = body::from_value(body)?;
     let fields = fields.validate(&state.vocabs, Some(today()))?;
@@ -222,7 +226,13 @@ async fn store_change<E: Entity>(state: &AppState, user: &AuthUser, old: Meta, f
     respond::<E>(rec, StatusCode::OK, Some(user))
 }
 
-pub async fn replace<E: Entity>(state: web::Data<AppState>, req: HttpRequest, id: Uuid, user: AuthUser, body: serde_json::Value) -> ApiResult<HttpResponse> {
+pub async fn replace<E: Entity>(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    id: Uuid,
+    user: AuthUser,
+    body: serde_json::Value,
+) -> ApiResult<HttpResponse> {
     let (old, _) = load_for_change::<E>(&state, &req, id, &user).await?;
     let fields: E = body::from_value(body)?;
     store_change(&state, &user, old, fields).await
@@ -249,9 +259,18 @@ fn merge_patch(target: &mut serde_json::Value, patch: serde_json::Value) {
     }
 }
 
-pub async fn patch<E: Entity>(state: web::Data<AppState>, req: HttpRequest, id: Uuid, user: AuthUser, patch: serde_json::Value) -> ApiResult<HttpResponse> {
+pub async fn patch<E: Entity>(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    id: Uuid,
+    user: AuthUser,
+    patch: serde_json::Value,
+) -> ApiResult<HttpResponse> {
     if !patch.is_object() {
-        return Err(ApiError::new(Code::MalformedJson, "a merge patch is a JSON object of the fields to change (null removes an optional field)"));
+        return Err(ApiError::new(
+            Code::MalformedJson,
+            "a merge patch is a JSON object of the fields to change (null removes an optional field)",
+        ));
     }
     let (old, fields) = load_for_change::<E>(&state, &req, id, &user).await?;
     let mut doc = serde_json::to_value(&fields).map_err(ApiError::internal)?;
@@ -350,7 +369,12 @@ fn parse_sort(s: Option<&str>) -> ApiResult<Sort> {
         "-created_at" => Sort::CreatedDesc,
         "name" => Sort::NameAsc,
         "-name" => Sort::NameDesc,
-        other => return Err(bad_param("sort", format!("'{other}' is not a sort; use relevance, -updated_at, updated_at, -created_at, name or -name"))),
+        other => {
+            return Err(bad_param(
+                "sort",
+                format!("'{other}' is not a sort; use relevance, -updated_at, updated_at, -created_at, name or -name"),
+            ));
+        }
     })
 }
 
@@ -406,7 +430,11 @@ fn search_request<E: Entity>(p: &ListParams, v: &Vocabularies, viewer: Option<&A
         let known = E::statuses();
         for s in &statuses {
             if !known.contains(s) {
-                errors.push(FieldError::new("status", "invalid_value", format!("'{s}' is not a {} status; use {}", E::NAME, known.join(", "))));
+                errors.push(FieldError::new(
+                    "status",
+                    "invalid_value",
+                    format!("'{s}' is not a {} status; use {}", E::NAME, known.join(", ")),
+                ));
             }
         }
         filters.push((Filter::Status, statuses.iter().map(|s| s.to_string()).collect()));
@@ -439,11 +467,8 @@ fn search_request<E: Entity>(p: &ListParams, v: &Vocabularies, viewer: Option<&A
 }
 
 fn facet_values(counts: Option<&BTreeMap<String, u64>>, vocab: &omics_domain::Vocabulary) -> Vec<FacetValue> {
-    let mut out: Vec<FacetValue> = counts
-        .into_iter()
-        .flatten()
-        .map(|(id, &count)| FacetValue { label: vocab.label(id).to_owned(), id: id.clone(), count })
-        .collect();
+    let mut out: Vec<FacetValue> =
+        counts.into_iter().flatten().map(|(id, &count)| FacetValue { label: vocab.label(id).to_owned(), id: id.clone(), count }).collect();
     out.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.id.cmp(&b.id)));
     out
 }

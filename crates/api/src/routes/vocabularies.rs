@@ -52,7 +52,12 @@ pub async fn index(state: web::Data<AppState>) -> HttpResponse {
     let list: Vec<VocabularySummary> = omics_domain::Vocabularies::NAMES
         .iter()
         .filter_map(|n| state.vocabs.by_name(n))
-        .map(|v| VocabularySummary { name: v.name.clone(), version: v.version.clone(), description: v.description.clone(), terms: v.terms().len() })
+        .map(|v| VocabularySummary {
+            name: v.name.clone(),
+            version: v.version.clone(),
+            description: v.description.clone(),
+            terms: v.terms().len(),
+        })
         .collect();
     HttpResponse::Ok().insert_header(("Cache-Control", "public, max-age=300")).json(list)
 }
@@ -67,9 +72,12 @@ pub async fn index(state: web::Data<AppState>) -> HttpResponse {
     ))]
 pub async fn get(state: web::Data<AppState>, name: web::Path<String>) -> ApiResult<HttpResponse> {
     let v = vocabulary(&state, &name)?;
-    Ok(HttpResponse::Ok()
-        .insert_header(("Cache-Control", "public, max-age=300"))
-        .json(VocabularyView { name: &v.name, version: &v.version, description: &v.description, terms: v.terms() }))
+    Ok(HttpResponse::Ok().insert_header(("Cache-Control", "public, max-age=300")).json(VocabularyView {
+        name: &v.name,
+        version: &v.version,
+        description: &v.description,
+        terms: v.terms(),
+    }))
 }
 
 /// Resolve what a user typed to a term, as every vocabulary field does; 422 with the closest

@@ -1,5 +1,5 @@
 //! Test harness: the real application on a database of its own, spoken to over HTTP.
-#![allow(dead_code)]
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
 use omics_api::{Application, Settings};
 use omics_store::Backend;
@@ -50,7 +50,13 @@ impl TestApp {
         TestApp { base, client: Client::new(), settings, state, db, dir, handle }
     }
 
-    pub async fn req(&self, method: Method, path: &str, token: Option<&str>, body: Option<Value>) -> (StatusCode, Value, reqwest::header::HeaderMap) {
+    pub async fn req(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> (StatusCode, Value, reqwest::header::HeaderMap) {
         let mut r = self.client.request(method, format!("{}{}", self.base, path));
         if let Some(t) = token {
             r = r.bearer_auth(t);
@@ -78,9 +84,15 @@ impl TestApp {
 
     /// Register an account of `role` and return its token.
     pub async fn user(&self, email: &str, role: &str) -> String {
-        let (s, v) = self.post("/api/v1/auth/register", None, json!({
-            "email": email, "password": "a long enough password", "display_name": email, "role": role
-        })).await;
+        let (s, v) = self
+            .post(
+                "/api/v1/auth/register",
+                None,
+                json!({
+                    "email": email, "password": "a long enough password", "display_name": email, "role": role
+                }),
+            )
+            .await;
         assert_eq!(s, StatusCode::CREATED, "{v}");
         self.token(email, "a long enough password").await
     }

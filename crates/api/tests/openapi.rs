@@ -1,15 +1,14 @@
 //! The checked-in OpenAPI document must equal the generated one.
 //! Regenerate with `cargo run -- openapi --out api-spec/openapi.json`.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 #[test]
 fn checked_in_openapi_document_matches_the_code() {
     let generated = omics_api::openapi::json();
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../api-spec/openapi.json");
     let checked_in = std::fs::read_to_string(path).unwrap_or_default();
-    assert!(
-        checked_in == generated,
-        "api-spec/openapi.json differs from the code; run `cargo run -- openapi --out api-spec/openapi.json`"
-    );
+    assert!(checked_in == generated, "api-spec/openapi.json differs from the code; run `cargo run -- openapi --out api-spec/openapi.json`");
 }
 
 #[test]

@@ -1,0 +1,167 @@
+//! Store behaviour on SQLite and on PostgreSQL: round trips, optimistic concurrency, the
+//! change log's order, idempotent imports, accounts.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use omics_domain::{Kind, Meta, NeedFields, Platform, PlatformFields, Record, Role, Vocabularies};
+use omics_store::testdb::TestDb;
+use omics_store::{Backend, ImportOutcome, NewUser, Op, Store, StoreError};
+use uuid::Uuid;
+
+fn open(backend: Backend) -> (Store, TestDb, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    let db = TestDb::new(backend, dir.path()).unwrap();
+    let store = Store::open(&db.url, 4).unwrap();
+    (store, db, dir)
+}
+
+fn user(store: &Store, email: &str) -> Uuid {
+    store
+        .create_user(NewUser { email: email.into(), display_name: "U".into(), role: Role::PlatformManager, password_hash: "h".into() })
+        .unwrap()
+        .id
+}
+
+fn platform(owner: Uuid, name: &str, key: Option<&str>) -> Record {
+    let v = Vocabularies::builtin().unwrap();
+    let fields: PlatformFields = serde_json::from_value(serde_json::json!({
+        "external_key": key, "name": name, "organisation": {"name": "Org"}, "country": "BE", "city": "Gent",
+        "maturity_level": 2, "capabilities": [{"technology": "WES", "sample_types": ["FFPE"]}]
+    }))
+    .unwrap();
+    let now = omics_domain::now();
+    Record::Platform(Platform {
+        meta: Meta { id: Uuid::now_v7(), owner_id: Some(owner), created_at: now, updated_at: now, version: 1 },
+        fields: fields.validate(&v).unwrap(),
+    })
+}
+
+fn round_trip_and_conflicts(backend: Backend) {
+    let (store, _db, _dir) = open(backend);
+    let owner = user(&store, "o@example.org");
+    let rec = platform(owner, "A", Some("key-a"));
+    let id = rec.meta().id;
+    let s1 = store.insert(&rec, Some(owner)).unwrap();
+    assert_eq!(store.get(Kind::Platform, id).unwrap().as_ref(), Some(&rec));
+    assert!(store.get(Kind::Need, id).unwrap().is_none(), "kind is part of the key");
+    assert!(matches!(store.insert(&platform(owner, "B", Some("key-a")), None), Err(StoreError::Duplicate("external_key"))));
+
+    let mut v2 = rec.clone();
+    v2.meta_mut().version = 2;
+    let s2 = store.update(&v2, 1, Some(owner)).unwrap();
+    assert!(s2 > s1);
+    assert!(matches!(store.update(&v2, 1, None), Err(StoreError::VersionConflict { current: 2 })));
+    assert!(matches!(store.delete(Kind::Platform, id, Some(1), None), Err(StoreError::VersionConflict { current: 2 })));
+    let s3 = store.delete(Kind::Platform, id, Some(2), Some(owner)).unwrap();
+    assert!(matches!(store.delete(Kind::Platform, id, None, None), Err(StoreError::NotFound)));
+    let changes = store.changes_after(0, 100).unwrap();
+    let ops: Vec<_> = changes.iter().map(|c| (c.seq, c.op)).collect();
+    assert_eq!(ops, [(s1, Op::Create), (s2, Op::Update), (s3, Op::Delete)]);
+    assert_eq!(store.last_seq().unwrap(), s3);
+    assert!(changes.iter().all(|c| c.entity_id == id && c.kind == Kind::Platform));
+}
+
+fn import_is_idempotent(backend: Backend) {
+    let (store, _db, _dir) = open(backend);
+    let owner = user(&store, "o@example.org");
+    let batch = vec![platform(owner, "A", Some("a")), platform(owner, "B", Some("b"))];
+    let (out, _) = store.import(&batch, None).unwrap();
+    assert_eq!(out, [ImportOutcome::Created, ImportOutcome::Created]);
+    // Same content again, with fresh ids: nothing changes.
+    let again = vec![platform(owner, "A", Some("a")), platform(owner, "B2", Some("b"))];
+    let (out, _) = store.import(&again, None).unwrap();
+    assert_eq!(out, [ImportOutcome::Unchanged, ImportOutcome::Updated]);
+    assert_eq!(store.count(Kind::Platform).unwrap(), 2);
+    let b = store.by_external_key(Kind::Platform, "b").unwrap().unwrap();
+    assert_eq!(b.label(), "B2");
+    assert_eq!(b.meta().version, 2);
+    assert_eq!(b.meta().id, batch[1].meta().id, "an update keeps the record's id");
+    let scanned = store.scan(None, None, 10).unwrap();
+    assert_eq!(scanned.len(), 2);
+    let ids = [batch[1].meta().id, Uuid::now_v7(), batch[0].meta().id];
+    let many = store.get_many(&ids).unwrap();
+    assert_eq!(many.iter().map(|r| r.meta().id).collect::<Vec<_>>(), [ids[0], ids[2]]);
+}
+
+fn concurrent_writers_keep_the_log_in_commit_order(backend: Backend) {
+    let (store, _db, _dir) = open(backend);
+    let store = std::sync::Arc::new(store);
+    let owner = user(&store, "o@example.org");
+    let threads: Vec<_> = (0..4)
+        .map(|t| {
+            let store = store.clone();
+            std::thread::spawn(move || {
+                for i in 0..15 {
+                    store.insert(&platform(owner, &format!("T{t}-{i}"), None), None).unwrap();
+                }
+            })
+        })
+        .collect();
+    for t in threads {
+        t.join().unwrap();
+    }
+    let changes = store.changes_after(0, 1000).unwrap();
+    assert_eq!(changes.len(), 60);
+    assert!(changes.windows(2).all(|w| w[0].seq < w[1].seq));
+    assert_eq!(store.count(Kind::Platform).unwrap(), 60);
+}
+
+fn accounts(backend: Backend) {
+    let (store, _db, _dir) = open(backend);
+    let id = user(&store, "Mixed@Example.org");
+    let u = store.user_by_email("mixed@example.org").unwrap().unwrap();
+    assert_eq!(u.id, id);
+    assert_eq!(u.email, "mixed@example.org");
+    assert!(matches!(
+        store.create_user(NewUser {
+            email: "MIXED@example.org".into(),
+            display_name: "x".into(),
+            role: Role::Researcher,
+            password_hash: "h".into()
+        }),
+        Err(StoreError::Duplicate("email"))
+    ));
+    store.set_password(id, "new").unwrap();
+    let u = store.user_by_id(id).unwrap().unwrap();
+    assert_eq!((u.password_hash.as_str(), u.token_version), ("new", 1));
+}
+
+fn needs_round_trip(backend: Backend) {
+    let (store, _db, _dir) = open(backend);
+    let owner = user(&store, "r@example.org");
+    let v = Vocabularies::builtin().unwrap();
+    let fields: NeedFields = serde_json::from_value(serde_json::json!({
+        "title": "T", "technologies": [{"technology": "WGS"}], "sample_type": "plasma", "sample_count": 3,
+        "readiness_area": "routine-care", "country": "EE", "deadline": "2027-05-01", "budget_eur": {"min": 1, "max": 2}
+    }))
+    .unwrap();
+    let now = omics_domain::now();
+    let rec = Record::Need(omics_domain::Need {
+        meta: Meta { id: Uuid::now_v7(), owner_id: Some(owner), created_at: now, updated_at: now, version: 1 },
+        fields: fields.validate(&v, None).unwrap(),
+    });
+    store.insert(&rec, None).unwrap();
+    assert_eq!(store.get(Kind::Need, rec.meta().id).unwrap(), Some(rec));
+}
+
+macro_rules! both {
+    ($($name:ident),*) => {
+        mod sqlite { $(#[test] fn $name() { super::$name(omics_store::Backend::Sqlite) })* }
+        mod postgres { $(#[test] fn $name() { super::$name(omics_store::Backend::Postgres) })* }
+    };
+}
+
+both!(round_trip_and_conflicts, import_is_idempotent, concurrent_writers_keep_the_log_in_commit_order, accounts, needs_round_trip);
+
+#[test]
+fn migrations_are_idempotent_and_backend_follows_the_url() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = TestDb::new(Backend::Sqlite, dir.path()).unwrap();
+    let store = Store::open(&db.url, 1).unwrap();
+    assert_eq!(store.backend(), Backend::Sqlite);
+    assert_eq!(store.migrate().unwrap(), 0, "second run has nothing to do");
+    assert_eq!(Backend::from_url("postgres://x@y/z"), Backend::Postgres);
+    assert_eq!(Backend::from_url("postgresql://x@y/z"), Backend::Postgres);
+    // A PostgreSQL URL that does not answer is an error, never a SQLite file named like it.
+    assert!(Store::open("postgres://nobody@127.0.0.1:1/none", 1).is_err());
+}
