@@ -34,8 +34,6 @@ codes! {
     NotFound => ("not_found", 404, "No such resource"),
     RouteNotFound => ("route_not_found", 404, "No such route"),
     MethodNotAllowed => ("method_not_allowed", 405, "Method not allowed on this route"),
-    NotAcceptable => ("not_acceptable", 406, "Cannot produce the requested media type"),
-    Conflict => ("conflict", 409, "The request conflicts with the current state"),
     EmailTaken => ("email_taken", 409, "An account with this email already exists"),
     ExternalKeyTaken => ("external_key_taken", 409, "Another record already uses this external_key"),
     PreconditionFailed => ("precondition_failed", 412, "The record changed since you read it"),

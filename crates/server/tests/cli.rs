@@ -1,0 +1,113 @@
+//! The binary's commands, run as a user would: import (idempotent), export, reindex, generate,
+//! create-admin, openapi.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn run(data: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_omics-match"))
+        .args(args)
+        .arg("--data-dir")
+        .arg(data)
+        .env_remove("DATABASE_URL")
+        .env("RUST_LOG", "warn")
+        .output()
+        .unwrap()
+}
+
+fn ok(data: &Path, args: &[&str]) -> String {
+    let out = run(data, args);
+    let text = String::from_utf8_lossy(&out.stderr).into_owned() + &String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{args:?} failed: {text}");
+    text
+}
+
+fn fixture(name: &str) -> String {
+    format!("{}/../../fixtures/{name}", env!("CARGO_MANIFEST_DIR"))
+}
+
+#[test]
+fn demo_data_imports_cleanly_and_idempotently() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path();
+    let platforms: Vec<serde_json::Value> = serde_json::from_str(&std::fs::read_to_string(fixture("demo/platforms.json")).unwrap()).unwrap();
+    let needs: Vec<serde_json::Value> = serde_json::from_str(&std::fs::read_to_string(fixture("demo/needs.json")).unwrap()).unwrap();
+    assert!(platforms.len() >= 40 && needs.len() >= 25);
+    let countries: std::collections::HashSet<_> = platforms.iter().map(|p| p["country"].as_str().unwrap().to_owned()).collect();
+    assert!(countries.len() >= 20, "{} countries", countries.len());
+
+    let out = ok(data, &["import", &fixture("demo/platforms.json")]);
+    assert!(out.contains(&format!("created {}, updated 0, unchanged 0, refused 0", platforms.len())), "{out}");
+    let out = ok(data, &["import", &fixture("demo/needs.json")]);
+    assert!(out.contains(&format!("created {}", needs.len())), "{out}");
+    // Again: nothing changes.
+    let out = ok(data, &["import", &fixture("demo/platforms.json")]);
+    assert!(out.contains(&format!("created 0, updated 0, unchanged {}", platforms.len())), "{out}");
+
+    // Export gives the import format back, with canonical ids.
+    let exported = run(data, &["export", "platforms"]);
+    assert!(exported.status.success());
+    let exported: Vec<serde_json::Value> = serde_json::from_slice(&exported.stdout).unwrap();
+    assert_eq!(exported.len(), platforms.len());
+    assert!(exported.iter().all(|p| p["country"].as_str().unwrap().len() == 2));
+    let file = data.join("exported.json");
+    std::fs::write(&file, serde_json::to_vec(&exported).unwrap()).unwrap();
+    let out = ok(data, &["import", file.to_str().unwrap()]);
+    assert!(out.contains(&format!("unchanged {}", platforms.len())), "re-importing an export changes nothing: {out}");
+
+    let out = ok(data, &["reindex"]);
+    assert!(out.contains(&format!("indexed {}", platforms.len() + needs.len())), "{out}");
+}
+
+#[test]
+fn invalid_items_are_reported_and_valid_ones_kept() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("mixed.json");
+    std::fs::write(
+        &file,
+        r#"[{"name": "Good", "organisation": {"name": "O"}, "country": "BE", "city": "Gent", "maturity_level": 2, "external_key": "g"},
+            {"name": "Bad", "organisation": {"name": "O"}, "country": "Narnia", "city": "X", "maturity_level": 2},
+            {"neither": true}]"#,
+    )
+    .unwrap();
+    let out = run(dir.path(), &["import", file.to_str().unwrap()]);
+    let text = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(text.contains("item 2 refused: country"), "{text}");
+    assert!(text.contains("item 3 refused"), "{text}");
+    assert!(text.contains("created 1"), "{text}");
+}
+
+#[test]
+fn generated_sets_import() {
+    let dir = tempfile::tempdir().unwrap();
+    let generated = dir.path().join("gen");
+    ok(dir.path(), &["generate", "--platforms", "300", "--needs", "200", "--seed", "7", "--out-dir", generated.to_str().unwrap()]);
+    let out = ok(dir.path(), &["import", generated.join("platforms.json").to_str().unwrap()]);
+    assert!(out.contains("created 300"), "{out}");
+    let out = ok(dir.path(), &["import", generated.join("needs.json").to_str().unwrap()]);
+    assert!(out.contains("created 200"), "{out}");
+}
+
+#[test]
+fn admins_come_from_the_command_line_and_openapi_prints() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_omics-match"))
+        .args(["create-admin", "--email", "sec@example.org", "--data-dir"])
+        .arg(dir.path())
+        .env("OMICS_ADMIN_PASSWORD", "an admin password")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = Command::new(env!("CARGO_BIN_EXE_omics-match"))
+        .args(["create-admin", "--email", "sec2@example.org", "--data-dir"])
+        .arg(dir.path())
+        .env("OMICS_ADMIN_PASSWORD", "short")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let out = ok(dir.path(), &["openapi"]);
+    assert!(out.contains("\"openapi\": \"3.1.0\""));
+}
