@@ -32,7 +32,8 @@ fn fixture(name: &str) -> String {
 fn demo_data_imports_cleanly_and_idempotently() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path();
-    let platforms: Vec<serde_json::Value> = serde_json::from_str(&std::fs::read_to_string(fixture("demo/platforms.json")).unwrap()).unwrap();
+    let platforms: Vec<serde_json::Value> =
+        serde_json::from_str(&std::fs::read_to_string(fixture("demo/platforms.json")).unwrap()).unwrap();
     let needs: Vec<serde_json::Value> = serde_json::from_str(&std::fs::read_to_string(fixture("demo/needs.json")).unwrap()).unwrap();
     assert!(platforms.len() >= 40 && needs.len() >= 25);
     let countries: std::collections::HashSet<_> = platforms.iter().map(|p| p["country"].as_str().unwrap().to_owned()).collect();
