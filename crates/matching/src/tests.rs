@@ -1,0 +1,365 @@
+use std::collections::HashMap;
+
+use chrono::NaiveDate;
+use omics_domain::{Meta, Need, NeedFields, Platform, PlatformFields, Vocabularies};
+use proptest::prelude::*;
+use uuid::Uuid;
+
+use super::*;
+
+fn vocabs() -> &'static Vocabularies {
+    static V: std::sync::OnceLock<Vocabularies> = std::sync::OnceLock::new();
+    V.get_or_init(|| Vocabularies::builtin().unwrap())
+}
+
+fn today() -> NaiveDate {
+    NaiveDate::from_ymd_opt(2026, 11, 29).unwrap()
+}
+
+fn meta(n: u128) -> Meta {
+    let now = chrono::Utc::now();
+    Meta { id: Uuid::from_u128(n), owner_id: None, created_at: now, updated_at: now, version: 1 }
+}
+
+fn platform(json: serde_json::Value) -> Platform {
+    let mut base = serde_json::json!({
+        "name": "Lab", "organisation": {"name": "Org"}, "country": "PT", "city": "Lisbon", "maturity_level": 2,
+        "readiness_areas": ["translational-research"], "accepts_external_samples": true, "accepts_cross_border": true,
+        "capabilities": [{"technology": "whole-exome-sequencing", "sample_types": ["ffpe-tissue"], "monthly_capacity": 100,
+            "turnaround_days": 20, "accreditations": ["iso-15189"]}]
+    });
+    merge(&mut base, json);
+    let f: PlatformFields = serde_json::from_value(base).unwrap();
+    Platform { meta: meta(1), fields: f.validate(vocabs()).unwrap() }
+}
+
+fn need(json: serde_json::Value) -> NeedFields {
+    let mut base = serde_json::json!({
+        "title": "Exomes", "technologies": [{"technology": "whole-exome-sequencing", "required": true}],
+        "sample_type": "ffpe-tissue", "sample_count": 50, "readiness_area": "translational-research",
+        "country": "PT", "deadline": "2027-06-30"
+    });
+    merge(&mut base, json);
+    let f: NeedFields = serde_json::from_value(base).unwrap();
+    f.validate(vocabs(), None).unwrap()
+}
+
+fn merge(a: &mut serde_json::Value, b: serde_json::Value) {
+    if let (Some(a), serde_json::Value::Object(b)) = (a.as_object_mut(), b) {
+        for (k, v) in b {
+            a.insert(k, v);
+        }
+    }
+}
+
+fn ctx<'a>(text: &'a HashMap<Uuid, f64>, supply: &'a Supply) -> Context<'a> {
+    Context { vocabs: vocabs(), weights: Weights::default(), today: today(), text, supply, readings: &[] }
+}
+
+fn eval(n: &NeedFields, p: &Platform) -> Evaluation {
+    let (t, s) = (HashMap::new(), Supply::default());
+    evaluate(n, p, &ctx(&t, &s), p.meta.id)
+}
+
+fn component(e: &Evaluation, name: &str) -> Component {
+    match e {
+        Evaluation::Match { components, .. } => components.iter().find(|c| c.name == name).unwrap().clone(),
+        Evaluation::Excluded(x) => panic!("excluded: {x:?}"),
+    }
+}
+
+fn excluded_by(e: &Evaluation) -> Vec<&'static str> {
+    match e {
+        Evaluation::Excluded(x) => x.iter().map(|x| x.constraint).collect(),
+        Evaluation::Match { .. } => vec![],
+    }
+}
+
+// ---- hard constraints ----
+
+#[test]
+fn unpublished_platforms_are_excluded() {
+    let p = platform(serde_json::json!({"status": "draft"}));
+    assert_eq!(excluded_by(&eval(&need(serde_json::json!({})), &p)), ["not_published"]);
+}
+
+#[test]
+fn must_have_technology_needs_the_term_or_a_narrower_one() {
+    let n = need(serde_json::json!({"technologies": [{"technology": "dna-sequencing", "required": true}]}));
+    assert!(excluded_by(&eval(&n, &platform(serde_json::json!({})))).is_empty(), "WES is narrower than DNA sequencing");
+    let broad = platform(serde_json::json!({"capabilities": [{"technology": "dna-sequencing", "sample_types": ["ffpe-tissue"]}]}));
+    let n = need(serde_json::json!({}));
+    let e = eval(&n, &broad);
+    assert_eq!(excluded_by(&e), ["missing_technology"]);
+    if let Evaluation::Excluded(x) = e {
+        assert!(x[0].reason.contains("Whole exome sequencing"), "{}", x[0].reason);
+    }
+}
+
+#[test]
+fn sample_type_must_be_accepted_broader_covers_narrower() {
+    let n = need(serde_json::json!({"sample_type": "plasma"}));
+    assert_eq!(excluded_by(&eval(&n, &platform(serde_json::json!({})))), ["sample_type_not_accepted"]);
+    let tissue = platform(serde_json::json!({"capabilities": [{"technology": "WES", "sample_types": ["tissue"]}]}));
+    assert!(excluded_by(&eval(&need(serde_json::json!({})), &tissue)).is_empty());
+}
+
+#[test]
+fn required_accreditation_must_be_on_the_serving_capability() {
+    let n = need(serde_json::json!({"accreditation_required": "iso-15189"}));
+    assert!(excluded_by(&eval(&n, &platform(serde_json::json!({})))).is_empty());
+    let other = platform(serde_json::json!({"capabilities": [
+        {"technology": "WES", "sample_types": ["ffpe-tissue"], "accreditations": []},
+        {"technology": "WGS", "sample_types": ["ffpe-tissue"], "accreditations": ["iso-15189"]}]}));
+    assert_eq!(excluded_by(&eval(&n, &other)), ["accreditation_missing"]);
+}
+
+#[test]
+fn external_and_cross_border_samples() {
+    let p = platform(serde_json::json!({"accepts_external_samples": false}));
+    assert_eq!(excluded_by(&eval(&need(serde_json::json!({})), &p)), ["no_external_samples"]);
+    let home_only = platform(serde_json::json!({"accepts_cross_border": false}));
+    assert!(excluded_by(&eval(&need(serde_json::json!({})), &home_only)).is_empty(), "same country is fine");
+    assert_eq!(excluded_by(&eval(&need(serde_json::json!({"country": "LT"})), &home_only)), ["no_cross_border"]);
+}
+
+#[test]
+fn platform_country_must_be_acceptable() {
+    let n = need(serde_json::json!({"country": "LT", "acceptable_countries": ["LV", "EE"]}));
+    assert_eq!(excluded_by(&eval(&n, &platform(serde_json::json!({})))), ["country_not_acceptable"]);
+    let n = need(serde_json::json!({"country": "LT", "acceptable_countries": ["PT"]}));
+    assert!(excluded_by(&eval(&n, &platform(serde_json::json!({})))).is_empty());
+}
+
+#[test]
+fn closed_needs_are_not_matched() {
+    let n = need(serde_json::json!({"status": "closed"}));
+    assert_eq!(excluded_by(&eval(&n, &platform(serde_json::json!({})))), ["need_not_open"]);
+}
+
+// ---- components ----
+
+#[test]
+fn technology_component() {
+    let e = eval(&need(serde_json::json!({})), &platform(serde_json::json!({})));
+    let c = component(&e, "technology");
+    assert_eq!(c.value, 1.0);
+    assert_eq!(c.reason, "Offers whole exome sequencing (exact match); 1 of 1 must-have technology");
+    let n = need(serde_json::json!({"technologies": [{"technology": "dna-sequencing"}, {"technology": "scRNA-seq", "required": false}]}));
+    let c = component(&eval(&n, &platform(serde_json::json!({}))), "technology");
+    assert!((c.value - 0.75 * 0.8).abs() < 1e-9, "{c:?}");
+    assert!(c.reason.contains("narrower term") && c.reason.contains("none of 1 nice-to-have"), "{}", c.reason);
+    let both = platform(serde_json::json!({"capabilities": [
+        {"technology": "WES", "sample_types": ["ffpe-tissue"]}, {"technology": "single-cell-omics"}]}));
+    let c = component(&eval(&n, &both), "technology");
+    assert!((c.value - (0.75 * 0.8 + 0.25 * 0.5)).abs() < 1e-9, "broader nice-to-have counts half: {c:?}");
+}
+
+#[test]
+fn readiness_component() {
+    let same = component(&eval(&need(serde_json::json!({})), &platform(serde_json::json!({}))), "readiness");
+    assert_eq!((same.value, same.reason.as_str()), (1.0, "Serves translational research (same area)"));
+    let adj = platform(serde_json::json!({"readiness_areas": ["clinical-implementation"]}));
+    assert_eq!(component(&eval(&need(serde_json::json!({})), &adj), "readiness").value, 0.5);
+    let far = platform(serde_json::json!({"readiness_areas": ["routine-care"]}));
+    let c = component(&eval(&need(serde_json::json!({"readiness_area": "emerging-technology"})), &far), "readiness");
+    assert_eq!(c.value, 0.0);
+    assert!(c.reason.contains("3 steps"), "{}", c.reason);
+}
+
+#[test]
+fn country_component_orders_same_named_neighbour_distance() {
+    let p = platform(serde_json::json!({}));
+    let v = |n: serde_json::Value| component(&eval(&need(n), &p), "country");
+    let same = v(serde_json::json!({"country": "PT"}));
+    let named = v(serde_json::json!({"country": "LT", "acceptable_countries": ["PT", "LV"]}));
+    let neighbour = v(serde_json::json!({"country": "ES"}));
+    let far = v(serde_json::json!({"country": "LT"}));
+    assert!(same.value > named.value && named.value > neighbour.value && neighbour.value > far.value);
+    assert!(neighbour.reason.contains("borders"), "{}", neighbour.reason);
+    assert!(far.reason.contains("km from Lithuania") && far.reason.contains("away by land"), "{}", far.reason);
+    assert!(far.reason.ends_with("accepts cross-border samples"));
+    let nearer = v(serde_json::json!({"country": "FR"}));
+    assert!(nearer.value > far.value, "closer countries score higher");
+}
+
+#[test]
+fn capacity_component() {
+    let p = platform(serde_json::json!({}));
+    // 100/month, 20 days turnaround; 50 samples by 2027-06-30: plenty.
+    let c = component(&eval(&need(serde_json::json!({})), &p), "capacity");
+    assert_eq!(c.value, 1.0, "{}", c.reason);
+    assert!(c.reason.starts_with("100 samples/month for 50 samples"), "{}", c.reason);
+    let c = component(&eval(&need(serde_json::json!({"sample_count": 2000})), &p), "capacity");
+    assert!(c.value < 1.0 && c.value > 0.4, "{c:?}");
+    let c = component(&eval(&need(serde_json::json!({"deadline": "2026-12-09"})), &p), "capacity");
+    assert!(c.value < 0.5, "10 days left, 20 days turnaround: {c:?}");
+    assert!(c.reason.contains("exceeds"), "{}", c.reason);
+    let unknown = platform(serde_json::json!({"capabilities": [{"technology": "WES", "sample_types": ["ffpe-tissue"]}]}));
+    assert_eq!(component(&eval(&need(serde_json::json!({})), &unknown), "capacity").value, 0.5);
+}
+
+#[test]
+fn text_maturity_accreditation_equity_components() {
+    let p = platform(serde_json::json!({"maturity_level": 3}));
+    let text = HashMap::from([(p.meta.id, 0.4)]);
+    let supply = Supply(HashMap::from([("whole-exome-sequencing".to_owned(), HashMap::from([("PT".to_owned(), 4)]))]));
+    let mut c = ctx(&text, &supply);
+    c.weights.equity = 0.1;
+    let e = evaluate(&need(serde_json::json!({})), &p, &c, p.meta.id);
+    assert_eq!(component(&e, "text").value, 0.4);
+    assert_eq!(component(&e, "maturity").value, 1.0);
+    let a = component(&e, "accreditation");
+    assert_eq!((a.value, a.reason.as_str()), (1.0, "Holds ISO 15189 for the requested work"));
+    let eq = component(&e, "equity");
+    assert_eq!(eq.value, 0.25);
+    assert!(eq.reason.starts_with("4 platforms offering whole exome sequencing in Portugal"), "{}", eq.reason);
+    let none = platform(serde_json::json!({"maturity_level": 1, "capabilities": [{"technology": "WES", "sample_types": ["ffpe-tissue"]}]}));
+    let e = eval(&need(serde_json::json!({})), &none);
+    assert_eq!(component(&e, "maturity").value, 0.0);
+    assert_eq!(component(&e, "accreditation").value, 0.0);
+    assert_eq!(component(&e, "text").value, 0.0);
+}
+
+#[test]
+fn contributions_add_up_to_the_score() {
+    let e = eval(&need(serde_json::json!({})), &platform(serde_json::json!({})));
+    let Evaluation::Match { score, components } = e else { panic!() };
+    let sum: f64 = components.iter().map(|c| c.contribution).sum();
+    assert!((sum - score).abs() < 1e-12);
+    assert_eq!(components.len(), COMPONENTS.len());
+}
+
+#[test]
+fn ranking_is_deterministic_and_ties_break_by_id() {
+    let mut ps: Vec<Platform> = (0..5).map(|i| {
+        let mut p = platform(serde_json::json!({}));
+        p.meta.id = Uuid::from_u128(10 - i);
+        p
+    }).collect();
+    ps.push(platform(serde_json::json!({"status": "archived"})));
+    let (t, s) = (HashMap::new(), Supply::default());
+    let n = need(serde_json::json!({}));
+    let r1 = rank_platforms(&n, &ps, &ctx(&t, &s), 10, 0.0);
+    let r2 = rank_platforms(&n, &ps, &ctx(&t, &s), 10, 0.0);
+    assert_eq!(r1, r2);
+    let ids: Vec<u128> = r1.matches.iter().map(|m| m.item.meta.id.as_u128()).collect();
+    assert_eq!(ids, [6, 7, 8, 9, 10]);
+    assert_eq!(r1.excluded.len(), 1);
+    let top2 = rank_platforms(&n, &ps, &ctx(&t, &s), 2, 0.0);
+    assert_eq!(top2.matches.len(), 2);
+    assert!(rank_platforms(&n, &ps, &ctx(&t, &s), 10, 0.99).matches.is_empty());
+}
+
+#[test]
+fn needs_for_a_platform() {
+    let p = platform(serde_json::json!({}));
+    let mk = |i: u128, json: serde_json::Value| Need { meta: meta(i), fields: need(json) };
+    let needs = vec![mk(1, serde_json::json!({})), mk(2, serde_json::json!({"sample_type": "plasma"})), mk(3, serde_json::json!({"readiness_area": "routine-care"}))];
+    let (t, s) = (HashMap::new(), Supply::default());
+    let r = rank_needs(&p, &needs, &ctx(&t, &s), 10, 0.0);
+    let ids: Vec<u128> = r.matches.iter().map(|m| m.item.meta.id.as_u128()).collect();
+    assert_eq!(ids, [1, 3]);
+    assert_eq!(r.excluded[0].1[0].constraint, "sample_type_not_accepted");
+}
+
+// ---- properties ----
+
+fn arb_platform() -> impl Strategy<Value = Platform> {
+    let techs = ["whole-exome-sequencing", "whole-genome-sequencing", "dna-sequencing", "single-cell-rna-sequencing", "targeted-gene-panel-sequencing"];
+    let areas = ["routine-care", "clinical-implementation", "translational-research", "emerging-technology"];
+    let countries = ["PT", "ES", "LT", "DE", "BE", "FR"];
+    (
+        proptest::sample::subsequence(techs.to_vec(), 1..4),
+        proptest::sample::subsequence(areas.to_vec(), 0..3),
+        proptest::sample::select(countries.to_vec()),
+        1u8..=3,
+        proptest::option::of(0u32..500),
+        proptest::option::of(1u32..90),
+        any::<bool>(),
+    )
+        .prop_map(|(ts, areas, country, maturity, cap, tat, accredited)| {
+            let caps: Vec<serde_json::Value> = ts
+                .iter()
+                .map(|t| serde_json::json!({"technology": t, "sample_types": ["ffpe-tissue", "plasma"], "monthly_capacity": cap,
+                    "turnaround_days": tat, "accreditations": if accredited { vec!["iso-15189"] } else { vec![] }}))
+                .collect();
+            platform(serde_json::json!({"capabilities": caps, "readiness_areas": areas, "country": country, "maturity_level": maturity}))
+        })
+}
+
+fn arb_need() -> impl Strategy<Value = NeedFields> {
+    (
+        proptest::sample::select(vec!["whole-exome-sequencing", "dna-sequencing", "single-cell-rna-sequencing"]),
+        proptest::option::of(proptest::sample::select(vec!["whole-genome-sequencing", "targeted-gene-panel-sequencing"])),
+        proptest::sample::select(vec!["PT", "ES", "LT", "IS"]),
+        1u32..3000,
+        proptest::option::of(10i64..700),
+        proptest::sample::select(vec!["routine-care", "translational-research", "emerging-technology"]),
+    )
+        .prop_map(|(t, nice, country, count, days, area)| {
+            let mut techs = vec![serde_json::json!({"technology": t, "required": true})];
+            if let Some(n) = nice {
+                techs.push(serde_json::json!({"technology": n, "required": false}));
+            }
+            let deadline = days.map(|d| (today() + chrono::Duration::days(d)).to_string());
+            need(serde_json::json!({"technologies": techs, "country": country, "sample_count": count, "deadline": deadline, "readiness_area": area}))
+        })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(200))]
+
+    #[test]
+    fn scores_stay_in_unit_interval(n in arb_need(), p in arb_platform(), text in 0.0f64..=1.0, eq in 0.0f64..5.0) {
+        let t = HashMap::from([(p.meta.id, text)]);
+        let s = Supply::default();
+        let mut c = ctx(&t, &s);
+        c.weights.equity = eq;
+        if let Evaluation::Match { score, components } = evaluate(&n, &p, &c, p.meta.id) {
+            prop_assert!((0.0..=1.0).contains(&score));
+            for comp in components {
+                prop_assert!((0.0..=1.0).contains(&comp.value));
+                prop_assert!(comp.contribution >= 0.0);
+            }
+        }
+    }
+
+    #[test]
+    fn improving_a_component_never_lowers_the_score(n in arb_need(), p in arb_platform(), text in 0.0f64..=0.9) {
+        let s = Supply::default();
+        let t = HashMap::from([(p.meta.id, text)]);
+        let base = evaluate(&n, &p, &ctx(&t, &s), p.meta.id).score();
+        // Better text relevance.
+        let t2 = HashMap::from([(p.meta.id, text + 0.1)]);
+        prop_assert!(evaluate(&n, &p, &ctx(&t2, &s), p.meta.id).score() >= base);
+        // Higher maturity.
+        let mut better = p.clone();
+        better.fields.maturity_level = 3;
+        prop_assert!(evaluate(&n, &better, &ctx(&t, &s), p.meta.id).score() >= base);
+        // More capacity and faster turnaround on every capability.
+        let mut faster = p.clone();
+        for c in &mut faster.fields.capabilities {
+            c.monthly_capacity = Some(c.monthly_capacity.unwrap_or(0).max(1_000_000));
+            c.turnaround_days = Some(1);
+        }
+        prop_assert!(evaluate(&n, &faster, &ctx(&t, &s), p.meta.id).score() >= base);
+        // Serving the need's readiness area too.
+        let mut ready = p.clone();
+        ready.fields.readiness_areas.push(n.readiness_area.clone());
+        prop_assert!(evaluate(&n, &ready, &ctx(&t, &s), p.meta.id).score() >= base);
+        // Being in the requester's country.
+        let mut local = p.clone();
+        local.fields.country = n.country.clone();
+        prop_assert!(evaluate(&n, &local, &ctx(&t, &s), p.meta.id).score() >= base);
+    }
+
+    #[test]
+    fn adding_a_capability_never_lowers_the_score(n in arb_need(), p in arb_platform(), extra in arb_platform()) {
+        let (t, s) = (HashMap::new(), Supply::default());
+        let base = evaluate(&n, &p, &ctx(&t, &s), p.meta.id).score();
+        let mut more = p.clone();
+        more.fields.capabilities.extend(extra.fields.capabilities);
+        prop_assert!(evaluate(&n, &more, &ctx(&t, &s), p.meta.id).score() >= base);
+    }
+}
