@@ -4,7 +4,7 @@
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use crate::routes::{auth, health, needs, platforms, records, vocabularies};
+use crate::routes::{auth, health, matches, needs, platforms, records, vocabularies};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -21,6 +21,7 @@ an unknown value is refused with 422 and the closest terms in `errors[].suggesti
         auth::register, auth::token, auth::me,
         platforms::list, platforms::create, platforms::get, platforms::replace, platforms::patch, platforms::delete,
         needs::list, needs::create, needs::get, needs::replace, needs::patch, needs::delete,
+        matches::for_need, matches::for_platform, matches::adhoc,
         vocabularies::index, vocabularies::get, vocabularies::resolve,
         health::live, health::ready, health::service_info,
     ),
@@ -30,6 +31,7 @@ an unknown value is refused with 422 and the closest terms in `errors[].suggesti
         (name = "auth", description = "Accounts and bearer tokens"),
         (name = "platforms", description = "Omics platforms and their capabilities"),
         (name = "needs", description = "Unmet needs of researchers and clinicians"),
+        (name = "matches", description = "Ranked, explained partner matches in both directions"),
         (name = "vocabularies", description = "Controlled vocabularies"),
         (name = "health", description = "Liveness, readiness, GA4GH service-info"),
     )

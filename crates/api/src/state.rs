@@ -44,6 +44,25 @@ pub struct Settings {
     pub workers: usize,
     /// Vocabulary files replacing the built-in ones, by name (e.g. `readiness-areas`).
     pub vocabularies: HashMap<String, PathBuf>,
+    pub matching: MatchSettings,
+}
+
+/// Matching defaults.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct MatchSettings {
+    /// Default component weights; a request may override them.
+    pub weights: omics_matching::Weights,
+    /// Most candidates taken from the index for one match.
+    pub max_candidates: usize,
+    /// Least similarity (0-1) at which a free-text technology is read as the closest term.
+    pub fuzzy_threshold: f64,
+}
+
+impl Default for MatchSettings {
+    fn default() -> Self {
+        MatchSettings { weights: omics_matching::Weights::default(), max_candidates: 5_000, fuzzy_threshold: 0.85 }
+    }
 }
 
 impl Default for Settings {
@@ -60,6 +79,7 @@ impl Default for Settings {
             index_poll_ms: 1000,
             workers: 0,
             vocabularies: HashMap::new(),
+            matching: MatchSettings::default(),
         }
     }
 }
@@ -79,6 +99,8 @@ pub enum StartError {
     Index(#[from] omics_index::IndexError),
     #[error("token secret: {0}")]
     Secret(String),
+    #[error("matching settings: {0}")]
+    Matching(String),
     #[error("cannot listen on {0}: {1}")]
     Bind(String, std::io::Error),
 }
@@ -157,6 +179,10 @@ pub struct Opened {
 
 /// Open the database (running migrations) and the index (catching it up).
 pub fn open(settings: &Settings) -> Result<Opened, StartError> {
+    settings.matching.weights.validate().map_err(StartError::Matching)?;
+    if !(0.0..=1.0).contains(&settings.matching.fuzzy_threshold) {
+        return Err(StartError::Matching("fuzzy_threshold is 0 to 1".into()));
+    }
     std::fs::create_dir_all(&settings.data_dir).map_err(|e| StartError::DataDir(settings.data_dir.clone(), e))?;
     let vocabs = Arc::new(settings.load_vocabularies()?);
     let store = Arc::new(Store::open(&settings.effective_database_url(), settings.db_pool_size)?);

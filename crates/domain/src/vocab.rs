@@ -95,6 +95,8 @@ pub struct Vocabulary {
     by_id: HashMap<String, usize>,
     by_key: HashMap<String, usize>,
     children: HashMap<String, Vec<String>>,
+    /// Words of each term's id, label and synonyms, for matching typed phrases word by word.
+    words: Vec<Vec<String>>,
 }
 
 /// Why a vocabulary file was refused.
@@ -139,7 +141,19 @@ impl Vocabulary {
                 by_key.entry(normalize(s)).or_insert(i);
             }
         }
+        let words = file
+            .terms
+            .iter()
+            .map(|t| {
+                let mut w: Vec<String> =
+                    std::iter::once(&t.id).chain(std::iter::once(&t.label)).chain(&t.synonyms).flat_map(|k| words_of(k)).collect();
+                w.sort();
+                w.dedup();
+                w
+            })
+            .collect();
         let vocab = Vocabulary {
+            words,
             name: file.vocabulary,
             version: file.version,
             description: file.description,
@@ -178,15 +192,38 @@ impl Vocabulary {
         self.by_key.get(&normalize(input)).map(|&i| &self.terms[i])
     }
 
-    /// Terms ranked by similarity to `input`, best first, each with its best score in [0, 1].
+    /// Terms ranked by similarity to `input`, best first, each with its best score in [0, 1]:
+    /// the edit similarity of the whole phrase to an id, label or synonym, or, for phrases of
+    /// several words, how well each typed word is found among the term's words (so
+    /// "single cel RNA seq" finds single-cell RNA sequencing, and "quantum sequencing" does not
+    /// pass for any sequencing term on the strength of "sequencing" alone).
     pub fn similar(&self, input: &str, n: usize) -> Vec<(&Term, f64)> {
         let key = normalize(input);
+        let typed = words_of(input);
         let mut best: HashMap<usize, f64> = HashMap::new();
         for (k, &i) in &self.by_key {
-            let s = similarity(&key, k);
+            let s = strsim::normalized_damerau_levenshtein(&key, k);
             let e = best.entry(i).or_insert(0.0);
             if s > *e {
                 *e = s;
+            }
+        }
+        if typed.len() >= 2 {
+            let word_sim =
+                |t: &String, words: &[String]| words.iter().map(|w| strsim::normalized_damerau_levenshtein(t, w)).fold(0.0, f64::max);
+            for (i, term) in self.terms.iter().enumerate() {
+                // One label or synonym read word by word: typed words found, extra words cost.
+                let phrase = std::iter::once(&term.label)
+                    .chain(&term.synonyms)
+                    .map(|k| {
+                        let words = words_of(k);
+                        typed.iter().map(|t| word_sim(t, &words)).sum::<f64>() / typed.len().max(words.len()) as f64
+                    })
+                    .fold(0.0, f64::max);
+                // The typed words spread over several of the term's names count a little less.
+                let spread = 0.9 * typed.iter().map(|t| word_sim(t, &self.words[i])).sum::<f64>() / typed.len() as f64;
+                let e = best.entry(i).or_insert(0.0);
+                *e = e.max(phrase).max(spread);
             }
         }
         let mut ranked: Vec<(&Term, f64)> = best.into_iter().map(|(i, s)| (&self.terms[i], s)).collect();
@@ -256,8 +293,9 @@ impl Vocabulary {
     }
 }
 
-fn similarity(a: &str, b: &str) -> f64 {
-    strsim::jaro_winkler(a, b).max(strsim::normalized_damerau_levenshtein(a, b))
+/// Lower-cased alphanumeric words of a phrase.
+fn words_of(s: &str) -> Vec<String> {
+    s.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).map(str::to_lowercase).collect()
 }
 
 fn truncate(s: &str, n: usize) -> String {
@@ -376,6 +414,20 @@ mod tests {
         assert_eq!(e.code, "unknown_term");
         assert_eq!(e.suggestions[0], "whole-exome-sequencing");
         assert!(e.message.contains("capabilities") || e.field.contains("capabilities"));
+    }
+
+    #[test]
+    fn free_text_is_read_word_by_word_but_not_by_a_shared_generic_word() {
+        let v = Vocabularies::builtin().unwrap();
+        let t = &v.technologies;
+        let read = |s: &str| t.resolve_fuzzy(s, 0.85).map(|r| r.term().id.clone());
+        assert_eq!(read("single cel RNA seq").as_deref(), Some("single-cell-rna-sequencing"));
+        assert_eq!(read("10x scRNA").as_deref(), Some("single-cell-rna-sequencing"));
+        assert_eq!(read("10x singel cell").as_deref(), Some("single-cell-rna-sequencing"));
+        assert_eq!(read("whole exom sequencng").as_deref(), Some("whole-exome-sequencing"));
+        assert_eq!(read("quantum sequencing"), None);
+        assert_eq!(read("banana"), None);
+        assert!(matches!(t.resolve_fuzzy("WES", 0.85), Some(Resolved::Exact(_))));
     }
 
     #[test]

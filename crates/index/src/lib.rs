@@ -6,7 +6,10 @@
 //! the index; the reader is reloaded right after each commit so a search sees what was just
 //! written. All of it is blocking work: callers run it off the async executor.
 
+mod candidates;
 mod facets;
+
+pub use candidates::Candidates;
 
 use std::collections::{BTreeMap, HashSet};
 use std::path::Path;
@@ -23,7 +26,7 @@ use tantivy::{Index, IndexReader, IndexWriter, Order, ReloadPolicy, TantivyDocum
 use uuid::Uuid;
 
 /// Bump when the fields or how they are filled change: the index is then rebuilt at open.
-const SCHEMA_VERSION: u32 = 1;
+const SCHEMA_VERSION: u32 = 2;
 const ANALYZER: &str = "omics";
 const WRITER_MEMORY: usize = 64 * 1024 * 1024;
 const CATCH_UP_BATCH: i64 = 2_000;
@@ -52,6 +55,9 @@ struct Fields {
     text: Field,
     technology: Field,
     technology_required: Field,
+    technology_required_exact: Field,
+    external: Field,
+    cross_border: Field,
     country: Field,
     readiness_area: Field,
     sample_type: Field,
@@ -76,6 +82,9 @@ fn schema() -> (Schema, Fields) {
         text: b.add_text_field("text", text),
         technology: b.add_text_field("technology", STRING | FAST),
         technology_required: b.add_text_field("technology_required", STRING),
+        technology_required_exact: b.add_text_field("technology_required_exact", STRING),
+        external: b.add_text_field("external", STRING),
+        cross_border: b.add_text_field("cross_border", STRING),
         country: b.add_text_field("country", STRING | FAST),
         readiness_area: b.add_text_field("readiness_area", STRING | FAST),
         sample_type: b.add_text_field("sample_type", STRING),
@@ -166,11 +175,11 @@ pub struct SearchResult {
 pub const FACETS: [&str; 3] = ["technology", "country", "readiness_area"];
 
 pub struct SearchIndex {
-    index: Index,
-    reader: IndexReader,
+    pub(crate) index: Index,
+    pub(crate) reader: IndexReader,
     writer: Mutex<IndexWriter>,
-    f: Fields,
-    vocabs: Arc<Vocabularies>,
+    pub(crate) f: Fields,
+    pub(crate) vocabs: Arc<Vocabularies>,
     vocab_stamp: String,
 }
 
@@ -180,13 +189,18 @@ impl std::fmt::Debug for SearchIndex {
     }
 }
 
+/// Names, versions and a digest of the terms: any change to the vocabularies rebuilds the index.
 fn vocab_stamp(v: &Vocabularies) -> String {
-    Vocabularies::NAMES
-        .iter()
-        .filter_map(|n| v.by_name(n))
-        .map(|v| format!("{}={}/{}", v.name, v.version, v.terms().len()))
-        .collect::<Vec<_>>()
-        .join(",")
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    let mut names = Vec::new();
+    for n in Vocabularies::NAMES {
+        if let Some(v) = v.by_name(n) {
+            names.push(format!("{}={}", v.name, v.version));
+            serde_json::to_string(v.terms()).unwrap_or_default().hash(&mut h);
+        }
+    }
+    format!("{};{:016x}", names.join(","), h.finish())
 }
 
 impl SearchIndex {
@@ -309,6 +323,8 @@ impl SearchIndex {
         match rec {
             Record::Platform(p) => {
                 let p = &p.fields;
+                d.add_text(f.external, yes_no(p.accepts_external_samples));
+                d.add_text(f.cross_border, yes_no(p.accepts_cross_border));
                 text.extend([p.organisation.name.as_str(), p.city.as_str(), p.description.as_str()]);
                 for r in &p.readiness_areas {
                     d.add_text(f.readiness_area, r);
@@ -337,6 +353,7 @@ impl SearchIndex {
                 for t in &n.technologies {
                     techs.extend(v.technologies.self_and_ancestors(&t.technology));
                     if t.required {
+                        d.add_text(f.technology_required_exact, &t.technology);
                         for a in v.technologies.self_and_ancestors(&t.technology) {
                             d.add_text(f.technology_required, a);
                         }
@@ -369,11 +386,11 @@ impl SearchIndex {
         d
     }
 
-    fn term_query(field: Field, value: &str) -> Box<dyn Query> {
+    pub(crate) fn term_query(field: Field, value: &str) -> Box<dyn Query> {
         Box::new(TermQuery::new(Term::from_field_text(field, value), IndexRecordOption::Basic))
     }
 
-    fn any_of(field: Field, values: &[String]) -> Box<dyn Query> {
+    pub(crate) fn any_of(field: Field, values: &[String]) -> Box<dyn Query> {
         Box::new(BooleanQuery::new(values.iter().map(|v| (Occur::Should, Self::term_query(field, v))).collect()))
     }
 
@@ -401,7 +418,7 @@ impl SearchIndex {
         Ok(if words.is_empty() { None } else { Some(Box::new(BooleanQuery::new(words.into_iter().map(|q| (Occur::Must, q)).collect()))) })
     }
 
-    fn term_query_freq(field: Field, value: &str) -> Box<dyn Query> {
+    pub(crate) fn term_query_freq(field: Field, value: &str) -> Box<dyn Query> {
         Box::new(TermQuery::new(Term::from_field_text(field, value), IndexRecordOption::WithFreqs))
     }
 
@@ -494,6 +511,10 @@ impl SearchIndex {
     pub fn count(&self, kind: Kind) -> Result<usize> {
         Ok(self.reader.searcher().search(&*Self::term_query(self.f.kind, kind.as_str()), &Count)?)
     }
+}
+
+fn yes_no(b: bool) -> &'static str {
+    if b { "yes" } else { "no" }
 }
 
 /// Labels of a technology and its broader terms, and its own synonyms, for the text field.

@@ -207,11 +207,8 @@ pub fn exclusions(need: &NeedFields, p: &Platform, v: &Vocabularies) -> Vec<Excl
     for want in need.technologies.iter().filter(|t| t.required) {
         let t = &want.technology;
         let label = v.technologies.label(t);
-        let offering: Vec<&Capability> = f
-            .capabilities
-            .iter()
-            .filter(|c| relation(&v.technologies, t, &c.technology).is_some_and(Relation::satisfies))
-            .collect();
+        let offering: Vec<&Capability> =
+            f.capabilities.iter().filter(|c| relation(&v.technologies, t, &c.technology).is_some_and(Relation::satisfies)).collect();
         if offering.is_empty() {
             ex("missing_technology", format!("offers no {label} (nor a narrower technique), a must-have"));
             continue;
@@ -239,7 +236,11 @@ pub fn exclusions(need: &NeedFields, p: &Platform, v: &Vocabularies) -> Vec<Excl
     if !need.accepts_country(&f.country) {
         ex(
             "country_not_acceptable",
-            format!("{} is not among the requester's acceptable countries ({})", v.countries.label(&f.country), need.acceptable_countries.join(", ")),
+            format!(
+                "{} is not among the requester's acceptable countries ({})",
+                v.countries.label(&f.country),
+                need.acceptable_countries.join(", ")
+            ),
         );
     }
     out
@@ -295,14 +296,7 @@ fn technology(need: &NeedFields, p: &Platform, served: &[Served<'_>], ctx: &Cont
     let nice_wanted: Vec<&str> = need.technologies.iter().filter(|t| !t.required).map(|t| t.technology.as_str()).collect();
     let nice: Vec<f64> = nice_wanted
         .iter()
-        .map(|want| {
-            p.fields
-                .capabilities
-                .iter()
-                .filter_map(|c| relation(v, want, &c.technology))
-                .map(Relation::value)
-                .fold(0.0, f64::max)
-        })
+        .map(|want| p.fields.capabilities.iter().filter_map(|c| relation(v, want, &c.technology)).map(Relation::value).fold(0.0, f64::max))
         .collect();
     if !nice.is_empty() {
         let have: Vec<&str> = nice_wanted.iter().zip(&nice).filter(|(_, q)| **q > 0.0).map(|(t, _)| v.label(t)).collect();
@@ -369,11 +363,7 @@ fn capacity(need: &NeedFields, served: &[Served<'_>], ctx: &Context<'_>) -> (f64
     let days_left = need.deadline.map(|d| (d - ctx.today).num_days().max(0));
     let mut worst: Option<(f64, String)> = None;
     for s in served {
-        let best = s
-            .caps
-            .iter()
-            .map(|(c, _)| capacity_of(need, c, days_left))
-            .max_by(|a, b| a.0.total_cmp(&b.0));
+        let best = s.caps.iter().map(|(c, _)| capacity_of(need, c, days_left)).max_by(|a, b| a.0.total_cmp(&b.0));
         let Some((value, reason)) = best else { continue };
         if worst.as_ref().is_none_or(|(w, _)| value < *w) {
             worst = Some((value, reason));
@@ -416,7 +406,8 @@ fn capitalise(s: &str) -> String {
 
 fn accreditation(served: &[Served<'_>], ctx: &Context<'_>) -> (f64, String) {
     let v = &ctx.vocabs.accreditations;
-    let mut held: Vec<&str> = served.iter().flat_map(|s| s.caps.iter().flat_map(|(c, _)| c.accreditations.iter())).map(|a| v.label(a)).collect();
+    let mut held: Vec<&str> =
+        served.iter().flat_map(|s| s.caps.iter().flat_map(|(c, _)| c.accreditations.iter())).map(|a| v.label(a)).collect();
     held.sort_unstable();
     held.dedup();
     if held.is_empty() {
@@ -510,7 +501,13 @@ fn order<T>(ranked: &mut [Ranked<'_, T>], id: impl Fn(&T) -> Uuid) {
 }
 
 /// Platforms for a need, best first: those scoring at least `min_score`, at most `limit`.
-pub fn rank_platforms<'a>(need: &NeedFields, candidates: &'a [Platform], ctx: &Context<'_>, limit: usize, min_score: f64) -> Ranking<'a, Platform> {
+pub fn rank_platforms<'a>(
+    need: &NeedFields,
+    candidates: &'a [Platform],
+    ctx: &Context<'_>,
+    limit: usize,
+    min_score: f64,
+) -> Ranking<'a, Platform> {
     let mut matches = Vec::new();
     let mut excluded = Vec::new();
     for p in candidates {

@@ -232,11 +232,13 @@ fn contributions_add_up_to_the_score() {
 
 #[test]
 fn ranking_is_deterministic_and_ties_break_by_id() {
-    let mut ps: Vec<Platform> = (0..5).map(|i| {
-        let mut p = platform(serde_json::json!({}));
-        p.meta.id = Uuid::from_u128(10 - i);
-        p
-    }).collect();
+    let mut ps: Vec<Platform> = (0..5)
+        .map(|i| {
+            let mut p = platform(serde_json::json!({}));
+            p.meta.id = Uuid::from_u128(10 - i);
+            p
+        })
+        .collect();
     ps.push(platform(serde_json::json!({"status": "archived"})));
     let (t, s) = (HashMap::new(), Supply::default());
     let n = need(serde_json::json!({}));
@@ -255,7 +257,11 @@ fn ranking_is_deterministic_and_ties_break_by_id() {
 fn needs_for_a_platform() {
     let p = platform(serde_json::json!({}));
     let mk = |i: u128, json: serde_json::Value| Need { meta: meta(i), fields: need(json) };
-    let needs = vec![mk(1, serde_json::json!({})), mk(2, serde_json::json!({"sample_type": "plasma"})), mk(3, serde_json::json!({"readiness_area": "routine-care"}))];
+    let needs = vec![
+        mk(1, serde_json::json!({})),
+        mk(2, serde_json::json!({"sample_type": "plasma"})),
+        mk(3, serde_json::json!({"readiness_area": "routine-care"})),
+    ];
     let (t, s) = (HashMap::new(), Supply::default());
     let r = rank_needs(&p, &needs, &ctx(&t, &s), 10, 0.0);
     let ids: Vec<u128> = r.matches.iter().map(|m| m.item.meta.id.as_u128()).collect();
@@ -266,7 +272,13 @@ fn needs_for_a_platform() {
 // ---- properties ----
 
 fn arb_platform() -> impl Strategy<Value = Platform> {
-    let techs = ["whole-exome-sequencing", "whole-genome-sequencing", "dna-sequencing", "single-cell-rna-sequencing", "targeted-gene-panel-sequencing"];
+    let techs = [
+        "whole-exome-sequencing",
+        "whole-genome-sequencing",
+        "dna-sequencing",
+        "single-cell-rna-sequencing",
+        "targeted-gene-panel-sequencing",
+    ];
     let areas = ["routine-care", "clinical-implementation", "translational-research", "emerging-technology"];
     let countries = ["PT", "ES", "LT", "DE", "BE", "FR"];
     (
@@ -281,8 +293,10 @@ fn arb_platform() -> impl Strategy<Value = Platform> {
         .prop_map(|(ts, areas, country, maturity, cap, tat, accredited)| {
             let caps: Vec<serde_json::Value> = ts
                 .iter()
-                .map(|t| serde_json::json!({"technology": t, "sample_types": ["ffpe-tissue", "plasma"], "monthly_capacity": cap,
-                    "turnaround_days": tat, "accreditations": if accredited { vec!["iso-15189"] } else { vec![] }}))
+                .map(|t| {
+                    serde_json::json!({"technology": t, "sample_types": ["ffpe-tissue", "plasma"], "monthly_capacity": cap,
+                    "turnaround_days": tat, "accreditations": if accredited { vec!["iso-15189"] } else { vec![] }})
+                })
                 .collect();
             platform(serde_json::json!({"capabilities": caps, "readiness_areas": areas, "country": country, "maturity_level": maturity}))
         })

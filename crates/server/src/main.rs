@@ -2,6 +2,7 @@
 //! `openapi` and `generate`.
 
 mod config;
+mod evaluate;
 mod generate;
 mod import;
 
@@ -64,6 +65,15 @@ enum Command {
     Openapi {
         #[arg(long)]
         out: Option<PathBuf>,
+    },
+    /// Print ranking quality on the judged set (nDCG@5/@10, constraint breaches) against BM25 only.
+    Evaluate {
+        /// Folder with needs.json and judgments.json.
+        #[arg(long, default_value = "fixtures/evaluation")]
+        dir: PathBuf,
+        /// Print JSON instead of tables.
+        #[arg(long)]
+        json: bool,
     },
     /// Write synthetic platforms.json and needs.json for benchmarks.
     Generate {
@@ -165,6 +175,21 @@ fn main() -> anyhow::Result<()> {
             match out {
                 Some(path) => std::fs::write(&path, json).with_context(|| format!("writing {}", path.display()))?,
                 None => std::io::stdout().write_all(json.as_bytes())?,
+            }
+            Ok(())
+        }
+        Command::Evaluate { dir, json } => {
+            let mut s = config::load(&cli.overrides, None, None)?;
+            // Always on a fresh embedded database with the demo platforms.
+            let scratch = tempfile::tempdir()?;
+            s.data_dir = scratch.path().to_owned();
+            s.database_url = None;
+            let (state, platforms) = evaluate::prepare(&s)?;
+            let report = evaluate::run(&state, platforms, &dir)?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&report)?);
+            } else {
+                evaluate::print(&report);
             }
             Ok(())
         }

@@ -3,6 +3,7 @@
 pub mod auth;
 mod crud_macro;
 pub mod health;
+pub mod matches;
 pub mod needs;
 pub mod platforms;
 pub mod records;
@@ -25,6 +26,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                     .route(web::patch().to(platforms::patch))
                     .route(web::delete().to(platforms::delete)),
             )
+            .service(web::resource("/matches").route(web::post().to(matches::adhoc)))
+            .service(web::resource("/needs/{id}/matches").route(web::get().to(matches::for_need)))
+            .service(web::resource("/platforms/{id}/matches").route(web::get().to(matches::for_platform)))
             .service(web::resource("/needs").route(web::get().to(needs::list)).route(web::post().to(needs::create)))
             .service(
                 web::resource("/needs/{id}")

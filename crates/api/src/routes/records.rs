@@ -106,12 +106,12 @@ impl Entity for NeedFields {
 }
 
 /// Whether `viewer` may read `rec`.
-fn visible(rec: &Record, viewer: Option<&AuthUser>) -> bool {
+pub(crate) fn visible(rec: &Record, viewer: Option<&AuthUser>) -> bool {
     rec.is_public() || viewer.is_some_and(|u| u.may_change(rec.meta().owner_id))
 }
 
 /// Hide the requester of an anonymous need from everyone but its owner and admins.
-fn redact(rec: &mut Record, viewer: Option<&AuthUser>) {
+pub(crate) fn redact(rec: &mut Record, viewer: Option<&AuthUser>) {
     if let Record::Need(n) = rec {
         let privileged = viewer.is_some_and(|u| u.may_change(n.meta.owner_id));
         if n.fields.visibility == omics_domain::Visibility::Anonymous && !privileged {
@@ -138,7 +138,7 @@ fn respond<E: Entity>(rec: Record, status: StatusCode, viewer: Option<&AuthUser>
 }
 
 /// Load a record the viewer may see, or 404.
-async fn load<E: Entity>(state: &AppState, id: Uuid, viewer: Option<&AuthUser>) -> ApiResult<Record> {
+pub(crate) async fn load<E: Entity>(state: &AppState, id: Uuid, viewer: Option<&AuthUser>) -> ApiResult<Record> {
     let store = state.store.clone();
     let rec = web::block(move || store.get(E::KIND, id)).await??;
     rec.filter(|r| visible(r, viewer)).ok_or_else(|| ApiError::not_found(E::NAME))

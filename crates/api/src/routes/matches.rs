@@ -1,0 +1,340 @@
+//! Ranked, explained matches: platforms for a stored need, open needs for a platform, and
+//! platforms for a need described in the request (nothing stored, no token).
+
+use actix_web::{HttpResponse, web};
+use chrono::Utc;
+use omics_domain::{Code, FieldError, Need, NeedFields, NeedStatus, Platform, PlatformFields, Record, body};
+use omics_matching::{Component, Context, Exclusion, Reading, Weights};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+use crate::auth::MaybeUser;
+use crate::error::{ApiError, ApiResult, Problem};
+use crate::routes::records::{self, DEFAULT_LIMIT, MAX_LIMIT};
+use crate::state::AppState;
+
+/// How to rank.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct MatchParams {
+    /// Results, 1 to 100 (default 20).
+    #[param(minimum = 1, maximum = 100)]
+    pub limit: Option<u32>,
+    /// Leave out results scoring below this (0 to 1).
+    #[param(minimum = 0.0, maximum = 1.0)]
+    pub min_score: Option<f64>,
+    /// Weights overriding the defaults, as `name:value` pairs: `technology:0.5,text:0,equity:0.1`.
+    /// Components: technology, readiness, country, capacity, text, maturity, accreditation, equity.
+    #[param(example = "technology:0.4,country:0.3")]
+    pub weights: Option<String>,
+    /// Also list the candidates a hard constraint excluded, each with the constraint.
+    pub include_excluded: Option<bool>,
+}
+
+/// How a technology typed as free text was read.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReadingView {
+    pub typed: String,
+    pub technology: String,
+    pub label: String,
+    pub similarity: f64,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PlatformMatch {
+    pub platform: Platform,
+    /// In [0, 1]: the sum of the components' contributions.
+    pub score: f64,
+    pub components: Vec<Component>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ExcludedPlatform {
+    pub platform: Platform,
+    pub exclusions: Vec<Exclusion>,
+}
+
+/// Platforms for a need, best first.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PlatformMatches {
+    /// The stored need, for `/needs/{id}/matches`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub need_id: Option<Uuid>,
+    /// The weights used.
+    pub weights: Weights,
+    /// Candidates the index returned and the engine scored.
+    pub candidates: usize,
+    pub matches: Vec<PlatformMatch>,
+    /// With `include_excluded=true`: candidates a hard constraint excluded.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub excluded: Option<Vec<ExcludedPlatform>>,
+    /// Technologies typed as free text and how they were read.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub readings: Vec<ReadingView>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct NeedMatch {
+    pub need: Need,
+    pub score: f64,
+    pub components: Vec<Component>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ExcludedNeed {
+    pub need: Need,
+    pub exclusions: Vec<Exclusion>,
+}
+
+/// Open needs a platform could serve, best first.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct NeedMatches {
+    pub platform_id: Uuid,
+    pub weights: Weights,
+    pub candidates: usize,
+    pub matches: Vec<NeedMatch>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub excluded: Option<Vec<ExcludedNeed>>,
+}
+
+/// Checked match parameters.
+pub struct Plan {
+    pub weights: Weights,
+    pub limit: usize,
+    pub min_score: f64,
+    pub include_excluded: bool,
+}
+
+pub fn plan(state: &AppState, p: &MatchParams) -> ApiResult<Plan> {
+    let bad = |field: &str, m: String| ApiError::field(Code::InvalidQuery, FieldError::new(field, "invalid_value", m));
+    let limit = p.limit.unwrap_or(DEFAULT_LIMIT);
+    if !(1..=MAX_LIMIT).contains(&limit) {
+        return Err(bad("limit", format!("limit is 1 to {MAX_LIMIT}; got {limit}")));
+    }
+    let min_score = p.min_score.unwrap_or(0.0);
+    if !(0.0..=1.0).contains(&min_score) {
+        return Err(bad("min_score", format!("min_score is 0 to 1; got {min_score}")));
+    }
+    let mut weights = state.settings.matching.weights;
+    if let Some(spec) = &p.weights {
+        weights.apply_overrides(spec).map_err(|m| bad("weights", m))?;
+    }
+    Ok(Plan { weights, limit: limit as usize, min_score, include_excluded: p.include_excluded.unwrap_or(false) })
+}
+
+fn must_haves(n: &NeedFields) -> Vec<String> {
+    n.technologies.iter().filter(|t| t.required).map(|t| t.technology.clone()).collect()
+}
+
+fn platforms_of(records: Vec<Record>) -> Vec<Platform> {
+    records.into_iter().filter_map(|r| if let Record::Platform(p) = r { Some(p) } else { None }).collect()
+}
+
+/// Rank platforms for `need` (blocking: index, store and engine).
+pub fn platforms_for(
+    state: &AppState,
+    need: &NeedFields,
+    need_id: Option<Uuid>,
+    readings: &[Reading],
+    plan: &Plan,
+) -> ApiResult<PlatformMatches> {
+    let max = state.settings.matching.max_candidates;
+    let found = state.index.platform_candidates(need, false, max)?;
+    let mut candidates = platforms_of(state.store.get_many(&found.ids)?);
+    let scored = candidates.len();
+    if plan.include_excluded {
+        let relaxed = state.index.platform_candidates(need, true, max)?;
+        let extra: Vec<Uuid> = relaxed.ids.into_iter().filter(|id| !found.text.contains_key(id)).collect();
+        candidates.extend(platforms_of(state.store.get_many(&extra)?));
+    }
+    // Counted even when equity weighs nothing: its reason is shown and must be true.
+    let supply = state.index.supply(&must_haves(need))?;
+    let ctx = Context {
+        vocabs: &state.vocabs,
+        weights: plan.weights,
+        today: Utc::now().date_naive(),
+        text: &found.text,
+        supply: &supply,
+        readings,
+    };
+    let ranking = omics_matching::rank_platforms(need, &candidates, &ctx, plan.limit, plan.min_score);
+    Ok(PlatformMatches {
+        need_id,
+        weights: plan.weights,
+        candidates: scored,
+        matches: ranking
+            .matches
+            .into_iter()
+            .map(|m| PlatformMatch { platform: m.item.clone(), score: m.score, components: m.components })
+            .collect(),
+        excluded: plan.include_excluded.then(|| {
+            ranking
+                .excluded
+                .into_iter()
+                .take(plan.limit)
+                .map(|(p, why)| ExcludedPlatform { platform: p.clone(), exclusions: why })
+                .collect()
+        }),
+        readings: readings
+            .iter()
+            .map(|r| ReadingView {
+                typed: r.typed.clone(),
+                technology: r.technology.clone(),
+                label: state.vocabs.technologies.label(&r.technology).to_owned(),
+                similarity: r.similarity,
+            })
+            .collect(),
+    })
+}
+
+/// Platforms for a stored need.
+#[utoipa::path(get, path = "/api/v1/needs/{id}/matches", tag = "matches",
+    params(("id" = Uuid, Path), MatchParams), security((), ("bearer" = [])),
+    responses(
+        (status = 200, description = "Ranked platforms with their components and reasons", body = PlatformMatches),
+        (status = 400, description = "Invalid parameter", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Bad token", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such need, or not visible to you", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn for_need(
+    state: web::Data<AppState>,
+    id: web::Path<Uuid>,
+    params: web::Query<MatchParams>,
+    viewer: MaybeUser,
+) -> ApiResult<HttpResponse> {
+    let plan = plan(&state, &params)?;
+    let rec = records::load::<NeedFields>(&state, id.into_inner(), viewer.0.as_ref()).await?;
+    let Record::Need(need) = rec else { return Err(ApiError::internal("record of the wrong kind")) };
+    let result = web::block(move || platforms_for(&state, &need.fields, Some(need.meta.id), &[], &plan)).await??;
+    Ok(HttpResponse::Ok().json(result))
+}
+
+/// Read free-text technologies: exact terms as they are, others by similarity when close enough.
+fn read_technologies(state: &AppState, body: &mut serde_json::Value) -> Vec<Reading> {
+    let v = &state.vocabs.technologies;
+    let threshold = state.settings.matching.fuzzy_threshold;
+    let mut readings = Vec::new();
+    let Some(list) = body.get_mut("technologies").and_then(|t| t.as_array_mut()) else { return readings };
+    for item in list {
+        let Some(slot) = item.get_mut("technology") else { continue };
+        let Some(typed) = slot.as_str().map(str::to_owned) else { continue };
+        if let Some(omics_domain::Resolved::Similar(t, s)) = v.resolve_fuzzy(&typed, threshold) {
+            readings.push(Reading { typed, technology: t.id.clone(), similarity: (s * 100.0).round() / 100.0 });
+            *slot = serde_json::Value::String(t.id.clone());
+        }
+    }
+    readings
+}
+
+/// Platforms for a need described in the body (the fields of a need; nothing is stored). A
+/// technology typed as free text ("single cel RNA seq") is read as the closest term when it
+/// is similar enough, and the reading is reported; otherwise 422 with suggestions.
+#[utoipa::path(post, path = "/api/v1/matches", tag = "matches", request_body = NeedFields, params(MatchParams),
+    responses(
+        (status = 200, description = "Ranked platforms with their components and reasons", body = PlatformMatches),
+        (status = 400, description = "Malformed JSON or parameter", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields or unknown terms, with suggestions", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn adhoc(
+    state: web::Data<AppState>,
+    params: web::Query<MatchParams>,
+    body: web::Json<serde_json::Value>,
+) -> ApiResult<HttpResponse> {
+    let plan = plan(&state, &params)?;
+    let result = web::block(move || match_described_need(&state, body.into_inner(), &plan)).await??;
+    Ok(HttpResponse::Ok().json(result))
+}
+
+/// Platforms for a need given as JSON (blocking): what `POST /matches` answers.
+pub fn match_described_need(state: &AppState, value: serde_json::Value, plan: &Plan) -> ApiResult<PlatformMatches> {
+    let (need, readings) = read_need(state, value)?;
+    platforms_for(state, &need, None, &readings, plan)
+}
+
+/// A need described as JSON, validated, with free-text technologies read as the closest terms.
+pub fn read_need(state: &AppState, mut value: serde_json::Value) -> ApiResult<(NeedFields, Vec<Reading>)> {
+    let readings = read_technologies(state, &mut value);
+    let mut need: NeedFields = body::from_value(value)?;
+    need.status = NeedStatus::Open;
+    Ok((need.validate(&state.vocabs, Some(Utc::now().date_naive()))?, readings))
+}
+
+/// Open needs a platform could serve.
+#[utoipa::path(get, path = "/api/v1/platforms/{id}/matches", tag = "matches",
+    params(("id" = Uuid, Path), MatchParams), security((), ("bearer" = [])),
+    responses(
+        (status = 200, description = "Ranked open needs with their components and reasons", body = NeedMatches),
+        (status = 400, description = "Invalid parameter", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Bad token", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such platform, or not visible to you", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn for_platform(
+    state: web::Data<AppState>,
+    id: web::Path<Uuid>,
+    params: web::Query<MatchParams>,
+    viewer: MaybeUser,
+) -> ApiResult<HttpResponse> {
+    let plan = plan(&state, &params)?;
+    let rec = records::load::<PlatformFields>(&state, id.into_inner(), viewer.0.as_ref()).await?;
+    let Record::Platform(platform) = rec else { return Err(ApiError::internal("record of the wrong kind")) };
+    let viewer = viewer.0;
+    let result = web::block(move || -> ApiResult<NeedMatches> {
+        let found = state.index.need_candidates(&platform, state.settings.matching.max_candidates)?;
+        let needs: Vec<Need> = state
+            .store
+            .get_many(&found.ids)?
+            .into_iter()
+            .filter(|r| records::visible(r, viewer.as_ref()))
+            .filter_map(|r| if let Record::Need(n) = r { Some(n) } else { None })
+            .collect();
+        let mut techs: Vec<String> = needs.iter().flat_map(|n| must_haves(&n.fields)).collect();
+        techs.sort();
+        techs.dedup();
+        let supply = state.index.supply(&techs)?;
+        let ctx = Context {
+            vocabs: &state.vocabs,
+            weights: plan.weights,
+            today: Utc::now().date_naive(),
+            text: &found.text,
+            supply: &supply,
+            readings: &[],
+        };
+        let ranking = omics_matching::rank_needs(&platform, &needs, &ctx, plan.limit, plan.min_score);
+        let shown = |n: &Need| -> ApiResult<Need> {
+            let mut rec = Record::Need(n.clone());
+            records::redact(&mut rec, viewer.as_ref());
+            match rec {
+                Record::Need(n) => Ok(n),
+                Record::Platform(_) => Err(ApiError::internal("record of the wrong kind")),
+            }
+        };
+        Ok(NeedMatches {
+            platform_id: platform.meta.id,
+            weights: plan.weights,
+            candidates: needs.len(),
+            matches: ranking
+                .matches
+                .into_iter()
+                .map(|m| Ok(NeedMatch { need: shown(m.item)?, score: m.score, components: m.components }))
+                .collect::<ApiResult<_>>()?,
+            excluded: if plan.include_excluded {
+                Some(
+                    ranking
+                        .excluded
+                        .into_iter()
+                        .take(plan.limit)
+                        .map(|(n, why)| Ok(ExcludedNeed { need: shown(n)?, exclusions: why }))
+                        .collect::<ApiResult<_>>()?,
+                )
+            } else {
+                None
+            },
+        })
+    })
+    .await??;
+    Ok(HttpResponse::Ok().json(result))
+}

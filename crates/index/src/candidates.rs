@@ -1,0 +1,153 @@
+//! Candidate retrieval for matching: the hard constraints that the index can express become
+//! filters (so the cost grows with the candidates, not the corpus), and the need's (or the
+//! platform's) words score the candidates with BM25 for the text component.
+
+use std::collections::{HashMap, HashSet};
+
+use omics_domain::{Kind, NeedFields, NeedStatus, Platform, PlatformStatus};
+use omics_matching::Supply;
+use tantivy::TantivyDocument;
+use tantivy::collector::TopDocs;
+use tantivy::query::{BooleanQuery, BoostQuery, Occur, Query};
+use tantivy::schema::Value;
+use uuid::Uuid;
+
+use crate::facets::FacetCounts;
+use crate::{Result, SearchIndex};
+
+/// Candidates with their text relevance, normalised so the best is 1.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Candidates {
+    pub ids: Vec<Uuid>,
+    pub text: HashMap<Uuid, f64>,
+}
+
+/// At most this many distinct words of a text take part in its relevance query.
+const MAX_WORDS: usize = 64;
+
+fn filter(q: Box<dyn Query>) -> (Occur, Box<dyn Query>) {
+    // Filters must match but add nothing to the score.
+    (Occur::Must, Box::new(BoostQuery::new(q, 0.0)))
+}
+
+impl SearchIndex {
+    fn words(&self, text: &str) -> Result<Vec<String>> {
+        let mut analyzer = self.index.tokenizer_for_field(self.f.text)?;
+        let mut stream = analyzer.token_stream(text);
+        let mut seen = HashSet::new();
+        let mut out = Vec::new();
+        while let Some(t) = stream.next() {
+            if out.len() < MAX_WORDS && seen.insert(t.text.clone()) {
+                out.push(t.text.clone());
+            }
+        }
+        Ok(out)
+    }
+
+    fn relevance(&self, text: &str) -> Result<Vec<(Occur, Box<dyn Query>)>> {
+        Ok(self.words(text)?.iter().map(|w| (Occur::Should, Self::term_query_freq(self.f.text, w))).collect())
+    }
+
+    fn run(&self, clauses: Vec<(Occur, Box<dyn Query>)>, limit: usize) -> Result<Candidates> {
+        let searcher = self.reader.searcher();
+        let hits = searcher.search(&BooleanQuery::new(clauses), &TopDocs::with_limit(limit.max(1)).order_by_score())?;
+        let best = hits.first().map_or(0.0, |(s, _)| *s);
+        let mut out = Candidates::default();
+        for (score, addr) in hits {
+            let d: TantivyDocument = searcher.doc(addr)?;
+            if let Some(id) = d.get_first(self.f.id).and_then(|v| v.as_str()).and_then(|s| Uuid::parse_str(s).ok()) {
+                out.ids.push(id);
+                out.text.insert(id, if best > 0.0 { f64::from(score / best) } else { 0.0 });
+            }
+        }
+        Ok(out)
+    }
+
+    /// Published platforms that may serve `need`. With `relaxed`, only the kind and status are
+    /// filtered (to show why platforms are excluded); otherwise every must-have technology (or
+    /// a narrower one), external samples, cross-border acceptance and acceptable countries.
+    pub fn platform_candidates(&self, need: &NeedFields, relaxed: bool, limit: usize) -> Result<Candidates> {
+        let f = self.f;
+        let mut q = vec![
+            filter(Self::term_query(f.kind, Kind::Platform.as_str())),
+            filter(Self::term_query(f.status, PlatformStatus::Published.as_str())),
+        ];
+        let must: Vec<String> = need.technologies.iter().filter(|t| t.required).map(|t| t.technology.clone()).collect();
+        if relaxed {
+            // Platforms in the same families as what is asked, so the list stays on topic.
+            let mut family: Vec<String> = Vec::new();
+            for t in &need.technologies {
+                family.extend(self.vocabs.technologies.self_and_ancestors(&t.technology).map(str::to_owned));
+            }
+            if !family.is_empty() {
+                q.push(filter(Self::any_of(f.technology, &family)));
+            }
+        } else {
+            for t in &must {
+                q.push(filter(Self::term_query(f.technology, t)));
+            }
+            q.push(filter(Self::term_query(f.external, "yes")));
+            q.push(filter(Box::new(BooleanQuery::new(vec![
+                (Occur::Should, Self::term_query(f.country, &need.country)),
+                (Occur::Should, Self::term_query(f.cross_border, "yes")),
+            ]))));
+            if !need.acceptable_countries.iter().any(|c| c == "ANY") {
+                let mut allowed = need.acceptable_countries.clone();
+                allowed.push(need.country.clone());
+                q.push(filter(Self::any_of(f.country, &allowed)));
+            }
+        }
+        q.extend(self.relevance(&format!("{}\n{}", need.title, need.description))?);
+        self.run(q, limit)
+    }
+
+    /// Published platforms ranked by BM25 of `text` alone (the baseline of the evaluation).
+    pub fn platforms_by_text(&self, text: &str, limit: usize) -> Result<Candidates> {
+        let f = self.f;
+        let mut q = vec![
+            filter(Self::term_query(f.kind, Kind::Platform.as_str())),
+            filter(Self::term_query(f.status, PlatformStatus::Published.as_str())),
+        ];
+        q.extend(self.relevance(text)?);
+        self.run(q, limit)
+    }
+
+    /// Open needs that `platform` may serve: at least one must-have technology is among its
+    /// technologies or their broader terms.
+    pub fn need_candidates(&self, platform: &Platform, limit: usize) -> Result<Candidates> {
+        let f = self.f;
+        let mut covered: Vec<String> = Vec::new();
+        for c in &platform.fields.capabilities {
+            covered.extend(self.vocabs.technologies.self_and_ancestors(&c.technology).map(str::to_owned));
+        }
+        covered.sort();
+        covered.dedup();
+        if covered.is_empty() {
+            return Ok(Candidates::default());
+        }
+        let mut q = vec![
+            filter(Self::term_query(f.kind, Kind::Need.as_str())),
+            filter(Self::term_query(f.status, NeedStatus::Open.as_str())),
+            filter(Self::any_of(f.technology_required_exact, &covered)),
+        ];
+        let p = &platform.fields;
+        q.extend(self.relevance(&format!("{}\n{}", p.name, p.description))?);
+        self.run(q, limit)
+    }
+
+    /// For each technology: published platforms offering it (or a narrower one), per country.
+    pub fn supply(&self, technologies: &[String]) -> Result<Supply> {
+        let searcher = self.reader.searcher();
+        let mut out = HashMap::new();
+        for t in technologies {
+            let q = BooleanQuery::new(vec![
+                (Occur::Must, Self::term_query(self.f.kind, Kind::Platform.as_str())),
+                (Occur::Must, Self::term_query(self.f.status, PlatformStatus::Published.as_str())),
+                (Occur::Must, Self::term_query(self.f.technology, t)),
+            ]);
+            let counts = searcher.search(&q, &FacetCounts { fields: vec!["country"] })?;
+            out.insert(t.clone(), counts.into_iter().next().unwrap_or_default().into_iter().collect());
+        }
+        Ok(Supply(out))
+    }
+}
