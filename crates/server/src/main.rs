@@ -1,10 +1,7 @@
 //! The omics-match binary: `serve`, `migrate`, `import`, `export`, `reindex`, `create-admin`,
 //! `openapi` and `generate`.
 
-mod config;
-mod evaluate;
-mod generate;
-mod import;
+use omics_match::{config, evaluate, generate, import};
 
 use std::io::{BufRead, Write};
 use std::path::PathBuf;
