@@ -442,9 +442,9 @@ fn equity(need: &NeedFields, p: &Platform, ctx: &Context<'_>) -> (f64, String) {
 fn text(id: Uuid, ctx: &Context<'_>) -> (f64, String) {
     let t = ctx.text.get(&id).copied().unwrap_or(0.0).clamp(0.0, 1.0);
     let reason = if t > 0.0 {
-        format!("Text relevance {t:.2} of the best candidate (BM25 of the need's words in the platform's description)")
+        format!("Text relevance {t:.2} of the best candidate (BM25 of the need's title and description against the platform's text)")
     } else {
-        "None of the need's words in the platform's description".into()
+        "None of the need's words in the platform's text".into()
     };
     (t, reason)
 }
@@ -495,49 +495,32 @@ pub struct Ranking<'a, T> {
     pub excluded: Vec<(&'a T, Vec<Exclusion>)>,
 }
 
-fn order<T>(ranked: &mut [Ranked<'_, T>], id: impl Fn(&T) -> Uuid) {
-    // Higher score first; equal scores by id, so equal inputs give equal rankings.
-    ranked.sort_by(|a, b| b.score.total_cmp(&a.score).then_with(|| id(a.item).cmp(&id(b.item))));
+/// Evaluate every candidate, keep those scoring at least `min_score`, best first (equal scores
+/// by id, so equal inputs give equal rankings), at most `limit`; excluded ones apart.
+fn rank<'a, T>(candidates: &'a [T], limit: usize, min_score: f64, eval: impl Fn(&T) -> Evaluation, id: impl Fn(&T) -> Uuid) -> Ranking<'a, T> {
+    let mut matches = Vec::new();
+    let mut excluded = Vec::new();
+    for c in candidates {
+        match eval(c) {
+            Evaluation::Match { score, components } if score >= min_score => matches.push(Ranked { item: c, score, components }),
+            Evaluation::Match { .. } => {}
+            Evaluation::Excluded(why) => excluded.push((c, why)),
+        }
+    }
+    matches.sort_by(|a, b| b.score.total_cmp(&a.score).then_with(|| id(a.item).cmp(&id(b.item))));
+    matches.truncate(limit);
+    excluded.sort_by_key(|(c, why)| (why.len(), id(c)));
+    Ranking { matches, excluded }
 }
 
 /// Platforms for a need, best first: those scoring at least `min_score`, at most `limit`.
-pub fn rank_platforms<'a>(
-    need: &NeedFields,
-    candidates: &'a [Platform],
-    ctx: &Context<'_>,
-    limit: usize,
-    min_score: f64,
-) -> Ranking<'a, Platform> {
-    let mut matches = Vec::new();
-    let mut excluded = Vec::new();
-    for p in candidates {
-        match evaluate(need, p, ctx, p.meta.id) {
-            Evaluation::Match { score, components } if score >= min_score => matches.push(Ranked { item: p, score, components }),
-            Evaluation::Match { .. } => {}
-            Evaluation::Excluded(why) => excluded.push((p, why)),
-        }
-    }
-    order(&mut matches, |p: &Platform| p.meta.id);
-    matches.truncate(limit);
-    excluded.sort_by_key(|(p, why)| (why.len(), p.meta.id));
-    Ranking { matches, excluded }
+pub fn rank_platforms<'a>(need: &NeedFields, candidates: &'a [Platform], ctx: &Context<'_>, limit: usize, min_score: f64) -> Ranking<'a, Platform> {
+    rank(candidates, limit, min_score, |p| evaluate(need, p, ctx, p.meta.id), |p| p.meta.id)
 }
 
 /// Open needs a platform could serve, best first.
 pub fn rank_needs<'a>(platform: &Platform, candidates: &'a [Need], ctx: &Context<'_>, limit: usize, min_score: f64) -> Ranking<'a, Need> {
-    let mut matches = Vec::new();
-    let mut excluded = Vec::new();
-    for n in candidates {
-        match evaluate(&n.fields, platform, ctx, n.meta.id) {
-            Evaluation::Match { score, components } if score >= min_score => matches.push(Ranked { item: n, score, components }),
-            Evaluation::Match { .. } => {}
-            Evaluation::Excluded(why) => excluded.push((n, why)),
-        }
-    }
-    order(&mut matches, |n: &Need| n.meta.id);
-    matches.truncate(limit);
-    excluded.sort_by_key(|(n, why)| (why.len(), n.meta.id));
-    Ranking { matches, excluded }
+    rank(candidates, limit, min_score, |n| evaluate(&n.fields, platform, ctx, n.meta.id), |n| n.meta.id)
 }
 
 #[cfg(test)]

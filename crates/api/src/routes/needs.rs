@@ -2,13 +2,10 @@
 
 use omics_domain::{Need, NeedFields};
 
-/// A page of needs.
-pub type NeedPage = crate::routes::records::Page<Need>;
-
 super::crud_macro::record_handlers!(
     fields = NeedFields,
     stored = Need,
-    page = NeedPage,
+    page = crate::routes::records::Page<Need>,
     tag = "needs",
     noun = "need",
     collection = "/api/v1/needs",

@@ -2,13 +2,10 @@
 
 use omics_domain::{Platform, PlatformFields};
 
-/// A page of platforms.
-pub type PlatformPage = crate::routes::records::Page<Platform>;
-
 super::crud_macro::record_handlers!(
     fields = PlatformFields,
     stored = Platform,
-    page = PlatformPage,
+    page = crate::routes::records::Page<Platform>,
     tag = "platforms",
     noun = "platform",
     collection = "/api/v1/platforms",

@@ -238,27 +238,6 @@ pub async fn replace<E: Entity>(
     store_change(&state, &user, old, fields).await
 }
 
-/// RFC 7396 JSON merge patch.
-fn merge_patch(target: &mut serde_json::Value, patch: serde_json::Value) {
-    match patch {
-        serde_json::Value::Object(p) => {
-            if !target.is_object() {
-                *target = serde_json::Value::Object(Default::default());
-            }
-            if let serde_json::Value::Object(t) = target {
-                for (k, v) in p {
-                    if v.is_null() {
-                        t.remove(&k);
-                    } else {
-                        merge_patch(t.entry(k).or_insert(serde_json::Value::Null), v);
-                    }
-                }
-            }
-        }
-        other => *target = other,
-    }
-}
-
 pub async fn patch<E: Entity>(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -274,7 +253,7 @@ pub async fn patch<E: Entity>(
     }
     let (old, fields) = load_for_change::<E>(&state, &req, id, &user).await?;
     let mut doc = serde_json::to_value(&fields).map_err(ApiError::internal)?;
-    merge_patch(&mut doc, patch);
+    json_patch::merge(&mut doc, &patch);
     let fields: E = body::from_value(doc)?;
     store_change(&state, &user, old, fields).await
 }
