@@ -58,10 +58,10 @@ async fn stored_need_matches_are_ranked_and_explained(app: TestApp) {
     let sum: f64 = comps.iter().map(|c| c["contribution"].as_f64().unwrap()).sum();
     assert!((sum - top["score"].as_f64().unwrap()).abs() < 1e-9);
     let reason = |name: &str| comps.iter().find(|c| c["name"] == name).unwrap()["reason"].as_str().unwrap().to_owned();
-    assert_eq!(reason("technology"), "Offers Whole exome sequencing for dna sequencing (narrower term); 1 of 1 must-have technology");
+    assert_eq!(reason("technology"), "Offers whole exome sequencing for DNA sequencing (narrower term); 1 of 1 must-have technology");
     assert_eq!(reason("country"), "Somewhere is in the requester's country (Lithuania)");
     assert!(reason("capacity").starts_with("100 samples/month for 40 samples"), "{}", reason("capacity"));
-    assert!(reason("equity").starts_with("1 platform offering dna sequencing in Lithuania"), "{}", reason("equity"));
+    assert!(reason("equity").starts_with("1 platform offering DNA sequencing in Lithuania"), "{}", reason("equity"));
     let riga = &v["matches"][1]["components"];
     let country = riga.as_array().unwrap().iter().find(|c| c["name"] == "country").unwrap();
     assert_eq!(country["reason"], "Somewhere (Latvia) borders the requester's country (Lithuania); accepts cross-border samples");

@@ -189,6 +189,16 @@ pub fn hops(v: &Vocabulary, a: &str, b: &str) -> Option<usize> {
     None
 }
 
+/// A label inside a sentence: "Whole exome sequencing" → "whole exome sequencing", while
+/// "DNA sequencing" keeps its acronym.
+fn lower(label: &str) -> String {
+    let mut c = label.chars();
+    match (c.next(), c.next()) {
+        (Some(a), Some(b)) if a.is_uppercase() && !b.is_uppercase() => a.to_lowercase().chain(label.chars().skip(1)).collect(),
+        _ => label.to_owned(),
+    }
+}
+
 fn plural(n: usize, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
 }
@@ -279,9 +289,9 @@ fn technology(need: &NeedFields, p: &Platform, served: &[Served<'_>], ctx: &Cont
                 Some(r) => {
                     let offered = s.caps.iter().find(|(_, x)| *x == r).map_or(s.technology, |(c, _)| c.technology.as_str());
                     if r == Relation::Exact {
-                        parts.push(format!("Offers {} (exact match)", v.label(s.technology).to_lowercase()));
+                        parts.push(format!("Offers {} (exact match)", lower(v.label(s.technology))));
                     } else {
-                        parts.push(format!("Offers {} for {} ({})", v.label(offered), v.label(s.technology).to_lowercase(), r.describe()));
+                        parts.push(format!("Offers {} for {} ({})", lower(v.label(offered)), lower(v.label(s.technology)), r.describe()));
                     }
                     r.value()
                 }
@@ -299,11 +309,11 @@ fn technology(need: &NeedFields, p: &Platform, served: &[Served<'_>], ctx: &Cont
         .map(|want| p.fields.capabilities.iter().filter_map(|c| relation(v, want, &c.technology)).map(Relation::value).fold(0.0, f64::max))
         .collect();
     if !nice.is_empty() {
-        let have: Vec<&str> = nice_wanted.iter().zip(&nice).filter(|(_, q)| **q > 0.0).map(|(t, _)| v.label(t)).collect();
+        let have: Vec<String> = nice_wanted.iter().zip(&nice).filter(|(_, q)| **q > 0.0).map(|(t, _)| lower(v.label(t))).collect();
         parts.push(if have.is_empty() {
             format!("none of {} nice-to-have", nice.len())
         } else {
-            format!("{} of {} nice-to-have ({})", have.len(), nice.len(), have.join(", ").to_lowercase())
+            format!("{} of {} nice-to-have ({})", have.len(), nice.len(), have.join(", "))
         });
     }
     for r in ctx.readings {
@@ -326,9 +336,9 @@ fn readiness(need: &NeedFields, p: &Platform, ctx: &Context<'_>) -> (f64, String
     let best = p.fields.readiness_areas.iter().filter_map(|a| v.position(a).map(|i| (i.abs_diff(w), a))).min();
     match best {
         None => (0.0, "States no clinical readiness area".into()),
-        Some((0, _)) => (1.0, format!("Serves {} (same area)", v.label(want).to_lowercase())),
-        Some((1, a)) => (0.5, format!("Serves {}, adjacent to {}", v.label(a).to_lowercase(), v.label(want).to_lowercase())),
-        Some((d, a)) => (0.0, format!("Serves {}, {d} steps from {}", v.label(a).to_lowercase(), v.label(want).to_lowercase())),
+        Some((0, _)) => (1.0, format!("Serves {} (same area)", lower(v.label(want)))),
+        Some((1, a)) => (0.5, format!("Serves {}, adjacent to {}", lower(v.label(a)), lower(v.label(want)))),
+        Some((d, a)) => (0.0, format!("Serves {}, {d} steps from {}", lower(v.label(a)), lower(v.label(want)))),
     }
 }
 
@@ -435,7 +445,7 @@ fn equity(need: &NeedFields, p: &Platform, ctx: &Context<'_>) -> (f64, String) {
     }
     let counts: Vec<u64> = techs.iter().map(|t| ctx.supply.count(t, c).max(1)).collect();
     let value = counts.iter().map(|n| 1.0 / *n as f64).sum::<f64>() / counts.len() as f64;
-    let label = ctx.vocabs.technologies.label(techs[0]).to_lowercase();
+    let label = lower(ctx.vocabs.technologies.label(techs[0]));
     (value, format!("{} offering {label} in {}", plural(counts[0] as usize, "platform", "platforms"), ctx.vocabs.countries.label(c)))
 }
 
@@ -497,7 +507,13 @@ pub struct Ranking<'a, T> {
 
 /// Evaluate every candidate, keep those scoring at least `min_score`, best first (equal scores
 /// by id, so equal inputs give equal rankings), at most `limit`; excluded ones apart.
-fn rank<'a, T>(candidates: &'a [T], limit: usize, min_score: f64, eval: impl Fn(&T) -> Evaluation, id: impl Fn(&T) -> Uuid) -> Ranking<'a, T> {
+fn rank<'a, T>(
+    candidates: &'a [T],
+    limit: usize,
+    min_score: f64,
+    eval: impl Fn(&T) -> Evaluation,
+    id: impl Fn(&T) -> Uuid,
+) -> Ranking<'a, T> {
     let mut matches = Vec::new();
     let mut excluded = Vec::new();
     for c in candidates {
@@ -514,7 +530,13 @@ fn rank<'a, T>(candidates: &'a [T], limit: usize, min_score: f64, eval: impl Fn(
 }
 
 /// Platforms for a need, best first: those scoring at least `min_score`, at most `limit`.
-pub fn rank_platforms<'a>(need: &NeedFields, candidates: &'a [Platform], ctx: &Context<'_>, limit: usize, min_score: f64) -> Ranking<'a, Platform> {
+pub fn rank_platforms<'a>(
+    need: &NeedFields,
+    candidates: &'a [Platform],
+    ctx: &Context<'_>,
+    limit: usize,
+    min_score: f64,
+) -> Ranking<'a, Platform> {
     rank(candidates, limit, min_score, |p| evaluate(need, p, ctx, p.meta.id), |p| p.meta.id)
 }
 
