@@ -34,16 +34,33 @@ struct Claims {
     tv: i64,
 }
 
-/// Signs and checks tokens.
+/// Signs and checks tokens. Tokens name their key in the `kid` header: the current key signs,
+/// retired keys still verify until they are removed from configuration (key rotation).
 pub struct TokenKeys {
+    kid: String,
     encoding: EncodingKey,
-    decoding: DecodingKey,
+    decoding: std::collections::HashMap<String, DecodingKey>,
     pub ttl_secs: i64,
 }
 
 impl TokenKeys {
     pub fn new(secret: &[u8], ttl_secs: i64) -> Result<TokenKeys, jsonwebtoken::errors::Error> {
-        Ok(TokenKeys { encoding: EncodingKey::from_secret(secret)?, decoding: DecodingKey::from_secret(secret)?, ttl_secs })
+        Self::with_kid("k1", secret, &[], ttl_secs)
+    }
+
+    /// The current key `kid` and retired `(kid, secret)` pairs that still verify.
+    pub fn with_kid(
+        kid: &str,
+        secret: &[u8],
+        retired: &[(String, Vec<u8>)],
+        ttl_secs: i64,
+    ) -> Result<TokenKeys, jsonwebtoken::errors::Error> {
+        let mut decoding = std::collections::HashMap::new();
+        for (k, s) in retired {
+            decoding.insert(k.clone(), DecodingKey::from_secret(s)?);
+        }
+        decoding.insert(kid.to_owned(), DecodingKey::from_secret(secret)?);
+        Ok(TokenKeys { kid: kid.to_owned(), encoding: EncodingKey::from_secret(secret)?, decoding, ttl_secs })
     }
 
     pub fn issue(&self, user: &omics_store::User) -> Result<String, ApiError> {
@@ -58,19 +75,30 @@ impl TokenKeys {
             exp: now + self.ttl_secs,
             tv: user.token_version,
         };
-        jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding).map_err(ApiError::internal)
+        let mut header = Header::new(Algorithm::HS256);
+        header.kid = Some(self.kid.clone());
+        jsonwebtoken::encode(&header, &claims, &self.encoding).map_err(ApiError::internal)
     }
 
     fn verify(&self, token: &str) -> Result<Claims, ApiError> {
+        let refused = |why: String| {
+            ApiError::new(Code::InvalidToken, format!("the bearer token was refused ({why}); request a new one at /api/v1/auth/token"))
+        };
+        let header = jsonwebtoken::decode_header(token).map_err(|e| refused(e.to_string()))?;
+        if header.alg != Algorithm::HS256 {
+            return Err(refused(format!("algorithm {:?} is not accepted", header.alg)));
+        }
+        let key = match header.kid.as_deref() {
+            Some(kid) => self.decoding.get(kid).ok_or_else(|| refused(format!("unknown key id {kid}")))?,
+            None => return Err(refused("no key id".into())),
+        };
         let mut v = Validation::new(Algorithm::HS256);
         v.set_issuer(&[ISSUER]);
         v.set_audience(&[AUDIENCE]);
         v.validate_nbf = true;
         v.leeway = 30;
         v.set_required_spec_claims(&["exp", "nbf", "iss", "aud", "sub"]);
-        jsonwebtoken::decode::<Claims>(token, &self.decoding, &v).map(|d| d.claims).map_err(|e| {
-            ApiError::new(Code::InvalidToken, format!("the bearer token was refused ({e}); request a new one at /api/v1/auth/token"))
-        })
+        jsonwebtoken::decode::<Claims>(token, key, &v).map(|d| d.claims).map_err(|e| refused(e.to_string()))
     }
 }
 
@@ -187,6 +215,49 @@ mod tests {
         let expired = TokenKeys::new(b"0123456789abcdef0123456789abcdef", -3600).unwrap();
         let t = expired.issue(&user()).unwrap();
         assert!(keys.verify(&t).is_err());
+    }
+
+    #[test]
+    fn keys_rotate_by_kid() {
+        let old = TokenKeys::with_kid("2026-a", b"old-secret-old-secret-old-secret", &[], 3600).unwrap();
+        let t = old.issue(&user()).unwrap();
+        let rotated = TokenKeys::with_kid(
+            "2026-b",
+            b"new-secret-new-secret-new-secret",
+            &[("2026-a".into(), b"old-secret-old-secret-old-secret".to_vec())],
+            3600,
+        )
+        .unwrap();
+        assert!(rotated.verify(&t).is_ok(), "a token of a retired key still verifies");
+        assert_eq!(jsonwebtoken::decode_header(rotated.issue(&user()).unwrap()).unwrap().kid.as_deref(), Some("2026-b"));
+        let dropped = TokenKeys::with_kid("2026-b", b"new-secret-new-secret-new-secret", &[], 3600).unwrap();
+        assert!(dropped.verify(&t).is_err(), "a removed key no longer verifies");
+    }
+
+    #[test]
+    fn other_algorithms_and_claims_are_refused() {
+        let keys = TokenKeys::new(b"0123456789abcdef0123456789abcdef", 3600).unwrap();
+        let now = chrono::Utc::now().timestamp();
+        let claims = |iss: &str, aud: &str, nbf: i64| Claims {
+            sub: Uuid::now_v7().to_string(),
+            role: "researcher".into(),
+            iss: iss.into(),
+            aud: aud.into(),
+            iat: now,
+            nbf,
+            exp: now + 600,
+            tv: 0,
+        };
+        let sign = |alg: Algorithm, c: &Claims| {
+            let mut h = Header::new(alg);
+            h.kid = Some("k1".into());
+            jsonwebtoken::encode(&h, c, &EncodingKey::from_secret(b"0123456789abcdef0123456789abcdef").unwrap()).unwrap()
+        };
+        assert!(keys.verify(&sign(Algorithm::HS256, &claims(ISSUER, AUDIENCE, now))).is_ok());
+        assert!(keys.verify(&sign(Algorithm::HS512, &claims(ISSUER, AUDIENCE, now))).is_err(), "HS512 is not on the allow-list");
+        assert!(keys.verify(&sign(Algorithm::HS256, &claims("someone-else", AUDIENCE, now))).is_err(), "wrong iss");
+        assert!(keys.verify(&sign(Algorithm::HS256, &claims(ISSUER, "other-api", now))).is_err(), "wrong aud");
+        assert!(keys.verify(&sign(Algorithm::HS256, &claims(ISSUER, AUDIENCE, now + 3600))).is_err(), "not yet valid");
     }
 
     #[test]

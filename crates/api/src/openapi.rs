@@ -4,7 +4,7 @@
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use crate::routes::{auth, health, matches, needs, platforms, records, vocabularies};
+use crate::routes::{audit, auth, health, matches, needs, platforms, records, vocabularies};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -18,11 +18,12 @@ an unknown value is refused with 422 and the closest terms in `errors[].suggesti
         license(name = "EUPL-1.2", identifier = "EUPL-1.2"),
     ),
     paths(
-        auth::register, auth::token, auth::me,
+        auth::register, auth::token, auth::me, auth::password,
         platforms::list, platforms::create, platforms::get, platforms::replace, platforms::patch, platforms::delete,
         needs::list, needs::create, needs::get, needs::replace, needs::patch, needs::delete,
         matches::for_need, matches::for_platform, matches::adhoc,
         vocabularies::index, vocabularies::get, vocabularies::resolve,
+        audit::list,
         health::live, health::ready, health::service_info,
     ),
     components(schemas(records::Facets, records::FacetValue, omics_domain::Meta)),
@@ -33,6 +34,7 @@ an unknown value is refused with 422 and the closest terms in `errors[].suggesti
         (name = "needs", description = "Unmet needs of researchers and clinicians"),
         (name = "matches", description = "Ranked, explained partner matches in both directions"),
         (name = "vocabularies", description = "Controlled vocabularies"),
+        (name = "audit", description = "Who changed what, when (admins)"),
         (name = "health", description = "Liveness, readiness, GA4GH service-info"),
     )
 )]

@@ -34,6 +34,11 @@ pub struct Settings {
     /// Secret for signing tokens (at least 32 bytes); generated into `data_dir` when empty.
     #[serde(skip_serializing)]
     pub jwt_secret: Option<String>,
+    /// Key id of `jwt_secret`, sent in each token's `kid` header.
+    pub jwt_kid: String,
+    /// Retired signing secrets by key id: tokens they signed still verify (rotation).
+    #[serde(skip_serializing)]
+    pub jwt_retired_keys: HashMap<String, String>,
     /// Lifetime of an access token, seconds.
     pub token_ttl_secs: i64,
     /// Largest accepted request body, bytes.
@@ -42,6 +47,8 @@ pub struct Settings {
     pub index_poll_ms: u64,
     /// HTTP worker threads; 0 means one per core.
     pub workers: usize,
+    /// New and re-published platforms wait in `pending_review` until an admin publishes them.
+    pub moderation: bool,
     /// Vocabulary files replacing the built-in ones, by name (e.g. `readiness-areas`).
     pub vocabularies: HashMap<String, PathBuf>,
     pub matching: MatchSettings,
@@ -74,10 +81,13 @@ impl Default for Settings {
             database_url: None,
             db_pool_size: 8,
             jwt_secret: None,
+            jwt_kid: "k1".into(),
+            jwt_retired_keys: HashMap::new(),
             token_ttl_secs: 3600,
             max_body_bytes: 256 * 1024,
             index_poll_ms: 1000,
             workers: 0,
+            moderation: false,
             vocabularies: HashMap::new(),
             matching: MatchSettings::default(),
         }
@@ -209,7 +219,9 @@ impl Application {
     }
 
     pub fn from_opened(settings: Settings, opened: Opened) -> Result<Application, StartError> {
-        let tokens = TokenKeys::new(&token_secret(&settings)?, settings.token_ttl_secs).map_err(|e| StartError::Secret(e.to_string()))?;
+        let retired: Vec<(String, Vec<u8>)> = settings.jwt_retired_keys.iter().map(|(k, s)| (k.clone(), s.as_bytes().to_vec())).collect();
+        let tokens = TokenKeys::with_kid(&settings.jwt_kid, &token_secret(&settings)?, &retired, settings.token_ttl_secs)
+            .map_err(|e| StartError::Secret(e.to_string()))?;
         let addr = format!("{}:{}", settings.host, settings.port);
         let listener = TcpListener::bind(&addr).map_err(|e| StartError::Bind(addr.clone(), e))?;
         let port = listener.local_addr().map_err(|e| StartError::Bind(addr.clone(), e))?.port();

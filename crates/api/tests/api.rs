@@ -403,3 +403,34 @@ async fn index_catches_up_after_restart(app: TestApp) {
     let (_, v) = app.get("/api/v1/platforms", None).await;
     assert_eq!(v["total"], 2, "{v}");
 }
+
+mod tokens {
+    use super::*;
+
+    #[actix_web::test]
+    async fn a_password_change_revokes_older_tokens() {
+        let app = TestApp::spawn(omics_store::Backend::Sqlite).await;
+        let old = app.user("p@example.org", "researcher").await;
+        let (s, v) = app
+            .post(
+                "/api/v1/auth/password",
+                Some(&old),
+                json!({"current_password": "wrong password!!", "new_password": "another long password"}),
+            )
+            .await;
+        assert_problem(s, &v, StatusCode::UNAUTHORIZED, "invalid_credentials");
+        let (s, _) = app
+            .post(
+                "/api/v1/auth/password",
+                Some(&old),
+                json!({"current_password": "a long enough password", "new_password": "another long password"}),
+            )
+            .await;
+        assert_eq!(s, StatusCode::NO_CONTENT);
+        let (s, v) = app.get("/api/v1/auth/me", Some(&old)).await;
+        assert_problem(s, &v, StatusCode::UNAUTHORIZED, "invalid_token");
+        let new = app.token("p@example.org", "another long password").await;
+        let (s, _) = app.get("/api/v1/auth/me", Some(&new)).await;
+        assert_eq!(s, StatusCode::OK);
+    }
+}

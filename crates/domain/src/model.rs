@@ -87,17 +87,25 @@ pub enum PlatformStatus {
     #[default]
     Published,
     Archived,
+    /// Taken down by an admin; only an admin changes it back.
+    Suspended,
 }
 
 impl PlatformStatus {
-    pub const ALL: [PlatformStatus; 4] =
-        [PlatformStatus::Draft, PlatformStatus::PendingReview, PlatformStatus::Published, PlatformStatus::Archived];
+    pub const ALL: [PlatformStatus; 5] = [
+        PlatformStatus::Draft,
+        PlatformStatus::PendingReview,
+        PlatformStatus::Published,
+        PlatformStatus::Archived,
+        PlatformStatus::Suspended,
+    ];
     pub fn as_str(self) -> &'static str {
         match self {
             PlatformStatus::Draft => "draft",
             PlatformStatus::PendingReview => "pending_review",
             PlatformStatus::Published => "published",
             PlatformStatus::Archived => "archived",
+            PlatformStatus::Suspended => "suspended",
         }
     }
 }
@@ -112,11 +120,13 @@ pub enum NeedStatus {
     Matched,
     Closed,
     Withdrawn,
+    /// Taken down by an admin; only an admin changes it back.
+    Suspended,
 }
 
 impl NeedStatus {
-    pub const ALL: [NeedStatus; 5] =
-        [NeedStatus::Open, NeedStatus::InDiscussion, NeedStatus::Matched, NeedStatus::Closed, NeedStatus::Withdrawn];
+    pub const ALL: [NeedStatus; 6] =
+        [NeedStatus::Open, NeedStatus::InDiscussion, NeedStatus::Matched, NeedStatus::Closed, NeedStatus::Withdrawn, NeedStatus::Suspended];
     pub fn as_str(self) -> &'static str {
         match self {
             NeedStatus::Open => "open",
@@ -124,11 +134,13 @@ impl NeedStatus {
             NeedStatus::Matched => "matched",
             NeedStatus::Closed => "closed",
             NeedStatus::Withdrawn => "withdrawn",
+            NeedStatus::Suspended => "suspended",
         }
     }
-    /// Whether anyone may read a need in this state (withdrawn needs are the owner's only).
+    /// Whether anyone may read a need in this state (withdrawn and suspended needs are the
+    /// owner's and the admins' only).
     pub fn is_public(self) -> bool {
-        self != NeedStatus::Withdrawn
+        !matches!(self, NeedStatus::Withdrawn | NeedStatus::Suspended)
     }
 }
 

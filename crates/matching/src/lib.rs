@@ -211,7 +211,7 @@ pub fn exclusions(need: &NeedFields, p: &Platform, v: &Vocabularies) -> Vec<Excl
     if f.status != PlatformStatus::Published {
         ex("not_published", format!("{} is {}, not published", f.name, f.status.as_str()));
     }
-    if matches!(need.status, NeedStatus::Closed | NeedStatus::Withdrawn | NeedStatus::Matched) {
+    if matches!(need.status, NeedStatus::Closed | NeedStatus::Withdrawn | NeedStatus::Matched | NeedStatus::Suspended) {
         ex("need_not_open", format!("the need is {}", need.status.as_str()));
     }
     for want in need.technologies.iter().filter(|t| t.required) {

@@ -13,7 +13,7 @@ pub mod testdb;
 mod users;
 
 pub use conn::{Backend, DbConn, Store};
-pub use records::{Change, ImportOutcome, Op};
+pub use records::{AuditFilter, Change, ImportOutcome, Op};
 pub use users::{NewUser, User};
 
 /// What can go wrong in the store.

@@ -17,7 +17,7 @@ pub enum Op {
 }
 
 impl Op {
-    fn as_str(self) -> &'static str {
+    pub fn as_str(self) -> &'static str {
         match self {
             Op::Create => "create",
             Op::Update => "update",
@@ -36,6 +36,16 @@ pub struct Change {
     pub version: i64,
     pub actor_id: Option<Uuid>,
     pub at: DateTime<Utc>,
+    /// For a create, the body; for an update, `{field: {"from": .., "to": ..}}` of what changed.
+    pub detail: Option<serde_json::Value>,
+}
+
+/// Which changes to list in the audit trail.
+#[derive(Debug, Clone, Default)]
+pub struct AuditFilter {
+    pub entity_id: Option<Uuid>,
+    pub actor_id: Option<Uuid>,
+    pub kind: Option<Kind>,
 }
 
 /// What an import of one record did.
@@ -83,6 +93,7 @@ struct NewChange {
     version: i64,
     actor_id: Option<String>,
     at: NaiveDateTime,
+    detail: Option<String>,
 }
 
 fn parse_uuid(s: &str) -> Result<Uuid> {
@@ -133,8 +144,24 @@ fn duplicate_key(e: DieselError) -> StoreError {
     }
 }
 
+/// The top-level fields that differ between two bodies, each with its old and new value.
+fn diff(old: &serde_json::Value, new: &serde_json::Value) -> serde_json::Value {
+    let empty = serde_json::Map::new();
+    let (o, n) = (old.as_object().unwrap_or(&empty), new.as_object().unwrap_or(&empty));
+    let mut keys: Vec<&String> = o.keys().chain(n.keys()).collect();
+    keys.sort();
+    keys.dedup();
+    let null = serde_json::Value::Null;
+    let changed: serde_json::Map<String, serde_json::Value> = keys
+        .into_iter()
+        .filter(|k| o.get(*k) != n.get(*k))
+        .map(|k| (k.clone(), serde_json::json!({"from": o.get(k).unwrap_or(&null), "to": n.get(k).unwrap_or(&null)})))
+        .collect();
+    serde_json::Value::Object(changed)
+}
+
 /// Append one change and return its sequence number.
-fn log(c: &mut DbConn, kind: Kind, id: Uuid, op: Op, version: i64, actor: Option<Uuid>) -> Result<i64> {
+fn log(c: &mut DbConn, kind: Kind, id: Uuid, op: Op, version: i64, actor: Option<Uuid>, detail: Option<serde_json::Value>) -> Result<i64> {
     diesel::insert_into(change_log::table)
         .values(NewChange {
             kind: kind.as_str(),
@@ -143,6 +170,7 @@ fn log(c: &mut DbConn, kind: Kind, id: Uuid, op: Op, version: i64, actor: Option
             version,
             actor_id: actor.map(|a| a.to_string()),
             at: Utc::now().naive_utc(),
+            detail: detail.map(|d| d.to_string()),
         })
         .execute(c)?;
     // Writers are serialised (see `Store::write`), so the largest seq is the one just taken.
@@ -155,11 +183,12 @@ fn current_version(c: &mut DbConn, id: Uuid) -> Result<Option<i64>> {
 
 fn insert_in(c: &mut DbConn, rec: &Record, actor: Option<Uuid>) -> Result<i64> {
     diesel::insert_into(records::table).values(row_write(rec)).execute(c).map_err(duplicate_key)?;
-    log(c, rec.kind(), rec.meta().id, Op::Create, rec.meta().version, actor)
+    log(c, rec.kind(), rec.meta().id, Op::Create, rec.meta().version, actor, Some(rec.body_json()))
 }
 
 fn update_in(c: &mut DbConn, rec: &Record, expected_version: i64, actor: Option<Uuid>) -> Result<i64> {
     let id = rec.meta().id;
+    let old_body: Option<String> = records::table.find(id.to_string()).select(records::body).first(c).optional()?;
     let n = diesel::update(records::table.filter(records::id.eq(id.to_string())).filter(records::version.eq(expected_version)))
         .set(row_write(rec))
         .execute(c)
@@ -170,7 +199,8 @@ fn update_in(c: &mut DbConn, rec: &Record, expected_version: i64, actor: Option<
             None => StoreError::NotFound,
         });
     }
-    log(c, rec.kind(), id, Op::Update, rec.meta().version, actor)
+    let old: serde_json::Value = old_body.and_then(|b| serde_json::from_str(&b).ok()).unwrap_or_default();
+    log(c, rec.kind(), id, Op::Update, rec.meta().version, actor, Some(diff(&old, &rec.body_json())))
 }
 
 impl Store {
@@ -197,7 +227,7 @@ impl Store {
             if n == 0 {
                 return Err(StoreError::NotFound);
             }
-            log(c, kind, id, Op::Delete, current + 1, actor)
+            log(c, kind, id, Op::Delete, current + 1, actor, None)
         })
     }
 
@@ -306,12 +336,26 @@ impl Store {
 
     /// Changes with a sequence number above `after`, oldest first, at most `limit`.
     pub fn changes_after(&self, after: i64, limit: i64) -> Result<Vec<Change>> {
-        type ChangeRow = (i64, String, String, String, i64, Option<String>, NaiveDateTime);
+        self.audit(&AuditFilter::default(), after, limit)
+    }
+
+    /// Changes matching `filter` with a sequence number above `after`, oldest first.
+    pub fn audit(&self, filter: &AuditFilter, after: i64, limit: i64) -> Result<Vec<Change>> {
+        type ChangeRow = (i64, String, String, String, i64, Option<String>, NaiveDateTime, Option<String>);
         let mut c = self.conn()?;
-        let rows: Vec<ChangeRow> =
-            change_log::table.filter(change_log::seq.gt(after)).order(change_log::seq.asc()).limit(limit).load(&mut *c)?;
+        let mut q = change_log::table.filter(change_log::seq.gt(after)).order(change_log::seq.asc()).limit(limit).into_boxed();
+        if let Some(e) = filter.entity_id {
+            q = q.filter(change_log::entity_id.eq(e.to_string()));
+        }
+        if let Some(a) = filter.actor_id {
+            q = q.filter(change_log::actor_id.eq(a.to_string()));
+        }
+        if let Some(k) = filter.kind {
+            q = q.filter(change_log::kind.eq(k.as_str()));
+        }
+        let rows: Vec<ChangeRow> = q.load(&mut *c)?;
         rows.into_iter()
-            .map(|(seq, kind, id, op, version, actor, at)| {
+            .map(|(seq, kind, id, op, version, actor, at, detail)| {
                 let bad = |what: &str| StoreError::Corrupt(format!("change {seq}"), what.to_owned());
                 Ok(Change {
                     seq,
@@ -326,6 +370,7 @@ impl Store {
                     version,
                     actor_id: actor.as_deref().map(parse_uuid).transpose()?,
                     at: at.and_utc(),
+                    detail: detail.and_then(|d| serde_json::from_str(&d).ok()),
                 })
             })
             .collect()

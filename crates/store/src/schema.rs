@@ -39,6 +39,7 @@ diesel::table! {
         version -> BigInt,
         actor_id -> Nullable<Text>,
         at -> Timestamp,
+        detail -> Nullable<Text>,
     }
 }
 

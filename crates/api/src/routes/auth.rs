@@ -131,6 +131,47 @@ pub async fn token(state: web::Data<AppState>, body: web::Json<serde_json::Value
     Ok(HttpResponse::Ok().json(TokenResponse { access_token, token_type: "Bearer", expires_in: state.tokens.ttl_secs }))
 }
 
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct PasswordChange {
+    #[schema(max_length = 256)]
+    pub current_password: String,
+    /// At least 12 characters.
+    #[schema(min_length = 12, max_length = 256)]
+    pub new_password: String,
+}
+
+/// Change your password; every token issued before stops working.
+#[utoipa::path(post, path = "/api/v1/auth/password", tag = "auth", request_body = PasswordChange, security(("bearer" = [])),
+    responses(
+        (status = 204, description = "Changed; request a new token"),
+        (status = 400, description = "Malformed body", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No or bad token, or wrong current password", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "New password too short", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn password(state: web::Data<AppState>, user: AuthUser, body: web::Json<serde_json::Value>) -> ApiResult<HttpResponse> {
+    let req: PasswordChange = body::from_value(body.into_inner())?;
+    let n = req.new_password.chars().count();
+    if !(MIN_PASSWORD..=MAX_PASSWORD).contains(&n) {
+        return Err(ValidationErrors(vec![FieldError::new(
+            "new_password",
+            "invalid_value",
+            format!("the new password has {n} characters; use {MIN_PASSWORD} to {MAX_PASSWORD}"),
+        )])
+        .into());
+    }
+    let store = state.store.clone();
+    web::block(move || -> ApiResult<()> {
+        let account = store.user_by_id(user.id)?.ok_or_else(|| ApiError::new(Code::InvalidToken, "the account no longer exists"))?;
+        if !verify_password(&req.current_password, &account.password_hash) {
+            return Err(ApiError::new(Code::InvalidCredentials, "the current password is wrong"));
+        }
+        Ok(store.set_password(user.id, &hash_password(&req.new_password)?)?)
+    })
+    .await??;
+    Ok(HttpResponse::NoContent().finish())
+}
+
 /// The account the token belongs to.
 #[utoipa::path(get, path = "/api/v1/auth/me", tag = "auth", security(("bearer" = [])),
     responses(

@@ -1,5 +1,6 @@
 //! Route table. Handlers live beside it, one file per resource.
 
+pub mod audit;
 pub mod auth;
 mod crud_macro;
 pub mod health;
@@ -18,6 +19,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .service(web::resource("/auth/register").route(web::post().to(auth::register)))
             .service(web::resource("/auth/token").route(web::post().to(auth::token)))
             .service(web::resource("/auth/me").route(web::get().to(auth::me)))
+            .service(web::resource("/auth/password").route(web::post().to(auth::password)))
             .service(web::resource("/platforms").route(web::get().to(platforms::list)).route(web::post().to(platforms::create)))
             .service(
                 web::resource("/platforms/{id}")
@@ -40,6 +42,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .service(web::resource("/vocabularies").route(web::get().to(vocabularies::index)))
             .service(web::resource("/vocabularies/{name}").route(web::get().to(vocabularies::get)))
             .service(web::resource("/vocabularies/{name}/resolve").route(web::get().to(vocabularies::resolve)))
+            .service(web::resource("/audit").route(web::get().to(audit::list)))
             .service(web::resource("/health/live").route(web::get().to(health::live)))
             .service(web::resource("/health/ready").route(web::get().to(health::ready)))
             .service(web::resource("/service-info").route(web::get().to(health::service_info))),

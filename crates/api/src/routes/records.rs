@@ -32,8 +32,9 @@ pub trait Entity: Serialize + DeserializeOwned + Clone + Send + 'static {
     fn stored(meta: Meta, fields: Self) -> Self::Stored;
     /// Who may create one.
     fn may_create(role: Role) -> bool;
-    /// Status rules beyond the schema (e.g. only moderation sets `pending_review`).
-    fn check_status(&self, user: &AuthUser) -> Result<(), ValidationErrors>;
+    /// Status rules beyond the schema: only admins set or lift `suspended`; with moderation
+    /// on, a platform a non-admin publishes waits in `pending_review` for an admin.
+    fn apply_status_rules(&mut self, user: &AuthUser, previous: Option<&Self>, moderation: bool) -> Result<(), ValidationErrors>;
     /// Statuses this kind can have (for the `status` filter).
     fn statuses() -> Vec<&'static str>;
 }
@@ -60,13 +61,23 @@ impl Entity for PlatformFields {
     fn may_create(role: Role) -> bool {
         matches!(role, Role::PlatformManager | Role::Admin)
     }
-    fn check_status(&self, user: &AuthUser) -> Result<(), ValidationErrors> {
-        if self.status == PlatformStatus::PendingReview && !user.is_admin() {
-            return Err(ValidationErrors(vec![FieldError::new(
-                "status",
-                "invalid_value",
-                "pending_review is set by moderation; use draft, published or archived",
-            )]));
+    fn apply_status_rules(&mut self, user: &AuthUser, previous: Option<&Self>, moderation: bool) -> Result<(), ValidationErrors> {
+        if user.is_admin() {
+            return Ok(());
+        }
+        let before = previous.map(|p| p.status);
+        if before == Some(PlatformStatus::Suspended) && self.status != PlatformStatus::Suspended {
+            return Err(status_error("this platform was suspended by the network's secretariat; only an admin can reinstate it"));
+        }
+        if self.status == PlatformStatus::Suspended && before != Some(PlatformStatus::Suspended) {
+            return Err(status_error("suspended is set by admins; use draft, published or archived"));
+        }
+        if self.status == PlatformStatus::PendingReview && before != Some(PlatformStatus::PendingReview) {
+            return Err(status_error("pending_review is set by moderation; use draft, published or archived"));
+        }
+        if moderation && self.status == PlatformStatus::Published && before != Some(PlatformStatus::Published) {
+            // Moderation decides when a platform goes public.
+            self.status = PlatformStatus::PendingReview;
         }
         Ok(())
     }
@@ -97,12 +108,20 @@ impl Entity for NeedFields {
     fn may_create(_: Role) -> bool {
         true
     }
-    fn check_status(&self, _: &AuthUser) -> Result<(), ValidationErrors> {
-        Ok(())
+    fn apply_status_rules(&mut self, user: &AuthUser, previous: Option<&Self>, _: bool) -> Result<(), ValidationErrors> {
+        let before = previous.map(|p| p.status);
+        if user.is_admin() || (self.status == NeedStatus::Suspended) == (before == Some(NeedStatus::Suspended)) {
+            return Ok(());
+        }
+        Err(status_error("suspended is set and lifted by admins only"))
     }
     fn statuses() -> Vec<&'static str> {
         NeedStatus::ALL.iter().map(|s| s.as_str()).collect()
     }
+}
+
+fn status_error(message: &str) -> ValidationErrors {
+    ValidationErrors(vec![FieldError::new("status", "invalid_value", message)])
 }
 
 /// Whether `viewer` may read `rec`.
@@ -191,8 +210,8 @@ pub async fn create<E: Entity>(state: web::Data<AppState>, user: AuthUser, body:
         )));
     }
     let fields: E = body::from_value(body)?;
-    let fields = fields.validate(&state.vocabs, Some(today()))?;
-    fields.check_status(&user)?;
+    let mut fields = fields.validate(&state.vocabs, Some(today()))?;
+    fields.apply_status_rules(&user, None, state.settings.moderation)?;
     let now = omics_domain::now();
     let meta = Meta { id: Uuid::now_v7(), owner_id: Some(user.id), created_at: now, updated_at: now, version: 1 };
     let rec = E::wrap(meta, fields);
@@ -216,9 +235,9 @@ async fn load_for_change<E: Entity>(state: &AppState, req: &HttpRequest, id: Uui
     E::unwrap(rec).ok_or_else(|| ApiError::internal("record of the wrong kind"))
 }
 
-async fn store_change<E: Entity>(state: &AppState, user: &AuthUser, old: Meta, fields: E) -> ApiResult<HttpResponse> {
-    let fields = fields.validate(&state.vocabs, Some(today()))?;
-    fields.check_status(user)?;
+async fn store_change<E: Entity>(state: &AppState, user: &AuthUser, old: Meta, previous: &E, fields: E) -> ApiResult<HttpResponse> {
+    let mut fields = fields.validate(&state.vocabs, Some(today()))?;
+    fields.apply_status_rules(user, Some(previous), state.settings.moderation)?;
     let meta = Meta { updated_at: omics_domain::now(), version: old.version + 1, ..old.clone() };
     let rec = E::wrap(meta, fields);
     let (actor, expected) = (user.id, old.version);
@@ -233,9 +252,9 @@ pub async fn replace<E: Entity>(
     user: AuthUser,
     body: serde_json::Value,
 ) -> ApiResult<HttpResponse> {
-    let (old, _) = load_for_change::<E>(&state, &req, id, &user).await?;
+    let (old, previous) = load_for_change::<E>(&state, &req, id, &user).await?;
     let fields: E = body::from_value(body)?;
-    store_change(&state, &user, old, fields).await
+    store_change(&state, &user, old, &previous, fields).await
 }
 
 pub async fn patch<E: Entity>(
@@ -254,8 +273,8 @@ pub async fn patch<E: Entity>(
     let (old, fields) = load_for_change::<E>(&state, &req, id, &user).await?;
     let mut doc = serde_json::to_value(&fields).map_err(ApiError::internal)?;
     json_patch::merge(&mut doc, &patch);
-    let fields: E = body::from_value(doc)?;
-    store_change(&state, &user, old, fields).await
+    let changed: E = body::from_value(doc)?;
+    store_change(&state, &user, old, &fields, changed).await
 }
 
 pub async fn delete<E: Entity>(state: web::Data<AppState>, req: HttpRequest, id: Uuid, user: AuthUser) -> ApiResult<HttpResponse> {

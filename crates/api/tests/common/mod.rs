@@ -34,14 +34,25 @@ pub fn settings(db: &TestDb, dir: &std::path::Path) -> Settings {
 
 impl TestApp {
     pub async fn spawn(backend: Backend) -> TestApp {
+        Self::spawn_with(backend, |_| {}).await
+    }
+
+    /// Start with settings changed by `f`.
+    pub async fn spawn_with(backend: Backend, f: impl FnOnce(&mut Settings)) -> TestApp {
         let dir = std::sync::Arc::new(tempfile::tempdir().unwrap());
         let db = std::sync::Arc::new(TestDb::new(backend, dir.path()).unwrap());
-        Self::spawn_on(db, dir).await
+        let mut s = settings(&db, dir.path());
+        f(&mut s);
+        Self::start(s, db, dir).await
     }
 
     /// Start the application on an existing database and data folder (a restart).
     pub async fn spawn_on(db: std::sync::Arc<TestDb>, dir: std::sync::Arc<tempfile::TempDir>) -> TestApp {
         let settings = settings(&db, dir.path());
+        Self::start(settings, db, dir).await
+    }
+
+    async fn start(settings: Settings, db: std::sync::Arc<TestDb>, dir: std::sync::Arc<tempfile::TempDir>) -> TestApp {
         let app = Application::build(settings.clone()).unwrap();
         let base = format!("http://127.0.0.1:{}", app.port());
         let state = app.state.clone();
@@ -95,6 +106,21 @@ impl TestApp {
             .await;
         assert_eq!(s, StatusCode::CREATED, "{v}");
         self.token(email, "a long enough password").await
+    }
+
+    /// An admin (created directly in the store, as `create-admin` does) and its token.
+    pub async fn admin(&self) -> String {
+        let hash = omics_api::auth::hash_password("an admin password").unwrap();
+        self.state
+            .store
+            .create_user(omics_store::NewUser {
+                email: "admin@example.org".into(),
+                display_name: "Admin".into(),
+                role: omics_domain::Role::Admin,
+                password_hash: hash,
+            })
+            .unwrap();
+        self.token("admin@example.org", "an admin password").await
     }
 
     pub async fn token(&self, email: &str, password: &str) -> String {
