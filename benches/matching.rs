@@ -71,7 +71,7 @@ fn whole_match(c: &mut Criterion) {
     omics_match::import::import(&opened, items, owner, |_| {}).unwrap();
     eprintln!("imported {n} platforms in {:.1}s", started.elapsed().as_secs_f64());
     let tokens = omics_api::auth::TokenKeys::new(&[1u8; 32], 60).unwrap();
-    let state = omics_api::AppState { store: opened.store, index: opened.index, vocabs: opened.vocabs, tokens, settings };
+    let state = omics_api::AppState::new(opened, tokens, settings);
     let need = need(&state.vocabs);
     let plan = Plan { weights: Weights::default(), limit: 20, min_score: 0.0, include_excluded: false };
     let probe = platforms_for(&state, &need, None, &[], &plan).unwrap();

@@ -72,6 +72,9 @@ trap 'exit 130' INT TERM
 
 port="$("$py" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
 base="http://127.0.0.1:$port"
+# Rate limits off: the fuzzer should reach validation, not the limiter (429 is documented and
+# tested in crates/api/tests/api.rs).
+OMICS_RATE_LIMIT_AUTH_PER_MINUTE=0 OMICS_RATE_LIMIT_ANONYMOUS_MATCH_PER_MINUTE=0 \
 "$bin" serve --demo --data-dir "$work/data" --port "$port" > "$out/server.log" 2>&1 &
 server_pid=$!
 log "server pid $server_pid on $base (log: $out/server.log)"

@@ -45,11 +45,13 @@ pub struct ApiError {
     pub errors: Vec<FieldError>,
     /// Extra headers, e.g. `ETag` with a 412.
     pub etag: Option<String>,
+    /// Seconds for `Retry-After` with a 429.
+    pub retry_after: Option<u64>,
 }
 
 impl ApiError {
     pub fn new(code: Code, detail: impl Into<String>) -> Self {
-        ApiError { code, detail: detail.into(), errors: vec![], etag: None }
+        ApiError { code, detail: detail.into(), errors: vec![], etag: None, retry_after: None }
     }
     pub fn not_found(what: &str) -> Self {
         Self::new(Code::NotFound, format!("no {what} with this id, or not visible to you"))
@@ -62,7 +64,7 @@ impl ApiError {
         Self::new(Code::Internal, "an internal error occurred; it has been logged")
     }
     pub fn field(code: Code, field: FieldError) -> Self {
-        ApiError { code, detail: field.message.clone(), errors: vec![field], etag: None }
+        ApiError { code, detail: field.message.clone(), errors: vec![field], etag: None, retry_after: None }
     }
     pub fn problem(&self) -> Problem {
         Problem {
@@ -92,6 +94,9 @@ impl ResponseError for ApiError {
         if let Some(etag) = &self.etag {
             res.insert_header((header::ETAG, etag.as_str()));
         }
+        if let Some(secs) = self.retry_after {
+            res.insert_header((header::RETRY_AFTER, secs.to_string()));
+        }
         if matches!(self.code, Code::MissingToken | Code::InvalidToken) {
             res.insert_header((header::WWW_AUTHENTICATE, "Bearer realm=\"omics-match\""));
         }
@@ -105,7 +110,7 @@ impl From<ValidationErrors> for ApiError {
             [one] => format!("{}: {}", one.field, one.message),
             many => format!("{} fields are invalid: {}", many.len(), many.iter().map(|e| e.field.as_str()).collect::<Vec<_>>().join(", ")),
         };
-        ApiError { code: e.code(), detail, errors: e.0, etag: None }
+        ApiError { code: e.code(), detail, errors: e.0, etag: None, retry_after: None }
     }
 }
 

@@ -5,6 +5,7 @@
 pub mod auth;
 pub mod error;
 pub mod openapi;
+pub mod ratelimit;
 pub mod routes;
 pub mod state;
 

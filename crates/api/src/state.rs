@@ -45,6 +45,10 @@ pub struct Settings {
     pub max_body_bytes: usize,
     /// How often the index looks for changes written by other instances, milliseconds.
     pub index_poll_ms: u64,
+    /// Registrations and token requests per minute from one address (0: no limit).
+    pub rate_limit_auth_per_minute: u32,
+    /// Matches per minute from one address without a token (0: no limit).
+    pub rate_limit_anonymous_match_per_minute: u32,
     /// HTTP worker threads; 0 means one per core.
     pub workers: usize,
     /// New and re-published platforms wait in `pending_review` until an admin publishes them.
@@ -86,6 +90,8 @@ impl Default for Settings {
             token_ttl_secs: 3600,
             max_body_bytes: 256 * 1024,
             index_poll_ms: 1000,
+            rate_limit_auth_per_minute: 20,
+            rate_limit_anonymous_match_per_minute: 60,
             workers: 0,
             moderation: false,
             vocabularies: HashMap::new(),
@@ -121,7 +127,15 @@ pub struct AppState {
     pub index: Arc<SearchIndex>,
     pub vocabs: Arc<Vocabularies>,
     pub tokens: TokenKeys,
+    pub limits: crate::ratelimit::Limits,
     pub settings: Settings,
+}
+
+impl AppState {
+    pub fn new(opened: Opened, tokens: TokenKeys, settings: Settings) -> AppState {
+        let limits = crate::ratelimit::Limits::new(settings.rate_limit_auth_per_minute, settings.rate_limit_anonymous_match_per_minute);
+        AppState { store: opened.store, index: opened.index, vocabs: opened.vocabs, tokens, limits, settings }
+    }
 }
 
 impl Settings {
@@ -226,7 +240,7 @@ impl Application {
         let listener = TcpListener::bind(&addr).map_err(|e| StartError::Bind(addr.clone(), e))?;
         let port = listener.local_addr().map_err(|e| StartError::Bind(addr.clone(), e))?.port();
         let workers = settings.workers;
-        let state = web::Data::new(AppState { store: opened.store, index: opened.index, vocabs: opened.vocabs, tokens, settings });
+        let state = web::Data::new(AppState::new(opened, tokens, settings));
         let data = state.clone();
         let mut server = HttpServer::new(move || App::new().configure(|cfg| crate::configure(cfg, data.clone())))
             .listen(listener)

@@ -408,6 +408,31 @@ mod tokens {
     use super::*;
 
     #[actix_web::test]
+    async fn rate_limits_answer_429_with_retry_after() {
+        let app = TestApp::spawn_with(omics_store::Backend::Sqlite, |s| {
+            s.rate_limit_auth_per_minute = 3;
+            s.rate_limit_anonymous_match_per_minute = 2;
+        })
+        .await;
+        let token = app.user("rl@example.org", "researcher").await; // 2 auth requests
+        let (s, _) = app.post("/api/v1/auth/token", None, json!({"email": "rl@example.org", "password": "a long enough password"})).await;
+        assert_eq!(s, StatusCode::OK);
+        let (s, v, h) = app.req(Method::POST, "/api/v1/auth/token", None, Some(json!({"email": "rl@example.org", "password": "x"}))).await;
+        assert_problem(s, &v, StatusCode::TOO_MANY_REQUESTS, "rate_limited");
+        let wait: u64 = h["retry-after"].to_str().unwrap().parse().unwrap();
+        assert!((1..=60).contains(&wait), "{wait}");
+        // Anonymous matching is limited; signed-in matching is not.
+        for _ in 0..2 {
+            let (s, v) = app.post("/api/v1/matches", None, need("N", "LT", "WES")).await;
+            assert_eq!(s, StatusCode::OK, "{v}");
+        }
+        let (s, v) = app.post("/api/v1/matches", None, need("N", "LT", "WES")).await;
+        assert_problem(s, &v, StatusCode::TOO_MANY_REQUESTS, "rate_limited");
+        let (s, _) = app.post("/api/v1/matches", Some(&token), need("N", "LT", "WES")).await;
+        assert_eq!(s, StatusCode::OK);
+    }
+
+    #[actix_web::test]
     async fn a_password_change_revokes_older_tokens() {
         let app = TestApp::spawn(omics_store::Backend::Sqlite).await;
         let old = app.user("p@example.org", "researcher").await;

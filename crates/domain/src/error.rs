@@ -41,6 +41,7 @@ codes! {
     UnsupportedMediaType => ("unsupported_media_type", 415, "Send JSON with Content-Type: application/json"),
     ValidationFailed => ("validation_failed", 422, "The request has invalid fields"),
     UnknownTerm => ("unknown_term", 422, "A vocabulary term is not known"),
+    RateLimited => ("rate_limited", 429, "Too many requests; retry after the time in Retry-After"),
     Internal => ("internal", 500, "Internal error"),
     Unavailable => ("unavailable", 503, "The service is not ready"),
 }

@@ -102,7 +102,7 @@ pub fn prepare(settings: &omics_api::Settings) -> anyhow::Result<(AppState, usiz
     let report = crate::import::import(&opened, platforms, owner, |_| {})?;
     anyhow::ensure!(report.refused.is_empty(), "demo platforms refused: {:?}", report.refused);
     let tokens = omics_api::auth::TokenKeys::new(&[7u8; 32], 60).map_err(|e| anyhow::anyhow!("{e}"))?;
-    Ok((AppState { store: opened.store, index: opened.index, vocabs: opened.vocabs, tokens, settings: settings.clone() }, n))
+    Ok((AppState::new(opened, tokens, settings.clone()), n))
 }
 
 pub fn print(r: &Report) {

@@ -1,4 +1,4 @@
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::{DateTime, Utc};
 use omics_domain::{Code, FieldError, Role, ValidationErrors, body, valid_email};
 use omics_store::NewUser;
@@ -8,6 +8,7 @@ use uuid::Uuid;
 
 use crate::auth::{AuthUser, hash_password, verify_password};
 use crate::error::{ApiError, ApiResult, Problem};
+use crate::ratelimit::Bucket;
 use crate::state::AppState;
 
 pub const MIN_PASSWORD: usize = 12;
@@ -70,11 +71,14 @@ impl From<omics_store::User> for UserView {
         (status = 201, description = "Account created", body = UserView),
         (status = 400, description = "Malformed body", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Email taken", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many requests from this address; see Retry-After", body = Problem, content_type = "application/problem+json",
+            headers(("Retry-After" = u64, description = "Seconds to wait"))),
         (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
     ))]
-pub async fn register(state: web::Data<AppState>, body: web::Json<serde_json::Value>) -> ApiResult<HttpResponse> {
+pub async fn register(state: web::Data<AppState>, req: HttpRequest, body: web::Json<serde_json::Value>) -> ApiResult<HttpResponse> {
+    state.limits.check(Bucket::Auth, &req)?;
     let req: RegisterRequest = body::from_value(body.into_inner())?;
     let mut errors = ValidationErrors::default();
     let email = req.email.trim().to_owned();
@@ -112,10 +116,13 @@ pub async fn register(state: web::Data<AppState>, body: web::Json<serde_json::Va
         (status = 200, description = "A bearer token", body = TokenResponse),
         (status = 400, description = "Malformed body", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "Wrong email or password", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many requests from this address; see Retry-After", body = Problem, content_type = "application/problem+json",
+            headers(("Retry-After" = u64, description = "Seconds to wait"))),
         (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
     ))]
-pub async fn token(state: web::Data<AppState>, body: web::Json<serde_json::Value>) -> ApiResult<HttpResponse> {
+pub async fn token(state: web::Data<AppState>, req: HttpRequest, body: web::Json<serde_json::Value>) -> ApiResult<HttpResponse> {
+    state.limits.check(Bucket::Auth, &req)?;
     let req: TokenRequest = body::from_value(body.into_inner())?;
     if req.password.len() > MAX_PASSWORD * 4 || req.email.len() > 254 {
         return Err(ApiError::new(Code::InvalidCredentials, "wrong email or password"));
@@ -148,8 +155,16 @@ pub struct PasswordChange {
         (status = 401, description = "No or bad token, or wrong current password", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "New password too short", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many requests from this address; see Retry-After", body = Problem, content_type = "application/problem+json",
+            headers(("Retry-After" = u64, description = "Seconds to wait"))),
     ))]
-pub async fn password(state: web::Data<AppState>, user: AuthUser, body: web::Json<serde_json::Value>) -> ApiResult<HttpResponse> {
+pub async fn password(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    user: AuthUser,
+    body: web::Json<serde_json::Value>,
+) -> ApiResult<HttpResponse> {
+    state.limits.check(Bucket::Auth, &req)?;
     let req: PasswordChange = body::from_value(body.into_inner())?;
     let n = req.new_password.chars().count();
     if !(MIN_PASSWORD..=MAX_PASSWORD).contains(&n) {

@@ -1,7 +1,7 @@
 //! Ranked, explained matches: platforms for a stored need, open needs for a platform, and
 //! platforms for a need described in the request (nothing stored, no token).
 
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::Utc;
 use omics_domain::{Code, FieldError, Need, NeedFields, NeedStatus, Platform, PlatformFields, Record, body};
 use omics_matching::{Component, Context, Exclusion, Reading, Weights};
@@ -11,6 +11,7 @@ use uuid::Uuid;
 
 use crate::auth::MaybeUser;
 use crate::error::{ApiError, ApiResult, Problem};
+use crate::ratelimit::Bucket;
 use crate::routes::records::{self, DEFAULT_LIMIT, MAX_LIMIT};
 use crate::state::AppState;
 
@@ -197,13 +198,19 @@ pub fn platforms_for(
         (status = 400, description = "Invalid parameter", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "Bad token", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such need, or not visible to you", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many anonymous matches from this address; see Retry-After", body = Problem, content_type = "application/problem+json",
+            headers(("Retry-After" = u64, description = "Seconds to wait"))),
     ))]
 pub async fn for_need(
     state: web::Data<AppState>,
+    req: HttpRequest,
     id: web::Path<Uuid>,
     params: web::Query<MatchParams>,
     viewer: MaybeUser,
 ) -> ApiResult<HttpResponse> {
+    if viewer.0.is_none() {
+        state.limits.check(Bucket::AnonymousMatching, &req)?;
+    }
     let plan = plan(&state, &params)?;
     let rec = records::load::<NeedFields>(&state, id.into_inner(), viewer.0.as_ref()).await?;
     let Record::Need(need) = rec else { return Err(ApiError::internal("record of the wrong kind")) };
@@ -231,19 +238,27 @@ fn read_technologies(state: &AppState, body: &mut serde_json::Value) -> Vec<Read
 /// Platforms for a need described in the body (the fields of a need; nothing is stored). A
 /// technology typed as free text ("single cel RNA seq") is read as the closest term when it
 /// is similar enough, and the reading is reported; otherwise 422 with suggestions.
-#[utoipa::path(post, path = "/api/v1/matches", tag = "matches", request_body = NeedFields, params(MatchParams),
+#[utoipa::path(post, path = "/api/v1/matches", tag = "matches", request_body = NeedFields, params(MatchParams), security((), ("bearer" = [])),
     responses(
         (status = 200, description = "Ranked platforms with their components and reasons", body = PlatformMatches),
         (status = 400, description = "Malformed JSON or parameter", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Bad token", body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields or unknown terms, with suggestions", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many anonymous matches from this address; see Retry-After", body = Problem, content_type = "application/problem+json",
+            headers(("Retry-After" = u64, description = "Seconds to wait"))),
     ))]
 pub async fn adhoc(
     state: web::Data<AppState>,
+    req: HttpRequest,
     params: web::Query<MatchParams>,
+    viewer: MaybeUser,
     body: web::Json<serde_json::Value>,
 ) -> ApiResult<HttpResponse> {
+    if viewer.0.is_none() {
+        state.limits.check(Bucket::AnonymousMatching, &req)?;
+    }
     let plan = plan(&state, &params)?;
     let result = web::block(move || match_described_need(&state, body.into_inner(), &plan)).await??;
     Ok(HttpResponse::Ok().json(result))
@@ -271,13 +286,19 @@ pub fn read_need(state: &AppState, mut value: serde_json::Value) -> ApiResult<(N
         (status = 400, description = "Invalid parameter", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "Bad token", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such platform, or not visible to you", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many anonymous matches from this address; see Retry-After", body = Problem, content_type = "application/problem+json",
+            headers(("Retry-After" = u64, description = "Seconds to wait"))),
     ))]
 pub async fn for_platform(
     state: web::Data<AppState>,
+    req: HttpRequest,
     id: web::Path<Uuid>,
     params: web::Query<MatchParams>,
     viewer: MaybeUser,
 ) -> ApiResult<HttpResponse> {
+    if viewer.0.is_none() {
+        state.limits.check(Bucket::AnonymousMatching, &req)?;
+    }
     let plan = plan(&state, &params)?;
     let rec = records::load::<PlatformFields>(&state, id.into_inner(), viewer.0.as_ref()).await?;
     let Record::Platform(platform) = rec else { return Err(ApiError::internal("record of the wrong kind")) };

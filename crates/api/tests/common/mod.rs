@@ -28,6 +28,9 @@ pub fn settings(db: &TestDb, dir: &std::path::Path) -> Settings {
         max_body_bytes: 64 * 1024,
         index_poll_ms: 100,
         workers: 2,
+        // Limits are tested on their own (`tokens::rate_limits_answer_429_with_retry_after`).
+        rate_limit_auth_per_minute: 0,
+        rate_limit_anonymous_match_per_minute: 0,
         ..Settings::default()
     }
 }
