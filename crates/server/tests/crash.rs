@@ -37,17 +37,23 @@ fn start(db: &TestDb, data: &std::path::Path) -> Server {
         Backend::Postgres => cmd.env("DATABASE_URL", &db.url),
         Backend::Sqlite => cmd.env_remove("DATABASE_URL"),
     };
-    let child = cmd.spawn().unwrap();
+    let mut child = cmd.spawn().unwrap();
     let base = format!("http://127.0.0.1:{port}");
     let client = Client::new();
     let deadline = Instant::now() + Duration::from_secs(30);
-    while Instant::now() < deadline {
-        if client.get(format!("{base}/api/v1/health/ready")).send().is_ok_and(|r| r.status().is_success()) {
-            return Server { child, base };
+    let mut ready = false;
+    while !ready && Instant::now() < deadline {
+        ready = client.get(format!("{base}/api/v1/health/ready")).send().is_ok_and(|r| r.status().is_success());
+        if !ready {
+            std::thread::sleep(Duration::from_millis(50));
         }
-        std::thread::sleep(Duration::from_millis(50));
     }
-    panic!("the server did not become ready");
+    if !ready {
+        let _ = child.kill();
+        let _ = child.wait();
+        panic!("the server did not become ready");
+    }
+    Server { child, base }
 }
 
 fn platform(name: &str) -> Value {
