@@ -459,3 +459,23 @@ mod tokens {
         assert_eq!(s, StatusCode::OK);
     }
 }
+
+mod concurrency {
+    use super::*;
+
+    #[actix_web::test]
+    async fn concurrent_patches_without_if_match_all_succeed() {
+        let app = TestApp::spawn(omics_store::Backend::Sqlite).await;
+        let t = app.user("m@example.org", "platform_manager").await;
+        let (_, p) = app.post("/api/v1/platforms", Some(&t), platform("Busy Lab", "BE", "WES")).await;
+        let path = format!("/api/v1/platforms/{}", p["id"].as_str().unwrap());
+        let patches = (0..12).map(|i| {
+            let (client, url, t) = (app.client.clone(), format!("{}{path}", app.base), t.clone());
+            async move { client.patch(url).bearer_auth(t).json(&json!({"city": format!("City {i}")})).send().await.unwrap().status() }
+        });
+        let statuses = futures_util::future::join_all(patches).await;
+        assert!(statuses.iter().all(|s| *s == StatusCode::OK), "{statuses:?}");
+        let (_, now) = app.get(&path, None).await;
+        assert_eq!(now["version"], 13, "every patch was applied once");
+    }
+}

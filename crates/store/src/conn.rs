@@ -56,10 +56,11 @@ impl ManageConnection for Manager {
             Backend::Postgres => PgConnection::establish(&self.url).map(DbConn::Pg).map_err(r2d2::Error::ConnectionError),
             Backend::Sqlite => {
                 let mut c = SqliteConnection::establish(&self.url).map_err(r2d2::Error::ConnectionError)?;
-                // WAL lets readers run beside the writer; FULL sync keeps every acknowledged
-                // commit through a crash; the busy timeout rides out checkpoints.
+                // The busy timeout first, so that switching to WAL waits for a lock held by
+                // another connection instead of failing; WAL lets readers run beside the
+                // writer; FULL sync keeps every acknowledged commit through a crash.
                 c.batch_execute(
-                    "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA busy_timeout = 10000; \
+                    "PRAGMA busy_timeout = 10000; PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; \
                      PRAGMA foreign_keys = ON;",
                 )
                 .map_err(r2d2::Error::QueryError)?;

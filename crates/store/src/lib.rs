@@ -35,6 +35,9 @@ pub enum StoreError {
     Migration(String),
     #[error("stored record {0} is corrupt: {1}")]
     Corrupt(String, String),
+    /// The change function of `Store::modify` refused the change (rolled back).
+    #[error("change refused")]
+    Refused,
 }
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;

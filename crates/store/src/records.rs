@@ -215,6 +215,45 @@ impl Store {
         self.write(|c| update_in(c, rec, expected_version, actor))
     }
 
+    /// Read, change and write one record atomically: `f` gets the current record and returns
+    /// its new state (with the next version), or refuses with its own error. No other writer
+    /// runs in between, so an unconditional change never loses a race.
+    pub fn modify<E>(
+        &self,
+        kind: Kind,
+        id: Uuid,
+        actor: Option<Uuid>,
+        f: impl FnOnce(Record) -> Result<Record, E>,
+    ) -> Result<Result<Record, E>> {
+        let mut refusal = None;
+        let outcome = self.write(|c| {
+            let row = records::table
+                .filter(records::id.eq(id.to_string()))
+                .filter(records::kind.eq(kind.as_str()))
+                .select(Row::as_select())
+                .first::<Row>(c)
+                .optional()?
+                .ok_or(StoreError::NotFound)?;
+            let current = row.into_record()?;
+            let expected = current.meta().version;
+            match f(current) {
+                Ok(new) => {
+                    update_in(c, &new, expected, actor)?;
+                    Ok(new)
+                }
+                Err(e) => {
+                    refusal = Some(e);
+                    Err(StoreError::Refused)
+                }
+            }
+        });
+        match (outcome, refusal) {
+            (Ok(rec), _) => Ok(Ok(rec)),
+            (Err(StoreError::Refused), Some(e)) => Ok(Err(e)),
+            (Err(e), _) => Err(e),
+        }
+    }
+
     /// Delete a record, if its version is `expected_version` when one is given.
     pub fn delete(&self, kind: Kind, id: Uuid, expected_version: Option<i64>, actor: Option<Uuid>) -> Result<i64> {
         self.write(|c| {

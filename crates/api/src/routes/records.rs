@@ -165,7 +165,14 @@ pub(crate) async fn load<E: Entity>(state: &AppState, id: Uuid, viewer: Option<&
 
 /// Check `If-Match` against the current version (absent header: no check).
 fn check_if_match(req: &HttpRequest, current: i64) -> ApiResult<()> {
-    let Some(h) = req.headers().get(header::IF_MATCH) else { return Ok(()) };
+    match req.headers().get(header::IF_MATCH) {
+        Some(h) => check_etag(h, current),
+        None => Ok(()),
+    }
+}
+
+/// Whether an `If-Match` value names `current` (or is `*`); 412 with the current tag if not.
+fn check_etag(h: &header::HeaderValue, current: i64) -> ApiResult<()> {
     let h = h.to_str().unwrap_or("");
     let matches = h.split(',').map(str::trim).any(|tag| tag == "*" || tag.trim_start_matches("W/") == etag(current));
     if matches {
@@ -188,13 +195,18 @@ async fn write<T: Send + 'static>(
 ) -> ApiResult<T> {
     let store = state.store.clone();
     let out = web::block(move || f(&store)).await??;
+    catch_up(state).await;
+    Ok(out)
+}
+
+/// Bring the index up to date after a write; a failure is logged and left to the follower.
+async fn catch_up(state: &AppState) {
     let (store, index) = (state.store.clone(), state.index.clone());
     match web::block(move || index.catch_up(&store)).await {
         Ok(Ok(_)) => {}
         Ok(Err(e)) => tracing::warn!(error = %e, "index catch-up after write failed; the follower will retry"),
         Err(e) => tracing::warn!(error = %e, "index catch-up task failed"),
     }
-    Ok(out)
 }
 
 fn today() -> NaiveDate {
@@ -235,13 +247,34 @@ async fn load_for_change<E: Entity>(state: &AppState, req: &HttpRequest, id: Uui
     E::unwrap(rec).ok_or_else(|| ApiError::internal("record of the wrong kind"))
 }
 
-async fn store_change<E: Entity>(state: &AppState, user: &AuthUser, old: Meta, previous: &E, fields: E) -> ApiResult<HttpResponse> {
-    let mut fields = fields.validate(&state.vocabs, Some(today()))?;
-    fields.apply_status_rules(user, Some(previous), state.settings.moderation)?;
-    let meta = Meta { updated_at: omics_domain::now(), version: old.version + 1, ..old.clone() };
-    let rec = E::wrap(meta, fields);
-    let (actor, expected) = (user.id, old.version);
-    let rec = write(state, move |s| s.update(&rec, expected, Some(actor)).map(|_| rec)).await?;
+/// Change a record: who may change it and `If-Match` are checked on the version read here and
+/// again on the version changed, and the read-change-write runs atomically in the store, so a
+/// change without `If-Match` never loses a race with another writer.
+async fn change<E: Entity>(
+    state: &AppState,
+    req: &HttpRequest,
+    id: Uuid,
+    user: &AuthUser,
+    make: impl FnOnce(&E) -> ApiResult<E> + Send + 'static,
+) -> ApiResult<HttpResponse> {
+    load_for_change::<E>(state, req, id, user).await?;
+    let if_match = req.headers().get(header::IF_MATCH).cloned();
+    let (vocabs, moderation, actor) = (state.vocabs.clone(), state.settings.moderation, user.clone());
+    let store = state.store.clone();
+    let rec = web::block(move || {
+        store.modify(E::KIND, id, Some(actor.id), |current| -> ApiResult<Record> {
+            if let Some(h) = &if_match {
+                check_etag(h, current.meta().version)?;
+            }
+            let (old, previous) = E::unwrap(current).ok_or_else(|| ApiError::internal("record of the wrong kind"))?;
+            let mut fields = make(&previous)?.validate(&vocabs, Some(today()))?;
+            fields.apply_status_rules(&actor, Some(&previous), moderation)?;
+            let meta = Meta { updated_at: omics_domain::now(), version: old.version + 1, ..old };
+            Ok(E::wrap(meta, fields))
+        })
+    })
+    .await???;
+    catch_up(state).await;
     respond::<E>(rec, StatusCode::OK, Some(user))
 }
 
@@ -252,9 +285,8 @@ pub async fn replace<E: Entity>(
     user: AuthUser,
     body: serde_json::Value,
 ) -> ApiResult<HttpResponse> {
-    let (old, previous) = load_for_change::<E>(&state, &req, id, &user).await?;
     let fields: E = body::from_value(body)?;
-    store_change(&state, &user, old, &previous, fields).await
+    change(&state, &req, id, &user, move |_| Ok(fields)).await
 }
 
 pub async fn patch<E: Entity>(
@@ -270,17 +302,20 @@ pub async fn patch<E: Entity>(
             "a merge patch is a JSON object of the fields to change (null removes an optional field)",
         ));
     }
-    let (old, fields) = load_for_change::<E>(&state, &req, id, &user).await?;
-    let mut doc = serde_json::to_value(&fields).map_err(ApiError::internal)?;
-    json_patch::merge(&mut doc, &patch);
-    let changed: E = body::from_value(doc)?;
-    store_change(&state, &user, old, &fields, changed).await
+    change(&state, &req, id, &user, move |current: &E| {
+        let mut doc = serde_json::to_value(current).map_err(ApiError::internal)?;
+        json_patch::merge(&mut doc, &patch);
+        Ok(body::from_value(doc)?)
+    })
+    .await
 }
 
 pub async fn delete<E: Entity>(state: web::Data<AppState>, req: HttpRequest, id: Uuid, user: AuthUser) -> ApiResult<HttpResponse> {
     let (old, _) = load_for_change::<E>(&state, &req, id, &user).await?;
     let actor = user.id;
-    write(&state, move |s| s.delete(E::KIND, id, Some(old.version), Some(actor))).await?;
+    // Without If-Match the client asked for no precondition: delete whatever version is current.
+    let expected = req.headers().contains_key(header::IF_MATCH).then_some(old.version);
+    write(&state, move |s| s.delete(E::KIND, id, expected, Some(actor))).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
