@@ -190,6 +190,14 @@ pub fn platforms_for(
     })
 }
 
+/// Matching without a token counts against the per-address limit.
+fn limit_anonymous(state: &AppState, req: &HttpRequest, viewer: &MaybeUser) -> ApiResult<()> {
+    match viewer.0 {
+        Some(_) => Ok(()),
+        None => state.limits.check(Bucket::AnonymousMatching, req),
+    }
+}
+
 /// Platforms for a stored need.
 #[utoipa::path(get, path = "/api/v1/needs/{id}/matches", tag = "matches",
     params(("id" = Uuid, Path), MatchParams), security((), ("bearer" = [])),
@@ -208,9 +216,7 @@ pub async fn for_need(
     params: web::Query<MatchParams>,
     viewer: MaybeUser,
 ) -> ApiResult<HttpResponse> {
-    if viewer.0.is_none() {
-        state.limits.check(Bucket::AnonymousMatching, &req)?;
-    }
+    limit_anonymous(&state, &req, &viewer)?;
     let plan = plan(&state, &params)?;
     let rec = records::load::<NeedFields>(&state, id.into_inner(), viewer.0.as_ref()).await?;
     let Record::Need(need) = rec else { return Err(ApiError::internal("record of the wrong kind")) };
@@ -256,9 +262,7 @@ pub async fn adhoc(
     viewer: MaybeUser,
     body: web::Json<serde_json::Value>,
 ) -> ApiResult<HttpResponse> {
-    if viewer.0.is_none() {
-        state.limits.check(Bucket::AnonymousMatching, &req)?;
-    }
+    limit_anonymous(&state, &req, &viewer)?;
     let plan = plan(&state, &params)?;
     let result = web::block(move || match_described_need(&state, body.into_inner(), &plan)).await??;
     Ok(HttpResponse::Ok().json(result))
@@ -296,9 +300,7 @@ pub async fn for_platform(
     params: web::Query<MatchParams>,
     viewer: MaybeUser,
 ) -> ApiResult<HttpResponse> {
-    if viewer.0.is_none() {
-        state.limits.check(Bucket::AnonymousMatching, &req)?;
-    }
+    limit_anonymous(&state, &req, &viewer)?;
     let plan = plan(&state, &params)?;
     let rec = records::load::<PlatformFields>(&state, id.into_inner(), viewer.0.as_ref()).await?;
     let Record::Platform(platform) = rec else { return Err(ApiError::internal("record of the wrong kind")) };
