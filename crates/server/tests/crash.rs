@@ -19,6 +19,14 @@ struct Server {
     base: String,
 }
 
+impl Drop for Server {
+    /// A failing assertion must not leave a server running.
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
 fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
@@ -137,8 +145,6 @@ fn kills_lose_no_acknowledged_write(backend: Backend) {
     }
     assert!(all.len() > ROUNDS, "too few writes were acknowledged to mean anything: {}", all.len());
     eprintln!("{backend:?}: {ROUNDS} kills survived, {} acknowledged writes verified", all.len());
-    server.child.kill().unwrap();
-    server.child.wait().unwrap();
 }
 
 fn sigterm_finishes_requests_and_commits_the_index(backend: Backend) {
