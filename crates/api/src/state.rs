@@ -51,6 +51,9 @@ pub struct Settings {
     pub rate_limit_anonymous_match_per_minute: u32,
     /// HTTP worker threads; 0 means one per core.
     pub workers: usize,
+    /// Threads per worker for blocking work (database, index, matching). More threads than
+    /// cores and database connections only queue, and each one keeps its own allocator arena.
+    pub blocking_threads: usize,
     /// New and re-published platforms wait in `pending_review` until an admin publishes them.
     pub moderation: bool,
     /// Vocabulary files replacing the built-in ones, by name (e.g. `readiness-areas`).
@@ -93,6 +96,7 @@ impl Default for Settings {
             rate_limit_auth_per_minute: 20,
             rate_limit_anonymous_match_per_minute: 60,
             workers: 0,
+            blocking_threads: 16,
             moderation: false,
             vocabularies: HashMap::new(),
             matching: MatchSettings::default(),
@@ -201,8 +205,20 @@ pub struct Opened {
     pub vocabs: Arc<Vocabularies>,
 }
 
-/// Open the database (running migrations) and the index (catching it up).
+/// Open the database (running migrations) and the index (catching it up), and load the
+/// catalogue of records that matching reads: what a server needs.
 pub fn open(settings: &Settings) -> Result<Opened, StartError> {
+    let opened = open_for_batch(settings)?;
+    let started = std::time::Instant::now();
+    let n = opened.index.load_catalogue(&opened.store)?;
+    tracing::info!(records = n, secs = started.elapsed().as_secs_f64(), "catalogue loaded");
+    opened.index.catch_up(&opened.store)?;
+    Ok(opened)
+}
+
+/// [`open`] without the catalogue: for commands that write or read in bulk (`import`,
+/// `export`, `reindex`) and need no matching.
+pub fn open_for_batch(settings: &Settings) -> Result<Opened, StartError> {
     settings.matching.weights.validate().map_err(StartError::Matching)?;
     if !(0.0..=1.0).contains(&settings.matching.fuzzy_threshold) {
         return Err(StartError::Matching("fuzzy_threshold is 0 to 1".into()));
@@ -239,7 +255,7 @@ impl Application {
         let addr = format!("{}:{}", settings.host, settings.port);
         let listener = TcpListener::bind(&addr).map_err(|e| StartError::Bind(addr.clone(), e))?;
         let port = listener.local_addr().map_err(|e| StartError::Bind(addr.clone(), e))?.port();
-        let workers = settings.workers;
+        let (workers, blocking_threads) = (settings.workers, settings.blocking_threads);
         let state = web::Data::new(AppState::new(opened, tokens, settings));
         let data = state.clone();
         let mut server = HttpServer::new(move || App::new().configure(|cfg| crate::configure(cfg, data.clone())))
@@ -249,6 +265,7 @@ impl Application {
         if workers > 0 {
             server = server.workers(workers);
         }
+        server = server.worker_max_blocking_threads(blocking_threads.max(1));
         Ok(Application { port, server: server.run(), state })
     }
 

@@ -4,6 +4,7 @@
 //! Anything a user types for a vocabulary field is resolved by id, label or synonym, ignoring
 //! case, spaces, hyphens and punctuation; an unknown value gets the closest terms suggested.
 
+use rustc_hash::FxHashMap;
 use std::collections::HashMap;
 
 use serde::{Deserialize, Serialize};
@@ -92,9 +93,13 @@ pub struct Vocabulary {
     pub version: String,
     pub description: String,
     terms: Vec<Term>,
-    by_id: HashMap<String, usize>,
+    /// Looked up for every capability of every candidate in a match: a fast hash, not SipHash
+    /// (the ids are our own data, not an attacker's keys).
+    by_id: FxHashMap<String, usize>,
     by_key: HashMap<String, usize>,
     children: HashMap<String, Vec<String>>,
+    /// Position of each term's parent: the hierarchy walked without looking ids up.
+    parents: Vec<Option<usize>>,
     /// Words of each term's id, label and synonyms, for matching typed phrases word by word.
     words: Vec<Vec<String>>,
 }
@@ -116,7 +121,7 @@ impl Vocabulary {
         if file.terms.is_empty() {
             return Err(invalid("has no terms".into()));
         }
-        let mut by_id = HashMap::new();
+        let mut by_id = FxHashMap::default();
         let mut by_key = HashMap::new();
         let mut children: HashMap<String, Vec<String>> = HashMap::new();
         for (i, t) in file.terms.iter().enumerate() {
@@ -152,7 +157,9 @@ impl Vocabulary {
                 w
             })
             .collect();
+        let parents = file.terms.iter().map(|t| t.parent.as_ref().and_then(|p| by_id.get(p).copied())).collect();
         let vocab = Vocabulary {
+            parents,
             words,
             name: file.vocabulary,
             version: file.version,
@@ -264,17 +271,30 @@ impl Vocabulary {
 
     /// Ancestors of `id`, nearest first (not including `id`).
     pub fn ancestors<'a>(&'a self, id: &str) -> impl Iterator<Item = &'a str> + 'a {
-        let mut cur = self.get(id).and_then(|t| t.parent.as_deref());
+        self.ancestor_positions(self.position(id)).map(|p| self.terms[p].id.as_str())
+    }
+
+    /// Positions of the ancestors of the term at `pos`, nearest first.
+    fn ancestor_positions(&self, pos: Option<usize>) -> impl Iterator<Item = usize> + '_ {
+        let mut cur = pos.and_then(|p| self.parents[p]);
         let mut steps = 0;
         std::iter::from_fn(move || {
-            let id = cur?;
+            let p = cur?;
             steps += 1;
             if steps > 64 {
                 return None;
             }
-            cur = self.get(id).and_then(|t| t.parent.as_deref());
-            Some(id)
+            cur = self.parents[p];
+            Some(p)
         })
+    }
+
+    /// Whether `a` and `b` are different terms with the same parent.
+    pub fn siblings(&self, a: &str, b: &str) -> bool {
+        match (self.position(a), self.position(b)) {
+            (Some(x), Some(y)) => x != y && self.parents[x].is_some() && self.parents[x] == self.parents[y],
+            _ => false,
+        }
     }
 
     /// `id` followed by its ancestors: the terms a filter on any of them should match.
@@ -289,7 +309,8 @@ impl Vocabulary {
 
     /// Number of steps from `a` up to its ancestor `b`, if `b` is an ancestor of `a`.
     pub fn depth_below(&self, a: &str, b: &str) -> Option<usize> {
-        self.ancestors(a).position(|x| x == b).map(|p| p + 1)
+        let b = self.position(b)?;
+        self.ancestor_positions(self.position(a)).position(|x| x == b).map(|p| p + 1)
     }
 }
 

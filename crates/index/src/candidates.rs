@@ -6,10 +6,9 @@ use std::collections::{HashMap, HashSet};
 
 use omics_domain::{Kind, NeedFields, NeedStatus, Platform, PlatformStatus};
 use omics_matching::Supply;
-use tantivy::TantivyDocument;
+use tantivy::Term;
 use tantivy::collector::TopDocs;
 use tantivy::query::{BooleanQuery, BoostQuery, Occur, Query};
-use tantivy::schema::Value;
 use uuid::Uuid;
 
 use crate::facets::FacetCounts;
@@ -22,8 +21,10 @@ pub struct Candidates {
     pub text: HashMap<Uuid, f64>,
 }
 
-/// At most this many distinct words of a text take part in its relevance query.
+/// At most this many distinct words of a text are considered for its relevance query.
 const MAX_WORDS: usize = 64;
+/// Of those, the rarest this many score.
+const RELEVANCE_WORDS: usize = 16;
 
 fn filter(q: Box<dyn Query>) -> (Occur, Box<dyn Query>) {
     // Filters must match but add nothing to the score.
@@ -44,8 +45,21 @@ impl SearchIndex {
         Ok(out)
     }
 
+    /// The text's most telling words (the rarest in the index, at most [`RELEVANCE_WORDS`]),
+    /// each scoring by BM25. Common words add little to the ranking but most of the cost: a
+    /// word in half the documents would be scored for each of them.
     fn relevance(&self, text: &str) -> Result<Vec<(Occur, Box<dyn Query>)>> {
-        Ok(self.words(text)?.iter().map(|w| (Occur::Should, Self::term_query_freq(self.f.text, w))).collect())
+        let searcher = self.reader.searcher();
+        let mut words = Vec::new();
+        for w in self.words(text)? {
+            let df = searcher.doc_freq(&Term::from_field_text(self.f.text, &w))?;
+            if df > 0 {
+                words.push((df, w));
+            }
+        }
+        words.sort();
+        words.truncate(RELEVANCE_WORDS);
+        Ok(words.iter().map(|(_, w)| (Occur::Should, Self::term_query_freq(self.f.text, w))).collect())
     }
 
     fn run(&self, clauses: Vec<(Occur, Box<dyn Query>)>, limit: usize) -> Result<Candidates> {
@@ -53,12 +67,9 @@ impl SearchIndex {
         let hits = searcher.search(&BooleanQuery::new(clauses), &TopDocs::with_limit(limit.max(1)).order_by_score())?;
         let best = hits.first().map_or(0.0, |(s, _)| *s);
         let mut out = Candidates::default();
-        for (score, addr) in hits {
-            let d: TantivyDocument = searcher.doc(addr)?;
-            if let Some(id) = d.get_first(self.f.id).and_then(|v| v.as_str()).and_then(|s| Uuid::parse_str(s).ok()) {
-                out.ids.push(id);
-                out.text.insert(id, if best > 0.0 { f64::from(score / best) } else { 0.0 });
-            }
+        for (id, score) in crate::ids_of(&searcher, hits)? {
+            out.ids.push(id);
+            out.text.insert(id, if best > 0.0 { f64::from(score / best) } else { 0.0 });
         }
         Ok(out)
     }

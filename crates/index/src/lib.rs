@@ -7,12 +7,15 @@
 //! written. All of it is blocking work: callers run it off the async executor.
 
 mod candidates;
+mod catalogue;
 mod facets;
 
 pub use candidates::Candidates;
+pub use catalogue::Catalogue;
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
 use omics_domain::{Kind, NeedStatus, PlatformStatus, Record, Vocabularies};
@@ -20,16 +23,20 @@ use omics_store::{Store, StoreError};
 use serde::{Deserialize, Serialize};
 use tantivy::collector::{Count, TopDocs};
 use tantivy::query::{AllQuery, BooleanQuery, BoostQuery, FuzzyTermQuery, Occur, Query, TermQuery};
-use tantivy::schema::{FAST, Field, INDEXED, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions, Value};
+use tantivy::schema::{FAST, Field, INDEXED, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions};
 use tantivy::tokenizer::{AsciiFoldingFilter, Language, LowerCaser, RemoveLongFilter, SimpleTokenizer, Stemmer, TextAnalyzer};
 use tantivy::{Index, IndexReader, IndexWriter, Order, ReloadPolicy, TantivyDocument, Term, doc};
 use uuid::Uuid;
 
 /// Bump when the fields or how they are filled change: the index is then rebuilt at open.
-const SCHEMA_VERSION: u32 = 2;
+const SCHEMA_VERSION: u32 = 3;
 const ANALYZER: &str = "omics";
 const WRITER_MEMORY: usize = 64 * 1024 * 1024;
 const CATCH_UP_BATCH: i64 = 2_000;
+/// A long catch-up commits every this many changes (one commit per catch-up otherwise): each
+/// commit writes a segment and syncs it, so fewer commits index faster, while a crash replays
+/// at most this many changes.
+const COMMIT_EVERY: usize = 20_000;
 
 #[derive(Debug, thiserror::Error)]
 pub enum IndexError {
@@ -48,6 +55,9 @@ pub type Result<T, E = IndexError> = std::result::Result<T, E>;
 #[derive(Clone, Copy)]
 struct Fields {
     id: Field,
+    /// The id's two halves as fast fields: hits are turned into ids without reading stored documents.
+    id_hi: Field,
+    id_lo: Field,
     kind: Field,
     status: Field,
     owner: Field,
@@ -75,6 +85,8 @@ fn schema() -> (Schema, Fields) {
     );
     let f = Fields {
         id: b.add_text_field("id", STRING | STORED),
+        id_hi: b.add_u64_field("id_hi", FAST),
+        id_lo: b.add_u64_field("id_lo", FAST),
         kind: b.add_text_field("kind", STRING),
         status: b.add_text_field("status", STRING),
         owner: b.add_text_field("owner", STRING),
@@ -181,6 +193,9 @@ pub struct SearchIndex {
     pub(crate) f: Fields,
     pub(crate) vocabs: Arc<Vocabularies>,
     vocab_stamp: String,
+    /// The records themselves, following the same change log.
+    pub catalogue: Catalogue,
+    catalogue_loaded: AtomicBool,
 }
 
 impl std::fmt::Debug for SearchIndex {
@@ -231,7 +246,16 @@ impl SearchIndex {
         index.tokenizers().register(ANALYZER, analyzer());
         let writer = index.writer_with_num_threads(1, WRITER_MEMORY)?;
         let reader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into()?;
-        Ok(SearchIndex { index, reader, writer: Mutex::new(writer), f, vocabs, vocab_stamp: stamp })
+        Ok(SearchIndex {
+            index,
+            reader,
+            writer: Mutex::new(writer),
+            f,
+            vocabs,
+            vocab_stamp: stamp,
+            catalogue: Catalogue::default(),
+            catalogue_loaded: AtomicBool::new(false),
+        })
     }
 
     /// The last change-log sequence number the committed index reflects.
@@ -257,6 +281,7 @@ impl SearchIndex {
     pub fn catch_up(&self, store: &Store) -> Result<usize> {
         let mut w = self.lock_writer();
         let mut applied = 0;
+        let mut pending = 0;
         let mut seq = self.applied_seq();
         loop {
             let changes = store.changes_after(seq, CATCH_UP_BATCH)?;
@@ -271,14 +296,43 @@ impl SearchIndex {
             for id in &ids {
                 w.delete_term(Term::from_field_text(self.f.id, &id.to_string()));
             }
-            for rec in store.get_many(&ids)? {
-                w.add_document(self.document(&rec))?;
+            let current = store.get_many(&ids)?;
+            for rec in &current {
+                w.add_document(self.document(rec))?;
+            }
+            // Before the commit: a search never finds an id the catalogue does not hold yet.
+            if self.catalogue_loaded.load(Ordering::Acquire) {
+                self.catalogue.apply(&ids, current);
             }
             applied += changes.len();
+            pending += changes.len();
             seq = last;
+            if pending >= COMMIT_EVERY {
+                self.commit(&mut w, seq)?;
+                pending = 0;
+            }
+        }
+        if pending > 0 {
             self.commit(&mut w, seq)?;
         }
         Ok(applied)
+    }
+
+    /// Fill the catalogue with every record (a server does, batch commands need not), then
+    /// keep it in step with each catch-up.
+    pub fn load_catalogue(&self, store: &Store) -> Result<usize> {
+        // Under the writer lock, no catch-up runs meanwhile; whatever the store changes while
+        // this reads is logged after the index's sequence number and replayed by the next one.
+        let _w = self.lock_writer();
+        let mut all = HashMap::new();
+        scan_all(store, |rec| {
+            all.insert(rec.meta().id, Arc::new(rec));
+            Ok(())
+        })?;
+        let n = all.len();
+        self.catalogue.replace(all);
+        self.catalogue_loaded.store(true, Ordering::Release);
+        Ok(n)
     }
 
     /// Empty the index and index every record again; returns how many were indexed.
@@ -287,17 +341,15 @@ impl SearchIndex {
         // Changes after `seq` are replayed by the next catch-up; replaying is idempotent.
         let seq = store.last_seq()?;
         w.delete_all_documents()?;
-        let mut after = None;
-        let mut n = 0;
-        loop {
-            let batch = store.scan(None, after, 5_000)?;
-            let Some(last) = batch.last() else { break };
-            after = Some(last.meta().id);
-            for rec in &batch {
-                w.add_document(self.document(rec))?;
-            }
-            n += batch.len();
-        }
+        let mut all = HashMap::new();
+        scan_all(store, |rec| {
+            w.add_document(self.document(&rec))?;
+            all.insert(rec.meta().id, Arc::new(rec));
+            Ok(())
+        })?;
+        let n = all.len();
+        self.catalogue.replace(all);
+        self.catalogue_loaded.store(true, Ordering::Release);
         self.commit(&mut w, seq)?;
         Ok(n)
     }
@@ -306,8 +358,11 @@ impl SearchIndex {
         let f = self.f;
         let v = &self.vocabs;
         let m = rec.meta();
+        let (hi, lo) = m.id.as_u64_pair();
         let mut d = doc!(
             f.id => m.id.to_string(),
+            f.id_hi => hi,
+            f.id_lo => lo,
             f.kind => rec.kind().as_str(),
             f.status => rec.status(),
             f.owner => m.owner_id.map(|o| o.to_string()).unwrap_or_default(),
@@ -496,13 +551,7 @@ impl SearchIndex {
                 (h.into_iter().map(|(_, a)| (0.0, a)).collect(), n, fc)
             }
         };
-        let mut ids = Vec::with_capacity(hits.len());
-        for (score, addr) in hits {
-            let d: TantivyDocument = searcher.doc(addr)?;
-            if let Some(id) = d.get_first(self.f.id).and_then(|v| v.as_str()).and_then(|s| Uuid::parse_str(s).ok()) {
-                ids.push((id, score));
-            }
-        }
+        let ids = ids_of(&searcher, hits)?;
         let facets = FACETS.iter().copied().zip(facet_counts).collect();
         Ok(SearchResult { ids, total, facets })
     }
@@ -527,6 +576,39 @@ fn tech_text<'a>(vocab: &'a omics_domain::Vocabulary, id: &'a str, text: &mut Ve
             }
         }
     }
+}
+
+/// Every record in the store, in batches.
+fn scan_all(store: &Store, mut each: impl FnMut(Record) -> Result<()>) -> Result<()> {
+    let mut after = None;
+    loop {
+        let batch = store.scan(None, after, 5_000)?;
+        let Some(last) = batch.last() else { break };
+        after = Some(last.meta().id);
+        for rec in batch {
+            each(rec)?;
+        }
+    }
+    Ok(())
+}
+
+/// The record ids of `hits`, with their scores, in order (from the id fast fields).
+pub(crate) fn ids_of(searcher: &tantivy::Searcher, hits: Vec<(f32, tantivy::DocAddress)>) -> Result<Vec<(Uuid, f32)>> {
+    let mut columns = HashMap::new();
+    let mut out = Vec::with_capacity(hits.len());
+    for (score, addr) in hits {
+        let (hi, lo) = match columns.entry(addr.segment_ord) {
+            std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
+            std::collections::hash_map::Entry::Vacant(e) => {
+                let ff = searcher.segment_reader(addr.segment_ord).fast_fields();
+                e.insert((ff.u64("id_hi")?, ff.u64("id_lo")?))
+            }
+        };
+        if let (Some(h), Some(l)) = (hi.first(addr.doc_id), lo.first(addr.doc_id)) {
+            out.push((Uuid::from_u64_pair(h, l), score));
+        }
+    }
+    Ok(out)
 }
 
 fn read_payload(index: &Index) -> Payload {

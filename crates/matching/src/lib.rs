@@ -137,11 +137,7 @@ pub fn relation(v: &Vocabulary, want: &str, have: &str) -> Option<Relation> {
     if v.depth_below(want, have).is_some() {
         return Some(Relation::Broader);
     }
-    let parent = |t: &str| v.get(t).and_then(|t| t.parent.clone());
-    match (parent(want), parent(have)) {
-        (Some(a), Some(b)) if a == b => Some(Relation::Sibling),
-        _ => None,
-    }
+    v.siblings(want, have).then_some(Relation::Sibling)
 }
 
 /// Whether a capability takes the sample type (a broader accepted type covers narrower ones;
@@ -199,54 +195,68 @@ fn lower(label: &str) -> String {
     }
 }
 
+/// `format!` only when the reason will be shown: ranking scores every candidate without
+/// building a sentence, then explains the few it returns.
+macro_rules! why {
+    ($explain:expr, $($arg:tt)*) => {
+        if $explain { format!($($arg)*) } else { String::new() }
+    };
+}
+
 fn plural(n: usize, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
 }
 
 /// Hard constraints of a platform for a need; empty when none is broken.
 pub fn exclusions(need: &NeedFields, p: &Platform, v: &Vocabularies) -> Vec<Exclusion> {
+    check(need, p, v, true)
+}
+
+/// Hard constraints broken; reasons are empty unless `explain`.
+fn check(need: &NeedFields, p: &Platform, v: &Vocabularies, explain: bool) -> Vec<Exclusion> {
     let mut out = Vec::new();
     let f = &p.fields;
     let mut ex = |constraint, reason: String| out.push(Exclusion { constraint, reason });
     if f.status != PlatformStatus::Published {
-        ex("not_published", format!("{} is {}, not published", f.name, f.status.as_str()));
+        ex("not_published", why!(explain, "{} is {}, not published", f.name, f.status.as_str()));
     }
     if matches!(need.status, NeedStatus::Closed | NeedStatus::Withdrawn | NeedStatus::Matched | NeedStatus::Suspended) {
-        ex("need_not_open", format!("the need is {}", need.status.as_str()));
+        ex("need_not_open", why!(explain, "the need is {}", need.status.as_str()));
     }
     for want in need.technologies.iter().filter(|t| t.required) {
         let t = &want.technology;
         let label = v.technologies.label(t);
-        let offering: Vec<&Capability> =
-            f.capabilities.iter().filter(|c| relation(&v.technologies, t, &c.technology).is_some_and(Relation::satisfies)).collect();
-        if offering.is_empty() {
-            ex("missing_technology", format!("offers no {label} (nor a narrower technique), a must-have"));
+        let offering = |c: &&Capability| relation(&v.technologies, t, &c.technology).is_some_and(Relation::satisfies);
+        if !f.capabilities.iter().any(|c| offering(&c)) {
+            ex("missing_technology", why!(explain, "offers no {label} (nor a narrower technique), a must-have"));
             continue;
         }
-        let taking: Vec<&&Capability> = offering.iter().filter(|c| accepts_sample(&v.sample_types, c, &need.sample_type)).collect();
-        if taking.is_empty() {
-            ex("sample_type_not_accepted", format!("its {label} does not take {}", v.sample_types.label(&need.sample_type)));
+        let mut taking =
+            f.capabilities.iter().filter(offering).filter(|c| accepts_sample(&v.sample_types, c, &need.sample_type)).peekable();
+        if taking.peek().is_none() {
+            ex("sample_type_not_accepted", why!(explain, "its {label} does not take {}", v.sample_types.label(&need.sample_type)));
             continue;
         }
         if let Some(a) = &need.accreditation_required
-            && !taking.iter().any(|c| holds(&v.accreditations, c, a))
+            && !taking.any(|c| holds(&v.accreditations, c, a))
         {
-            ex("accreditation_missing", format!("its {label} does not hold {}, which the need requires", v.accreditations.label(a)));
+            ex("accreditation_missing", why!(explain, "its {label} does not hold {}, which the need requires", v.accreditations.label(a)));
         }
     }
     if !f.accepts_external_samples {
-        ex("no_external_samples", format!("{} takes no external samples", f.name));
+        ex("no_external_samples", why!(explain, "{} takes no external samples", f.name));
     }
     if f.country != need.country && !f.accepts_cross_border {
         ex(
             "no_cross_border",
-            format!("{} takes no samples from abroad and the requester is in {}", f.name, v.countries.label(&need.country)),
+            why!(explain, "{} takes no samples from abroad and the requester is in {}", f.name, v.countries.label(&need.country)),
         );
     }
     if !need.accepts_country(&f.country) {
         ex(
             "country_not_acceptable",
-            format!(
+            why!(
+                explain,
                 "{} is not among the requester's acceptable countries ({})",
                 v.countries.label(&f.country),
                 need.acceptable_countries.join(", ")
@@ -278,7 +288,7 @@ fn serving<'p>(need: &'p NeedFields, p: &'p Platform, v: &Vocabularies) -> Vec<S
         .collect()
 }
 
-fn technology(need: &NeedFields, p: &Platform, served: &[Served<'_>], ctx: &Context<'_>) -> (f64, String) {
+fn technology(need: &NeedFields, p: &Platform, served: &[Served<'_>], ctx: &Context<'_>, explain: bool) -> (f64, String) {
     let v = &ctx.vocabs.technologies;
     let mut parts = Vec::new();
     let must: Vec<f64> = served
@@ -286,6 +296,7 @@ fn technology(need: &NeedFields, p: &Platform, served: &[Served<'_>], ctx: &Cont
         .map(|s| {
             let best = s.caps.iter().map(|(_, r)| *r).max_by(|a, b| a.value().total_cmp(&b.value()));
             match best {
+                Some(r) if !explain => r.value(),
                 Some(r) => {
                     let offered = s.caps.iter().find(|(_, x)| *x == r).map_or(s.technology, |(c, _)| c.technology.as_str());
                     if r == Relation::Exact {
@@ -300,7 +311,7 @@ fn technology(need: &NeedFields, p: &Platform, served: &[Served<'_>], ctx: &Cont
         })
         .collect();
     let met = must.iter().filter(|q| **q > 0.0).count();
-    if !must.is_empty() {
+    if explain && !must.is_empty() {
         parts.push(format!("{met} of {} must-have {}", must.len(), if must.len() == 1 { "technology" } else { "technologies" }));
     }
     let nice_wanted: Vec<&str> = need.technologies.iter().filter(|t| !t.required).map(|t| t.technology.as_str()).collect();
@@ -308,7 +319,7 @@ fn technology(need: &NeedFields, p: &Platform, served: &[Served<'_>], ctx: &Cont
         .iter()
         .map(|want| p.fields.capabilities.iter().filter_map(|c| relation(v, want, &c.technology)).map(Relation::value).fold(0.0, f64::max))
         .collect();
-    if !nice.is_empty() {
+    if explain && !nice.is_empty() {
         let have: Vec<String> = nice_wanted.iter().zip(&nice).filter(|(_, q)| **q > 0.0).map(|(t, _)| lower(v.label(t))).collect();
         parts.push(if have.is_empty() {
             format!("none of {} nice-to-have", nice.len())
@@ -316,7 +327,7 @@ fn technology(need: &NeedFields, p: &Platform, served: &[Served<'_>], ctx: &Cont
             format!("{} of {} nice-to-have ({})", have.len(), nice.len(), have.join(", "))
         });
     }
-    for r in ctx.readings {
+    for r in ctx.readings.iter().filter(|_| explain) {
         parts.push(format!("'{}' read as {} (similarity {:.2})", r.typed, v.label(&r.technology), r.similarity));
     }
     let mean = |xs: &[f64]| if xs.is_empty() { 0.0 } else { xs.iter().sum::<f64>() / xs.len() as f64 };
@@ -329,20 +340,20 @@ fn technology(need: &NeedFields, p: &Platform, served: &[Served<'_>], ctx: &Cont
     (value, parts.join("; "))
 }
 
-fn readiness(need: &NeedFields, p: &Platform, ctx: &Context<'_>) -> (f64, String) {
+fn readiness(need: &NeedFields, p: &Platform, ctx: &Context<'_>, explain: bool) -> (f64, String) {
     let v = &ctx.vocabs.readiness_areas;
     let want = &need.readiness_area;
     let Some(w) = v.position(want) else { return (0.0, "the need's readiness area is unknown".into()) };
     let best = p.fields.readiness_areas.iter().filter_map(|a| v.position(a).map(|i| (i.abs_diff(w), a))).min();
     match best {
-        None => (0.0, "States no clinical readiness area".into()),
-        Some((0, _)) => (1.0, format!("Serves {} (same area)", lower(v.label(want)))),
-        Some((1, a)) => (0.5, format!("Serves {}, adjacent to {}", lower(v.label(a)), lower(v.label(want)))),
-        Some((d, a)) => (0.0, format!("Serves {}, {d} steps from {}", lower(v.label(a)), lower(v.label(want)))),
+        None => (0.0, why!(explain, "States no clinical readiness area")),
+        Some((0, _)) => (1.0, why!(explain, "Serves {} (same area)", lower(v.label(want)))),
+        Some((1, a)) => (0.5, why!(explain, "Serves {}, adjacent to {}", lower(v.label(a)), lower(v.label(want)))),
+        Some((d, a)) => (0.0, why!(explain, "Serves {}, {d} steps from {}", lower(v.label(a)), lower(v.label(want)))),
     }
 }
 
-fn country(need: &NeedFields, p: &Platform, ctx: &Context<'_>) -> (f64, String) {
+fn country(need: &NeedFields, p: &Platform, ctx: &Context<'_>, explain: bool) -> (f64, String) {
     let v = &ctx.vocabs.countries;
     let (r, c) = (&need.country, &p.fields.country);
     let city = &p.fields.city;
@@ -354,59 +365,62 @@ fn country(need: &NeedFields, p: &Platform, ctx: &Context<'_>) -> (f64, String) 
         _ => 5000.0,
     };
     let (value, what) = if r == c {
-        (1.0, format!("{city} is in the requester's country ({})", v.label(c)))
+        (1.0, why!(explain, "{city} is in the requester's country ({})", v.label(c)))
     } else if named {
-        (0.85, format!("{city} ({}) is in a country the requester named", v.label(c)))
+        (0.85, why!(explain, "{city} ({}) is in a country the requester named", v.label(c)))
     } else if neighbour {
-        (0.7, format!("{city} ({}) borders the requester's country ({})", v.label(c), v.label(r)))
+        (0.7, why!(explain, "{city} ({}) borders the requester's country ({})", v.label(c), v.label(r)))
     } else {
-        let away = match hops(v, r, c) {
+        let away = match hops(v, r, c).filter(|_| explain) {
             Some(h) => format!(", {} away by land", plural(h, "country", "countries")),
             None => String::new(),
         };
-        ((0.6 * (1.0 - distance / 4000.0)).max(0.0), format!("{city} ({}) is {:.0} km from {}{away}", v.label(c), distance, v.label(r)))
+        (
+            (0.6 * (1.0 - distance / 4000.0)).max(0.0),
+            why!(explain, "{city} ({}) is {:.0} km from {}{away}", v.label(c), distance, v.label(r)),
+        )
     };
-    (value, what + cross)
+    (value, if explain { what + cross } else { what })
 }
 
-fn capacity(need: &NeedFields, served: &[Served<'_>], ctx: &Context<'_>) -> (f64, String) {
+fn capacity(need: &NeedFields, served: &[Served<'_>], ctx: &Context<'_>, explain: bool) -> (f64, String) {
     let days_left = need.deadline.map(|d| (d - ctx.today).num_days().max(0));
     let mut worst: Option<(f64, String)> = None;
     for s in served {
-        let best = s.caps.iter().map(|(c, _)| capacity_of(need, c, days_left)).max_by(|a, b| a.0.total_cmp(&b.0));
+        let best = s.caps.iter().map(|(c, _)| capacity_of(need, c, days_left, explain)).max_by(|a, b| a.0.total_cmp(&b.0));
         let Some((value, reason)) = best else { continue };
         if worst.as_ref().is_none_or(|(w, _)| value < *w) {
             worst = Some((value, reason));
         }
     }
-    worst.unwrap_or((0.0, "No capability serves the must-have technologies".into()))
+    worst.unwrap_or_else(|| (0.0, why!(explain, "No capability serves the must-have technologies")))
 }
 
-fn capacity_of(need: &NeedFields, cap: &Capability, days_left: Option<i64>) -> (f64, String) {
+fn capacity_of(need: &NeedFields, cap: &Capability, days_left: Option<i64>, explain: bool) -> (f64, String) {
     let tat = cap.turnaround_days.map(f64::from);
     let months = match days_left {
         Some(d) => ((d as f64 - tat.unwrap_or(0.0)).max(0.0)) / DAYS_PER_MONTH,
         None => HORIZON_MONTHS_WITHOUT_DEADLINE,
     };
     let when = match (need.deadline, days_left) {
-        (Some(d), Some(_)) => format!("{months:.1} months before the deadline ({d})"),
-        _ => format!("{months:.0} months (no deadline given)"),
+        (Some(d), Some(_)) => why!(explain, "{months:.1} months before the deadline ({d})"),
+        _ => why!(explain, "{months:.0} months (no deadline given)"),
     };
     let (cap_value, cap_text) = match cap.monthly_capacity {
-        None => (0.5, "monthly capacity not stated".to_owned()),
+        None => (0.5, why!(explain, "monthly capacity not stated")),
         Some(m) => {
             let doable = f64::from(m) * months;
             let v = (doable / f64::from(need.sample_count.max(1))).min(1.0);
-            (v, format!("{m} samples/month for {} samples over {when}", need.sample_count))
+            (v, why!(explain, "{m} samples/month for {} samples over {when}", need.sample_count))
         }
     };
     let (tat_value, tat_text) = match (tat, days_left) {
-        (None, _) => (0.5, "turnaround not stated".to_owned()),
-        (Some(t), None) => (1.0, format!("turnaround {t:.0} days")),
-        (Some(t), Some(d)) if t <= d as f64 => (1.0, format!("turnaround {t:.0} days within the {d} days left")),
-        (Some(t), Some(d)) => ((d as f64 / t).max(0.0), format!("turnaround {t:.0} days exceeds the {d} days left")),
+        (None, _) => (0.5, why!(explain, "turnaround not stated")),
+        (Some(t), None) => (1.0, why!(explain, "turnaround {t:.0} days")),
+        (Some(t), Some(d)) if t <= d as f64 => (1.0, why!(explain, "turnaround {t:.0} days within the {d} days left")),
+        (Some(t), Some(d)) => ((d as f64 / t).max(0.0), why!(explain, "turnaround {t:.0} days exceeds the {d} days left")),
     };
-    (0.6 * cap_value + 0.4 * tat_value, format!("{}; {tat_text}", capitalise(&cap_text)))
+    (0.6 * cap_value + 0.4 * tat_value, why!(explain, "{}; {tat_text}", capitalise(&cap_text)))
 }
 
 fn capitalise(s: &str) -> String {
@@ -414,8 +428,12 @@ fn capitalise(s: &str) -> String {
     c.next().map(|f| f.to_uppercase().collect::<String>() + c.as_str()).unwrap_or_default()
 }
 
-fn accreditation(served: &[Served<'_>], ctx: &Context<'_>) -> (f64, String) {
+fn accreditation(served: &[Served<'_>], ctx: &Context<'_>, explain: bool) -> (f64, String) {
     let v = &ctx.vocabs.accreditations;
+    if !explain {
+        let any = served.iter().any(|s| s.caps.iter().any(|(c, _)| !c.accreditations.is_empty()));
+        return (if any { 1.0 } else { 0.0 }, String::new());
+    }
     let mut held: Vec<&str> =
         served.iter().flat_map(|s| s.caps.iter().flat_map(|(c, _)| c.accreditations.iter())).map(|a| v.label(a)).collect();
     held.sort_unstable();
@@ -427,31 +445,36 @@ fn accreditation(served: &[Served<'_>], ctx: &Context<'_>) -> (f64, String) {
     }
 }
 
-fn maturity(p: &Platform) -> (f64, String) {
+fn maturity(p: &Platform, explain: bool) -> (f64, String) {
     let l = p.fields.maturity_level.clamp(1, 3);
     let what = match l {
         1 => "some resources, possibly incomplete",
         2 => "intermediate",
         _ => "leader in the field",
     };
-    ((f64::from(l) - 1.0) / 2.0, format!("Maturity level {l} ({what})"))
+    ((f64::from(l) - 1.0) / 2.0, why!(explain, "Maturity level {l} ({what})"))
 }
 
-fn equity(need: &NeedFields, p: &Platform, ctx: &Context<'_>) -> (f64, String) {
+fn equity(need: &NeedFields, p: &Platform, ctx: &Context<'_>, explain: bool) -> (f64, String) {
     let c = &p.fields.country;
     let techs: Vec<&str> = need.technologies.iter().filter(|t| t.required).map(|t| t.technology.as_str()).collect();
     if techs.is_empty() {
-        return (0.0, "No must-have technology to weigh equity on".into());
+        return (0.0, why!(explain, "No must-have technology to weigh equity on"));
     }
     let counts: Vec<u64> = techs.iter().map(|t| ctx.supply.count(t, c).max(1)).collect();
     let value = counts.iter().map(|n| 1.0 / *n as f64).sum::<f64>() / counts.len() as f64;
+    if !explain {
+        return (value, String::new());
+    }
     let label = lower(ctx.vocabs.technologies.label(techs[0]));
     (value, format!("{} offering {label} in {}", plural(counts[0] as usize, "platform", "platforms"), ctx.vocabs.countries.label(c)))
 }
 
-fn text(id: Uuid, ctx: &Context<'_>) -> (f64, String) {
+fn text(id: Uuid, ctx: &Context<'_>, explain: bool) -> (f64, String) {
     let t = ctx.text.get(&id).copied().unwrap_or(0.0).clamp(0.0, 1.0);
-    let reason = if t > 0.0 {
+    let reason = if !explain {
+        String::new()
+    } else if t > 0.0 {
         format!("Text relevance {t:.2} of the best candidate (BM25 of the need's title and description against the platform's text)")
     } else {
         "None of the need's words in the platform's text".into()
@@ -461,21 +484,27 @@ fn text(id: Uuid, ctx: &Context<'_>) -> (f64, String) {
 
 /// Score one pair: excluded by a hard constraint, or a score with its components.
 pub fn evaluate(need: &NeedFields, p: &Platform, ctx: &Context<'_>, text_key: Uuid) -> Evaluation {
-    let excluded = exclusions(need, p, ctx.vocabs);
+    assess(need, p, ctx, text_key, true)
+}
+
+/// [`evaluate`], with reasons (and exclusion sentences) left empty unless `explain`; the
+/// score is the same either way.
+fn assess(need: &NeedFields, p: &Platform, ctx: &Context<'_>, text_key: Uuid, explain: bool) -> Evaluation {
+    let excluded = check(need, p, ctx.vocabs, explain);
     if !excluded.is_empty() {
         return Evaluation::Excluded(excluded);
     }
     let served = serving(need, p, ctx.vocabs);
     let w = ctx.weights;
     let parts: [(&'static str, f64, (f64, String)); 8] = [
-        ("technology", w.technology, technology(need, p, &served, ctx)),
-        ("readiness", w.readiness, readiness(need, p, ctx)),
-        ("country", w.country, country(need, p, ctx)),
-        ("capacity", w.capacity, capacity(need, &served, ctx)),
-        ("text", w.text, text(text_key, ctx)),
-        ("maturity", w.maturity, maturity(p)),
-        ("accreditation", w.accreditation, accreditation(&served, ctx)),
-        ("equity", w.equity, equity(need, p, ctx)),
+        ("technology", w.technology, technology(need, p, &served, ctx, explain)),
+        ("readiness", w.readiness, readiness(need, p, ctx, explain)),
+        ("country", w.country, country(need, p, ctx, explain)),
+        ("capacity", w.capacity, capacity(need, &served, ctx, explain)),
+        ("text", w.text, text(text_key, ctx, explain)),
+        ("maturity", w.maturity, maturity(p, explain)),
+        ("accreditation", w.accreditation, accreditation(&served, ctx, explain)),
+        ("equity", w.equity, equity(need, p, ctx, explain)),
     ];
     let total = w.total();
     let components: Vec<Component> = parts
@@ -505,44 +534,127 @@ pub struct Ranking<'a, T> {
     pub excluded: Vec<(&'a T, Vec<Exclusion>)>,
 }
 
-/// Evaluate every candidate, keep those scoring at least `min_score`, best first (equal scores
-/// by id, so equal inputs give equal rankings), at most `limit`; excluded ones apart.
+/// An upper bound of a pair's score: the components that are cheap to compute (readiness,
+/// country, text, maturity, equity) as they are, the others (technology, capacity,
+/// accreditation, which walk the capabilities) as 1. Summed as [`assess`] sums, so it is never
+/// below the score.
+fn bound(need: &NeedFields, p: &Platform, ctx: &Context<'_>, text_key: Uuid) -> f64 {
+    let w = ctx.weights;
+    let total = w.total();
+    if total <= 0.0 {
+        return 0.0;
+    }
+    let equity = if w.equity > 0.0 { equity(need, p, ctx, false).0 } else { 0.0 };
+    [
+        (w.technology, 1.0),
+        (w.readiness, readiness(need, p, ctx, false).0),
+        (w.country, country(need, p, ctx, false).0),
+        (w.capacity, 1.0),
+        (w.text, text(text_key, ctx, false).0),
+        (w.maturity, maturity(p, false).0),
+        (w.accreditation, 1.0),
+        (w.equity, equity),
+    ]
+    .into_iter()
+    .map(|(weight, value): (f64, f64)| value.clamp(0.0, 1.0) * weight / total)
+    .sum::<f64>()
+    .clamp(0.0, 1.0)
+}
+
+/// What a ranking returns.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Want {
+    /// At most this many matches (and excluded candidates).
+    pub limit: usize,
+    /// Matches scoring less are left out.
+    pub min_score: f64,
+    /// Also list the excluded candidates: every candidate is then evaluated in full. Without,
+    /// candidates are evaluated best bound first and the ranking stops once no candidate
+    /// left can reach the matches kept, which gives the same matches for less work.
+    pub excluded: bool,
+}
+
+/// Score candidates without reasons, keep those scoring at least `min_score`, best first
+/// (equal scores by id, so equal inputs give equal rankings), at most `limit`, and explain
+/// only those; the excluded apart, fewest broken constraints first, at most `limit`.
 fn rank<'a, T>(
-    candidates: &'a [T],
-    limit: usize,
-    min_score: f64,
-    eval: impl Fn(&T) -> Evaluation,
+    candidates: &[&'a T],
+    want: Want,
+    assess: impl Fn(&T, bool) -> Evaluation,
+    bound: impl Fn(&T) -> f64,
     id: impl Fn(&T) -> Uuid,
 ) -> Ranking<'a, T> {
-    let mut matches = Vec::new();
-    let mut excluded = Vec::new();
-    for c in candidates {
-        match eval(c) {
-            Evaluation::Match { score, components } if score >= min_score => matches.push(Ranked { item: c, score, components }),
+    let limit = want.limit;
+    let mut scored: Vec<(f64, &T)> = Vec::new();
+    let mut excluded: Vec<(usize, &T)> = Vec::new();
+    let mut order: Vec<(f64, &'a T)> = candidates.iter().map(|&c| (if want.excluded { 1.0 } else { bound(c) }, c)).collect();
+    if !want.excluded {
+        order.sort_by(|a, b| b.0.total_cmp(&a.0));
+    }
+    // The `limit` best scores so far (scores are in [0, 1], where bit order is number order).
+    let mut kept: std::collections::BinaryHeap<std::cmp::Reverse<u64>> = std::collections::BinaryHeap::new();
+    for (b, c) in order {
+        if !want.excluded {
+            let floor = if kept.len() >= limit { kept.peek().map_or(0.0, |r| f64::from_bits(r.0)) } else { 0.0 };
+            // Strictly below: a candidate whose bound equals the floor may tie and win on id.
+            if b < floor.max(want.min_score) {
+                break;
+            }
+        }
+        match assess(c, false) {
+            Evaluation::Match { score, .. } if score >= want.min_score => {
+                scored.push((score, c));
+                kept.push(std::cmp::Reverse(score.to_bits()));
+                if kept.len() > limit {
+                    kept.pop();
+                }
+            }
             Evaluation::Match { .. } => {}
-            Evaluation::Excluded(why) => excluded.push((c, why)),
+            Evaluation::Excluded(why) => excluded.push((why.len(), c)),
         }
     }
-    matches.sort_by(|a, b| b.score.total_cmp(&a.score).then_with(|| id(a.item).cmp(&id(b.item))));
-    matches.truncate(limit);
-    excluded.sort_by_key(|(c, why)| (why.len(), id(c)));
+    let best_first = |a: &(f64, &T), b: &(f64, &T)| b.0.total_cmp(&a.0).then_with(|| id(a.1).cmp(&id(b.1)));
+    if scored.len() > limit {
+        scored.select_nth_unstable_by(limit, best_first);
+        scored.truncate(limit);
+    }
+    scored.sort_by(best_first);
+    let matches = scored
+        .into_iter()
+        .filter_map(|(_, c)| match assess(c, true) {
+            Evaluation::Match { score, components } => Some(Ranked { item: c, score, components }),
+            Evaluation::Excluded(_) => None,
+        })
+        .collect();
+    if !want.excluded {
+        return Ranking { matches, excluded: Vec::new() };
+    }
+    excluded.sort_by_key(|(n, c)| (*n, id(c)));
+    excluded.truncate(limit);
+    let excluded = excluded
+        .into_iter()
+        .filter_map(|(_, c)| match assess(c, true) {
+            Evaluation::Excluded(why) => Some((c, why)),
+            Evaluation::Match { .. } => None,
+        })
+        .collect();
     Ranking { matches, excluded }
 }
 
 /// Platforms for a need, best first: those scoring at least `min_score`, at most `limit`.
-pub fn rank_platforms<'a>(
-    need: &NeedFields,
-    candidates: &'a [Platform],
-    ctx: &Context<'_>,
-    limit: usize,
-    min_score: f64,
-) -> Ranking<'a, Platform> {
-    rank(candidates, limit, min_score, |p| evaluate(need, p, ctx, p.meta.id), |p| p.meta.id)
+pub fn rank_platforms<'a>(need: &NeedFields, candidates: &[&'a Platform], ctx: &Context<'_>, want: Want) -> Ranking<'a, Platform> {
+    rank(candidates, want, |p, explain| assess(need, p, ctx, p.meta.id, explain), |p| bound(need, p, ctx, p.meta.id), |p| p.meta.id)
 }
 
 /// Open needs a platform could serve, best first.
-pub fn rank_needs<'a>(platform: &Platform, candidates: &'a [Need], ctx: &Context<'_>, limit: usize, min_score: f64) -> Ranking<'a, Need> {
-    rank(candidates, limit, min_score, |n| evaluate(&n.fields, platform, ctx, n.meta.id), |n| n.meta.id)
+pub fn rank_needs<'a>(platform: &Platform, candidates: &[&'a Need], ctx: &Context<'_>, want: Want) -> Ranking<'a, Need> {
+    rank(
+        candidates,
+        want,
+        |n, explain| assess(&n.fields, platform, ctx, n.meta.id, explain),
+        |n| bound(&n.fields, platform, ctx, n.meta.id),
+        |n| n.meta.id,
+    )
 }
 
 #[cfg(test)]

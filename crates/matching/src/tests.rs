@@ -7,6 +7,11 @@ use uuid::Uuid;
 
 use super::*;
 
+/// Everything evaluated, the excluded listed.
+fn all(limit: usize, min_score: f64) -> Want {
+    Want { limit, min_score, excluded: true }
+}
+
 fn vocabs() -> &'static Vocabularies {
     static V: std::sync::OnceLock<Vocabularies> = std::sync::OnceLock::new();
     V.get_or_init(|| Vocabularies::builtin().unwrap())
@@ -242,28 +247,30 @@ fn ranking_is_deterministic_and_ties_break_by_id() {
     ps.push(platform(serde_json::json!({"status": "archived"})));
     let (t, s) = (HashMap::new(), Supply::default());
     let n = need(serde_json::json!({}));
-    let r1 = rank_platforms(&n, &ps, &ctx(&t, &s), 10, 0.0);
-    let r2 = rank_platforms(&n, &ps, &ctx(&t, &s), 10, 0.0);
+    let ps: Vec<&Platform> = ps.iter().collect();
+    let r1 = rank_platforms(&n, &ps, &ctx(&t, &s), all(10, 0.0));
+    let r2 = rank_platforms(&n, &ps, &ctx(&t, &s), all(10, 0.0));
     assert_eq!(r1, r2);
     let ids: Vec<u128> = r1.matches.iter().map(|m| m.item.meta.id.as_u128()).collect();
     assert_eq!(ids, [6, 7, 8, 9, 10]);
     assert_eq!(r1.excluded.len(), 1);
-    let top2 = rank_platforms(&n, &ps, &ctx(&t, &s), 2, 0.0);
+    let top2 = rank_platforms(&n, &ps, &ctx(&t, &s), all(2, 0.0));
     assert_eq!(top2.matches.len(), 2);
-    assert!(rank_platforms(&n, &ps, &ctx(&t, &s), 10, 0.99).matches.is_empty());
+    assert!(rank_platforms(&n, &ps, &ctx(&t, &s), all(10, 0.99)).matches.is_empty());
 }
 
 #[test]
 fn needs_for_a_platform() {
     let p = platform(serde_json::json!({}));
     let mk = |i: u128, json: serde_json::Value| Need { meta: meta(i), fields: need(json) };
-    let needs = vec![
+    let needs = [
         mk(1, serde_json::json!({})),
         mk(2, serde_json::json!({"sample_type": "plasma"})),
         mk(3, serde_json::json!({"readiness_area": "routine-care"})),
     ];
     let (t, s) = (HashMap::new(), Supply::default());
-    let r = rank_needs(&p, &needs, &ctx(&t, &s), 10, 0.0);
+    let needs: Vec<&Need> = needs.iter().collect();
+    let r = rank_needs(&p, &needs, &ctx(&t, &s), all(10, 0.0));
     let ids: Vec<u128> = r.matches.iter().map(|m| m.item.meta.id.as_u128()).collect();
     assert_eq!(ids, [1, 3]);
     assert_eq!(r.excluded[0].1[0].constraint, "sample_type_not_accepted");
@@ -375,5 +382,70 @@ proptest! {
         let mut more = p.clone();
         more.fields.capabilities.extend(extra.fields.capabilities);
         prop_assert!(evaluate(&n, &more, &ctx(&t, &s), p.meta.id).score() >= base);
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(300))]
+
+    /// Ranking scores without reasons and explains the winners: both passes must agree.
+    #[test]
+    fn scoring_without_reasons_gives_the_same_outcome(n in arb_need(), p in arb_platform(), text in 0.0f64..=1.0, eq in 0.0f64..5.0) {
+        let t = HashMap::from([(p.meta.id, text)]);
+        let s = Supply::default();
+        let mut c = ctx(&t, &s);
+        c.weights.equity = eq;
+        match (assess(&n, &p, &c, p.meta.id, false), assess(&n, &p, &c, p.meta.id, true)) {
+            (Evaluation::Match { score: quick, components: q }, Evaluation::Match { score, components }) => {
+                prop_assert_eq!(quick.to_bits(), score.to_bits());
+                prop_assert!(q.iter().all(|c| c.reason.is_empty()));
+                prop_assert!(components.iter().all(|c| !c.reason.is_empty()));
+            }
+            (Evaluation::Excluded(quick), Evaluation::Excluded(why)) => {
+                let names = |x: &[Exclusion]| x.iter().map(|e| e.constraint).collect::<Vec<_>>();
+                prop_assert_eq!(names(&quick), names(&why));
+                prop_assert!(why.iter().all(|e| !e.reason.is_empty()));
+            }
+            (a, b) => prop_assert!(false, "passes disagree: {a:?} vs {b:?}"),
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(100))]
+
+    /// Stopping early on the bound gives the very matches a full evaluation gives.
+    #[test]
+    fn stopping_on_the_bound_changes_no_match(
+        n in arb_need(),
+        ps in proptest::collection::vec((arb_platform(), 0.0f64..=1.0), 1..60),
+        limit in 1usize..8,
+        min_score in 0.0f64..0.8,
+        eq in 0.0f64..2.0,
+    ) {
+        let mut platforms = Vec::new();
+        let mut text = HashMap::new();
+        for (i, (mut p, t)) in ps.into_iter().enumerate() {
+            p.meta.id = Uuid::from_u128(i as u128 + 1);
+            text.insert(p.meta.id, t);
+            platforms.push(p);
+        }
+        let s = Supply::default();
+        let mut c = ctx(&text, &s);
+        c.weights.equity = eq;
+        let refs: Vec<&Platform> = platforms.iter().collect();
+        let full = rank_platforms(&n, &refs, &c, Want { limit, min_score, excluded: true });
+        let quick = rank_platforms(&n, &refs, &c, Want { limit, min_score, excluded: false });
+        prop_assert_eq!(full.matches, quick.matches);
+        prop_assert!(quick.excluded.is_empty());
+    }
+
+    #[test]
+    fn the_bound_is_never_below_the_score(n in arb_need(), p in arb_platform(), text in 0.0f64..=1.0, eq in 0.0f64..5.0) {
+        let t = HashMap::from([(p.meta.id, text)]);
+        let s = Supply::default();
+        let mut c = ctx(&t, &s);
+        c.weights.equity = eq;
+        prop_assert!(bound(&n, &p, &c, p.meta.id) >= evaluate(&n, &p, &c, p.meta.id).score());
     }
 }

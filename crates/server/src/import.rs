@@ -62,32 +62,114 @@ pub fn owner_account(opened: &Opened, email: &str) -> anyhow::Result<Uuid> {
     Ok(u.id)
 }
 
-/// Import `items`; `progress` is told how many items are done after each batch.
-pub fn import(opened: &Opened, items: Vec<serde_json::Value>, owner: Uuid, mut progress: impl FnMut(usize)) -> anyhow::Result<Report> {
-    let mut report = Report::default();
-    let mut done = 0;
-    let mut items = items.into_iter().enumerate().peekable();
-    while items.peek().is_some() {
-        let mut batch = Vec::with_capacity(BATCH);
-        for (i, v) in items.by_ref().take(BATCH) {
-            match to_record(v, &opened.vocabs, owner) {
-                Ok(r) => batch.push(r),
-                Err(e) => report.refused.push((i + 1, e)),
+/// Import `items` (see [`import_with`]).
+pub fn import(opened: &Opened, items: Vec<serde_json::Value>, owner: Uuid, progress: impl FnMut(usize)) -> anyhow::Result<Report> {
+    import_with(opened, owner, progress, |sink| items.into_iter().try_for_each(sink))
+}
+
+/// Import the JSON array in `reader`, read element by element (a file of any size takes the
+/// memory of a few batches, not of the whole array).
+pub fn import_reader(
+    opened: &Opened,
+    reader: impl std::io::Read + Send,
+    owner: Uuid,
+    progress: impl FnMut(usize),
+) -> anyhow::Result<Report> {
+    import_with(opened, owner, progress, |sink| {
+        let mut de = serde_json::Deserializer::from_reader(std::io::BufReader::with_capacity(1 << 20, reader));
+        serde::Deserializer::deserialize_seq(&mut de, Elements(sink)).map_err(|e| anyhow::anyhow!("not a JSON array of records: {e}"))?;
+        de.end().map_err(|e| anyhow::anyhow!("after the array: {e}"))?;
+        Ok(())
+    })
+}
+
+/// Index commits come every this many batches (and at the end): an interrupted import loses
+/// no record, and the index catches up from the change log at the next start.
+const BATCHES_PER_INDEX_COMMIT: usize = 20;
+
+struct Batch {
+    records: Vec<Record>,
+    refused: Vec<(usize, String)>,
+    items: usize,
+}
+
+/// The import pipeline: `feed` hands items to its sink on one thread, which checks them and
+/// makes batches of [`BATCH`]; this thread writes each batch in one transaction (idempotent
+/// by `external_key`, so a rerun after an interruption resumes: what was written is
+/// `unchanged`) and catches the index up every [`BATCHES_PER_INDEX_COMMIT`] batches.
+/// `progress` is told how many items are done after each batch.
+pub fn import_with(
+    opened: &Opened,
+    owner: Uuid,
+    mut progress: impl FnMut(usize),
+    feed: impl FnOnce(&mut dyn FnMut(serde_json::Value) -> anyhow::Result<()>) -> anyhow::Result<()> + Send,
+) -> anyhow::Result<Report> {
+    let vocabs = &opened.vocabs;
+    std::thread::scope(|scope| {
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Batch>(4);
+        let reader = scope.spawn(move || -> anyhow::Result<()> {
+            let mut n = 0;
+            let mut batch = Batch { records: Vec::with_capacity(BATCH), refused: Vec::new(), items: 0 };
+            feed(&mut |v| {
+                n += 1;
+                match to_record(v, vocabs, owner) {
+                    Ok(r) => batch.records.push(r),
+                    Err(e) => batch.refused.push((n, e)),
+                }
+                batch.items += 1;
+                if batch.items == BATCH {
+                    let full = std::mem::replace(&mut batch, Batch { records: Vec::with_capacity(BATCH), refused: Vec::new(), items: 0 });
+                    tx.send(full).map_err(|_| anyhow::anyhow!("the import stopped"))?;
+                }
+                Ok(())
+            })?;
+            if batch.items > 0 {
+                tx.send(batch).map_err(|_| anyhow::anyhow!("the import stopped"))?;
             }
-            done += 1;
-        }
-        let (outcomes, _) = opened.store.import(&batch, None)?;
-        for o in outcomes {
-            match o {
-                ImportOutcome::Created => report.created += 1,
-                ImportOutcome::Updated => report.updated += 1,
-                ImportOutcome::Unchanged => report.unchanged += 1,
+            Ok(())
+        });
+        let mut report = Report::default();
+        let mut done = 0;
+        let mut written = 0;
+        for batch in rx {
+            let (outcomes, _) = opened.store.import(&batch.records, None)?;
+            for o in outcomes {
+                match o {
+                    ImportOutcome::Created => report.created += 1,
+                    ImportOutcome::Updated => report.updated += 1,
+                    ImportOutcome::Unchanged => report.unchanged += 1,
+                }
             }
+            report.refused.extend(batch.refused);
+            done += batch.items;
+            written += 1;
+            if written % BATCHES_PER_INDEX_COMMIT == 0 {
+                opened.index.catch_up(&opened.store)?;
+            }
+            progress(done);
         }
+        reader.join().map_err(|_| anyhow::anyhow!("the import's reader thread panicked"))??;
         opened.index.catch_up(&opened.store)?;
-        progress(done);
+        Ok(report)
+    })
+}
+
+/// Hands each element of a JSON array to a sink as it is parsed.
+struct Elements<'a>(&'a mut dyn FnMut(serde_json::Value) -> anyhow::Result<()>);
+
+impl<'de> serde::de::Visitor<'de> for Elements<'_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a JSON array of platforms and needs")
     }
-    Ok(report)
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        while let Some(v) = seq.next_element::<serde_json::Value>()? {
+            (self.0)(v).map_err(serde::de::Error::custom)?;
+        }
+        Ok(())
+    }
 }
 
 /// The demo data set shipped with the binary.

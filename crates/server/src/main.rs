@@ -12,6 +12,12 @@ use omics_api::{Application, auth};
 use omics_domain::{Kind, Role};
 use omics_store::NewUser;
 
+/// mimalloc rather than glibc's malloc: the blocking pool's threads each took a glibc arena
+/// that kept growing under load (benches/soak/FINDINGS.md), and matching and import allocate
+/// a lot of small strings.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Parser)]
 #[command(name = "omics-match", version, about = "Matchmaking engine of the JANE-2 Network of Expertise on omics technologies in cancer")]
 struct Cli {
@@ -102,18 +108,19 @@ fn main() -> anyhow::Result<()> {
         }
         Command::Import { file, owner } => {
             let s = config::load(&cli.overrides, None, None)?;
-            let text = std::fs::read_to_string(&file).with_context(|| format!("reading {}", file.display()))?;
-            let items: Vec<serde_json::Value> =
-                serde_json::from_str(&text).with_context(|| format!("{} is not a JSON array of records", file.display()))?;
-            let opened = omics_api::state::open(&s)?;
+            let opened = omics_api::state::open_for_batch(&s)?;
             let owner = import::owner_account(&opened, &owner)?;
-            let bar = indicatif::ProgressBar::new(items.len() as u64);
+            let f = std::fs::File::open(&file).with_context(|| format!("reading {}", file.display()))?;
+            let bar = indicatif::ProgressBar::new(f.metadata().map(|m| m.len()).unwrap_or(0));
             bar.set_style(
-                indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} records {per_sec} eta {eta}")
+                indicatif::ProgressStyle::with_template("{bar:40} {bytes}/{total_bytes} {msg} eta {eta}")
                     .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
             );
             let started = std::time::Instant::now();
-            let report = import::import(&opened, items, owner, |n| bar.set_position(n as u64))?;
+            let report = import::import_reader(&opened, bar.wrap_read(f), owner, |n| {
+                bar.set_message(format!("{n} records, {:.0}/s", n as f64 / started.elapsed().as_secs_f64().max(1e-3)));
+            })
+            .with_context(|| format!("importing {}", file.display()))?;
             bar.finish();
             for (i, e) in &report.refused {
                 eprintln!("item {i} refused: {e}");
@@ -131,7 +138,7 @@ fn main() -> anyhow::Result<()> {
         }
         Command::Export { kind } => {
             let s = config::load(&cli.overrides, None, None)?;
-            let opened = omics_api::state::open(&s)?;
+            let opened = omics_api::state::open_for_batch(&s)?;
             let kind = if kind == "platforms" { Kind::Platform } else { Kind::Need };
             let items = import::export(&opened, kind)?;
             let mut out = std::io::stdout().lock();
@@ -141,7 +148,7 @@ fn main() -> anyhow::Result<()> {
         }
         Command::Reindex => {
             let s = config::load(&cli.overrides, None, None)?;
-            let opened = omics_api::state::open(&s)?;
+            let opened = omics_api::state::open_for_batch(&s)?;
             let n = opened.index.rebuild(&opened.store)?;
             opened.index.catch_up(&opened.store)?;
             eprintln!("indexed {n} records");

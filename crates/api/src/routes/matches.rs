@@ -1,15 +1,18 @@
 //! Ranked, explained matches: platforms for a stored need, open needs for a platform, and
 //! platforms for a need described in the request (nothing stored, no token).
 
+use std::collections::HashMap;
+use std::sync::Arc;
+
 use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::Utc;
 use omics_domain::{Code, FieldError, Need, NeedFields, NeedStatus, Platform, PlatformFields, Record, body};
-use omics_matching::{Component, Context, Exclusion, Reading, Weights};
+use omics_matching::{Component, Context, Exclusion, Reading, Want, Weights};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-use crate::auth::MaybeUser;
+use crate::auth::{AuthUser, MaybeUser};
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::ratelimit::Bucket;
 use crate::routes::records::{self, DEFAULT_LIMIT, MAX_LIMIT};
@@ -108,6 +111,12 @@ pub struct Plan {
     pub include_excluded: bool,
 }
 
+impl Plan {
+    fn want(&self) -> Want {
+        Want { limit: self.limit, min_score: self.min_score, excluded: self.include_excluded }
+    }
+}
+
 pub fn plan(state: &AppState, p: &MatchParams) -> ApiResult<Plan> {
     let bad = |field: &str, m: String| ApiError::field(Code::InvalidQuery, FieldError::new(field, "invalid_value", m));
     let limit = p.limit.unwrap_or(DEFAULT_LIMIT);
@@ -129,8 +138,18 @@ fn must_haves(n: &NeedFields) -> Vec<String> {
     n.technologies.iter().filter(|t| t.required).map(|t| t.technology.clone()).collect()
 }
 
-fn platforms_of(records: Vec<Record>) -> Vec<Platform> {
-    records.into_iter().filter_map(|r| if let Record::Platform(p) = r { Some(p) } else { None }).collect()
+/// The public platforms among `records` (from the catalogue).
+fn platforms_of(records: &[Arc<Record>]) -> impl Iterator<Item = &Platform> {
+    records.iter().filter(|r| r.is_public()).filter_map(|r| if let Record::Platform(p) = &**r { Some(p) } else { None })
+}
+
+/// The records to show, read again from the database: candidates are scored from the
+/// catalogue, which follows the change log and may lag behind the database (a change by
+/// another instance, a failed catch-up). What the database says now decides: a record
+/// withdrawn or suspended meanwhile is dropped, and the others are shown as they are now.
+fn as_stored(state: &AppState, ids: impl Iterator<Item = Uuid>, viewer: Option<&AuthUser>) -> ApiResult<HashMap<Uuid, Record>> {
+    let ids: Vec<Uuid> = ids.collect();
+    Ok(state.store.get_many(&ids)?.into_iter().filter(|r| records::visible(r, viewer)).map(|r| (r.meta().id, r)).collect())
 }
 
 /// Rank platforms for `need` (blocking: index, store and engine).
@@ -143,13 +162,17 @@ pub fn platforms_for(
 ) -> ApiResult<PlatformMatches> {
     let max = state.settings.matching.max_candidates;
     let found = state.index.platform_candidates(need, false, max)?;
-    let mut candidates = platforms_of(state.store.get_many(&found.ids)?);
-    let scored = candidates.len();
-    if plan.include_excluded {
+    let records = state.index.catalogue.get_many(&found.ids);
+    let extra = if plan.include_excluded {
         let relaxed = state.index.platform_candidates(need, true, max)?;
         let extra: Vec<Uuid> = relaxed.ids.into_iter().filter(|id| !found.text.contains_key(id)).collect();
-        candidates.extend(platforms_of(state.store.get_many(&extra)?));
-    }
+        state.index.catalogue.get_many(&extra)
+    } else {
+        Vec::new()
+    };
+    let mut candidates: Vec<&Platform> = platforms_of(&records).collect();
+    let scored = candidates.len();
+    candidates.extend(platforms_of(&extra));
     // Counted even when equity weighs nothing: its reason is shown and must be true.
     let supply = state.index.supply(&must_haves(need))?;
     let ctx = Context {
@@ -160,7 +183,13 @@ pub fn platforms_for(
         supply: &supply,
         readings,
     };
-    let ranking = omics_matching::rank_platforms(need, &candidates, &ctx, plan.limit, plan.min_score);
+    let ranking = omics_matching::rank_platforms(need, &candidates, &ctx, plan.want());
+    let shown = ranking.matches.iter().map(|m| m.item.meta.id).chain(ranking.excluded.iter().map(|(p, _)| p.meta.id));
+    let mut stored = as_stored(state, shown, None)?;
+    let mut take = |id: &Uuid| match stored.remove(id) {
+        Some(Record::Platform(p)) => Some(p),
+        _ => None,
+    };
     Ok(PlatformMatches {
         need_id,
         weights: plan.weights,
@@ -168,14 +197,13 @@ pub fn platforms_for(
         matches: ranking
             .matches
             .into_iter()
-            .map(|m| PlatformMatch { platform: m.item.clone(), score: m.score, components: m.components })
+            .filter_map(|m| Some(PlatformMatch { platform: take(&m.item.meta.id)?, score: m.score, components: m.components }))
             .collect(),
         excluded: plan.include_excluded.then(|| {
             ranking
                 .excluded
                 .into_iter()
-                .take(plan.limit)
-                .map(|(p, why)| ExcludedPlatform { platform: p.clone(), exclusions: why })
+                .filter_map(|(p, why)| Some(ExcludedPlatform { platform: take(&p.meta.id)?, exclusions: why }))
                 .collect()
         }),
         readings: readings
@@ -307,12 +335,11 @@ pub async fn for_platform(
     let viewer = viewer.0;
     let result = web::block(move || -> ApiResult<NeedMatches> {
         let found = state.index.need_candidates(&platform, state.settings.matching.max_candidates)?;
-        let needs: Vec<Need> = state
-            .store
-            .get_many(&found.ids)?
-            .into_iter()
+        let found_records = state.index.catalogue.get_many(&found.ids);
+        let needs: Vec<&Need> = found_records
+            .iter()
             .filter(|r| records::visible(r, viewer.as_ref()))
-            .filter_map(|r| if let Record::Need(n) = r { Some(n) } else { None })
+            .filter_map(|r| if let Record::Need(n) = &**r { Some(n) } else { None })
             .collect();
         let mut techs: Vec<String> = needs.iter().flat_map(|n| must_haves(&n.fields)).collect();
         techs.sort();
@@ -326,13 +353,15 @@ pub async fn for_platform(
             supply: &supply,
             readings: &[],
         };
-        let ranking = omics_matching::rank_needs(&platform, &needs, &ctx, plan.limit, plan.min_score);
-        let shown = |n: &Need| -> ApiResult<Need> {
-            let mut rec = Record::Need(n.clone());
+        let ranking = omics_matching::rank_needs(&platform, &needs, &ctx, plan.want());
+        let ids = ranking.matches.iter().map(|m| m.item.meta.id).chain(ranking.excluded.iter().map(|(n, _)| n.meta.id));
+        let mut stored = as_stored(&state, ids, viewer.as_ref())?;
+        let mut shown = |n: &Need| -> Option<Need> {
+            let mut rec = stored.remove(&n.meta.id)?;
             records::redact(&mut rec, viewer.as_ref());
             match rec {
-                Record::Need(n) => Ok(n),
-                Record::Platform(_) => Err(ApiError::internal("record of the wrong kind")),
+                Record::Need(n) => Some(n),
+                Record::Platform(_) => None,
             }
         };
         Ok(NeedMatches {
@@ -342,20 +371,11 @@ pub async fn for_platform(
             matches: ranking
                 .matches
                 .into_iter()
-                .map(|m| Ok(NeedMatch { need: shown(m.item)?, score: m.score, components: m.components }))
-                .collect::<ApiResult<_>>()?,
-            excluded: if plan.include_excluded {
-                Some(
-                    ranking
-                        .excluded
-                        .into_iter()
-                        .take(plan.limit)
-                        .map(|(n, why)| Ok(ExcludedNeed { need: shown(n)?, exclusions: why }))
-                        .collect::<ApiResult<_>>()?,
-                )
-            } else {
-                None
-            },
+                .filter_map(|m| Some(NeedMatch { need: shown(m.item)?, score: m.score, components: m.components }))
+                .collect(),
+            excluded: plan.include_excluded.then(|| {
+                ranking.excluded.into_iter().filter_map(|(n, why)| Some(ExcludedNeed { need: shown(n)?, exclusions: why })).collect()
+            }),
         })
     })
     .await??;

@@ -1,0 +1,61 @@
+//! Every record, parsed, in memory: the read model that matching scores. It follows the same
+//! change log as the search index (filled whole at the first catch-up, then changed with each
+//! one), so a match reads its thousands of candidates here instead of parsing them from the
+//! database on every request.
+
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
+
+use omics_domain::Record;
+use uuid::Uuid;
+
+#[derive(Debug, Default)]
+pub struct Catalogue {
+    records: RwLock<HashMap<Uuid, Arc<Record>>>,
+}
+
+impl Catalogue {
+    fn read(&self) -> std::sync::RwLockReadGuard<'_, HashMap<Uuid, Arc<Record>>> {
+        self.records.read().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn write(&self) -> std::sync::RwLockWriteGuard<'_, HashMap<Uuid, Arc<Record>>> {
+        self.records.write().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// The record with this id, as last applied.
+    pub fn get(&self, id: &Uuid) -> Option<Arc<Record>> {
+        self.read().get(id).cloned()
+    }
+
+    /// Records by id, in the order of `ids`; unknown ids are skipped.
+    pub fn get_many(&self, ids: &[Uuid]) -> Vec<Arc<Record>> {
+        let map = self.read();
+        ids.iter().filter_map(|id| map.get(id).cloned()).collect()
+    }
+
+    pub fn len(&self) -> usize {
+        self.read().len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.read().is_empty()
+    }
+
+    /// Apply one batch of changes: `changed` are the ids the change log named, `current` what
+    /// the store holds for them now (an id without a record was deleted).
+    pub(crate) fn apply(&self, changed: &[Uuid], current: Vec<Record>) {
+        let mut map = self.write();
+        for id in changed {
+            map.remove(id);
+        }
+        for rec in current {
+            map.insert(rec.meta().id, Arc::new(rec));
+        }
+    }
+
+    /// Replace everything.
+    pub(crate) fn replace(&self, all: HashMap<Uuid, Arc<Record>>) {
+        *self.write() = all;
+    }
+}
