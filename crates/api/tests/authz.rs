@@ -932,3 +932,62 @@ async fn no_way_to_become_admin(app: TestApp) {
     let stored = app.state.store.user_by_email("eve@example.org").unwrap().unwrap();
     assert_eq!(stored.role, omics_domain::Role::Researcher);
 }
+
+// ---------------------------------------------------------------------------------------------
+// Matches while the index lags
+// ---------------------------------------------------------------------------------------------
+
+mod lagging_index {
+    fn lagging(s: &mut omics_api::Settings) {
+        // The follower would pick up other instances' writes within this interval: never here.
+        s.index_poll_ms = 3_600_000;
+    }
+    #[actix_web::test]
+    async fn sqlite() {
+        super::matches_recheck_what_the_index_says(super::TestApp::spawn_with(omics_store::Backend::Sqlite, lagging).await).await;
+    }
+    #[actix_web::test]
+    async fn postgres() {
+        super::matches_recheck_what_the_index_says(super::TestApp::spawn_with(omics_store::Backend::Postgres, lagging).await).await;
+    }
+}
+
+/// A platform suspended by another instance sharing the database is hidden at once, even
+/// before this instance's index has seen the change: what the database says decides.
+async fn matches_recheck_what_the_index_says(app: TestApp) {
+    let m = app.user("m@example.org", "platform_manager").await;
+    let r = app.user("r@example.org", "researcher").await;
+    let (_, p) = app.post("/api/v1/platforms", Some(&m), platform("Soon Suspended Lab", "BE", "WES")).await;
+    let id = p["id"].as_str().unwrap().to_owned();
+    let (_, n) = app.post("/api/v1/needs", Some(&r), need("N", "LT", "WES")).await;
+    let matches = format!("/api/v1/needs/{}/matches?include_excluded=true", n["id"].as_str().unwrap());
+    let (_, v) = app.get(&matches, None).await;
+    assert_eq!(v["matches"][0]["platform"]["id"], id.as_str(), "{v}");
+
+    // Another instance suspends it: the change is in the database, not yet in this index.
+    let uuid = uuid::Uuid::parse_str(&id).unwrap();
+    app.state
+        .store
+        .modify(omics_domain::Kind::Platform, uuid, None, |rec| -> Result<_, std::convert::Infallible> {
+            let omics_domain::Record::Platform(mut p) = rec else { unreachable!() };
+            p.fields.status = omics_domain::PlatformStatus::Suspended;
+            p.meta.version += 1;
+            Ok(omics_domain::Record::Platform(p))
+        })
+        .unwrap()
+        .unwrap();
+    assert!(app.state.index.applied_seq() < app.state.store.last_seq().unwrap(), "the index already saw the change");
+
+    let (s, _) = app.get(&format!("/api/v1/platforms/{id}"), None).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    let (_, list) = app.get("/api/v1/platforms", None).await;
+    assert!(!list["items"].as_array().unwrap().iter().any(|i| i["id"] == id.as_str()), "{list}");
+    for token in [None, Some(r.as_str())] {
+        let (s, v) = app.get(&matches, token).await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        assert!(!v.to_string().contains(&id), "a suspended platform is shown in matches: {v}");
+        let (s, v) = app.post("/api/v1/matches?include_excluded=true", token, need("N", "LT", "WES")).await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        assert!(!v.to_string().contains(&id), "a suspended platform is shown in ad hoc matches: {v}");
+    }
+}

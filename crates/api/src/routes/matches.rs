@@ -129,8 +129,11 @@ fn must_haves(n: &NeedFields) -> Vec<String> {
     n.technologies.iter().filter(|t| t.required).map(|t| t.technology.clone()).collect()
 }
 
+/// The platforms among `records` that anyone may see. The index chose them as published, but
+/// it may lag behind the database (a change by another instance, a failed catch-up): what the
+/// database says now decides, so a platform suspended or withdrawn meanwhile is never shown.
 fn platforms_of(records: Vec<Record>) -> Vec<Platform> {
-    records.into_iter().filter_map(|r| if let Record::Platform(p) = r { Some(p) } else { None }).collect()
+    records.into_iter().filter(Record::is_public).filter_map(|r| if let Record::Platform(p) = r { Some(p) } else { None }).collect()
 }
 
 /// Rank platforms for `need` (blocking: index, store and engine).
