@@ -180,9 +180,28 @@ pub fn assert_problem(status: StatusCode, v: &Value, expected: StatusCode, code:
     assert!(v["detail"].as_str().is_some_and(|d| !d.is_empty()), "{v}");
 }
 
-/// Generate a pair of tests, one per backend, from an async scenario `fn(TestApp)`.
+/// Generate a pair of tests, one per backend, from an async scenario `fn(TestApp)`; with
+/// `settings = f;` first, each app starts with its settings changed by `fn f(&mut Settings)`.
 #[macro_export]
 macro_rules! on_both_backends {
+    (settings = $f:ident; $($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[actix_web::test]
+                async fn $name() {
+                    super::$name(super::common::TestApp::spawn_with(omics_store::Backend::Sqlite, super::$f).await).await;
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[actix_web::test]
+                async fn $name() {
+                    super::$name(super::common::TestApp::spawn_with(omics_store::Backend::Postgres, super::$f).await).await;
+                }
+            )*
+        }
+    };
     ($($name:ident),* $(,)?) => {
         mod sqlite {
             $(
