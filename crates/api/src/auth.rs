@@ -1,7 +1,8 @@
 //! Accounts and tokens: argon2 password hashes, HS256 JWTs with a fixed algorithm allow-list,
 //! `iss`/`aud`/`exp`/`nbf` checked, and a per-account token version so that a password change
-//! revokes every older token. Authentication is an extractor: `AuthUser` (required) and
-//! `MaybeUser` (optional).
+//! revokes every older token. Tokens of an external OpenID Connect issuer are verified by
+//! `crate::oidc` when one is configured. Authentication is an extractor: `AuthUser` (required)
+//! and `MaybeUser` (optional).
 
 use std::future::Future;
 use std::pin::Pin;
@@ -12,10 +13,12 @@ use argon2::password_hash::phc::PasswordHash;
 use argon2::password_hash::{PasswordHasher, PasswordVerifier};
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use omics_domain::{Code, Role};
+use omics_store::{ExternalId, NewExternalUser};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::error::ApiError;
+use crate::oidc::ExternalIdentity;
 use crate::state::AppState;
 
 pub const ISSUER: &str = "omics-match";
@@ -147,16 +150,50 @@ fn bearer(req: &HttpRequest) -> Result<Option<String>, ApiError> {
 async fn authenticate(req: HttpRequest) -> Result<Option<AuthUser>, ApiError> {
     let Some(token) = bearer(&req)? else { return Ok(None) };
     let state = req.app_data::<web::Data<AppState>>().ok_or_else(|| ApiError::internal("no app state"))?.clone();
+    // A token naming the external issuer is verified only against that issuer's keys and
+    // algorithms; every other token only as one of ours (HS256, our `iss`).
+    if let Some(oidc) = &state.oidc
+        && oidc.claims_to_be_from(&token)
+    {
+        let header = jsonwebtoken::decode_header(&token)
+            .map_err(|e| ApiError::new(Code::InvalidToken, format!("the bearer token was refused ({e})")))?;
+        let identity = oidc.verify(&token, &header).await?;
+        return external_user(&state, oidc.issuer(), identity).await.map(Some);
+    }
     let claims = state.tokens.verify(&token)?;
     let id = Uuid::parse_str(&claims.sub).map_err(|_| ApiError::new(Code::InvalidToken, "the token's subject is not an account id"))?;
     let store = state.store.clone();
     let user = web::block(move || store.user_by_id(id)).await??;
     let revoked = || ApiError::new(Code::InvalidToken, "the token was revoked (account removed or password changed); request a new one");
     let user = user.ok_or_else(revoked)?;
-    if user.token_version != claims.tv || user.role.as_str() != claims.role {
+    if user.external.is_some() || user.token_version != claims.tv || user.role.as_str() != claims.role {
         return Err(revoked());
     }
     Ok(Some(AuthUser { id: user.id, role: user.role, email: user.email, display_name: user.display_name }))
+}
+
+/// The local account of a verified external identity: created on first sight, keyed by issuer
+/// and subject (never by email); its stored role follows the role the token maps to.
+async fn external_user(state: &AppState, issuer: &str, identity: ExternalIdentity) -> Result<AuthUser, ApiError> {
+    let store = state.store.clone();
+    let ExternalIdentity { subject, email, display_name, role } = identity;
+    let id = ExternalId { issuer: issuer.to_owned(), subject };
+    let user = web::block(move || -> Result<omics_store::User, omics_store::StoreError> {
+        let user = match store.user_by_external(&id)? {
+            Some(u) => u,
+            None => {
+                tracing::info!(issuer = %id.issuer, "first sight of an external account");
+                store.external_user(NewExternalUser { id, email, display_name, role })?
+            }
+        };
+        if user.role != role {
+            tracing::info!(user = %user.id, from = user.role.as_str(), to = role.as_str(), "external account's role follows its issuer");
+            store.set_role(user.id, role)?;
+        }
+        Ok(user)
+    })
+    .await??;
+    Ok(AuthUser { id: user.id, role, email: user.email, display_name: user.display_name })
 }
 
 impl FromRequest for MaybeUser {
@@ -202,6 +239,7 @@ mod tests {
             password_hash: String::new(),
             token_version: 0,
             created_at: chrono::Utc::now(),
+            external: None,
         }
     }
 

@@ -4,6 +4,7 @@
 
 pub mod auth;
 pub mod error;
+pub mod oidc;
 pub mod openapi;
 pub mod ratelimit;
 pub mod routes;

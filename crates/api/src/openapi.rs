@@ -47,7 +47,17 @@ impl Modify for BearerAuth {
         if let Some(c) = openapi.components.as_mut() {
             c.add_security_scheme(
                 "bearer",
-                SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).bearer_format("JWT").build()),
+                SecurityScheme::Http(
+                    HttpBuilder::new()
+                        .scheme(HttpAuthScheme::Bearer)
+                        .bearer_format("JWT")
+                        .description(Some(
+                            "A token from `POST /api/v1/auth/token`, or, where the operator has configured an external \
+OpenID Connect issuer (e.g. Life Science Login), an access token of that issuer (signed with one of its published keys, RS256 or ES256 by \
+default, with this service as `aud`); the account of an external user is made on first use. A refused token is 401 `invalid_token`.",
+                        ))
+                        .build(),
+                ),
             );
         }
     }

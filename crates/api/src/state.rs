@@ -15,9 +15,10 @@ use omics_store::Store;
 use serde::{Deserialize, Serialize};
 
 use crate::auth::TokenKeys;
+use crate::oidc::{Oidc, OidcSettings};
 
 /// Every setting of the service (the README lists them; the binary layers defaults < file <
-/// environment `OMICS__KEY` < flags).
+/// environment `OMICS_<SETTING>`, nested with `__` as in `OMICS_OIDC__ISSUER` < flags).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(default)]
 pub struct Settings {
@@ -59,6 +60,8 @@ pub struct Settings {
     /// Vocabulary files replacing the built-in ones, by name (e.g. `readiness-areas`).
     pub vocabularies: HashMap<String, PathBuf>,
     pub matching: MatchSettings,
+    /// An external OpenID Connect issuer whose tokens are accepted too (off by default).
+    pub oidc: OidcSettings,
 }
 
 /// Matching defaults.
@@ -100,6 +103,7 @@ impl Default for Settings {
             moderation: false,
             vocabularies: HashMap::new(),
             matching: MatchSettings::default(),
+            oidc: OidcSettings::default(),
         }
     }
 }
@@ -119,6 +123,8 @@ pub enum StartError {
     Index(#[from] omics_index::IndexError),
     #[error("token secret: {0}")]
     Secret(String),
+    #[error("external token issuer: {0}")]
+    Oidc(String),
     #[error("matching settings: {0}")]
     Matching(String),
     #[error("cannot listen on {0}: {1}")]
@@ -131,6 +137,8 @@ pub struct AppState {
     pub index: Arc<SearchIndex>,
     pub vocabs: Arc<Vocabularies>,
     pub tokens: TokenKeys,
+    /// The external OpenID Connect issuer, when one is configured.
+    pub oidc: Option<Oidc>,
     pub limits: crate::ratelimit::Limits,
     pub settings: Settings,
 }
@@ -138,7 +146,7 @@ pub struct AppState {
 impl AppState {
     pub fn new(opened: Opened, tokens: TokenKeys, settings: Settings) -> AppState {
         let limits = crate::ratelimit::Limits::new(settings.rate_limit_auth_per_minute, settings.rate_limit_anonymous_match_per_minute);
-        AppState { store: opened.store, index: opened.index, vocabs: opened.vocabs, tokens, limits, settings }
+        AppState { store: opened.store, index: opened.index, vocabs: opened.vocabs, tokens, oidc: None, limits, settings }
     }
 }
 
@@ -252,11 +260,15 @@ impl Application {
         let retired: Vec<(String, Vec<u8>)> = settings.jwt_retired_keys.iter().map(|(k, s)| (k.clone(), s.as_bytes().to_vec())).collect();
         let tokens = TokenKeys::with_kid(&settings.jwt_kid, &token_secret(&settings)?, &retired, settings.token_ttl_secs)
             .map_err(|e| StartError::Secret(e.to_string()))?;
+        let oidc = Oidc::from_settings(&settings.oidc).map_err(StartError::Oidc)?;
+        if let Some(o) = &oidc {
+            tracing::info!(issuer = o.issuer(), "accepting tokens of an external OpenID Connect issuer");
+        }
         let addr = format!("{}:{}", settings.host, settings.port);
         let listener = TcpListener::bind(&addr).map_err(|e| StartError::Bind(addr.clone(), e))?;
         let port = listener.local_addr().map_err(|e| StartError::Bind(addr.clone(), e))?.port();
         let (workers, blocking_threads) = (settings.workers, settings.blocking_threads);
-        let state = web::Data::new(AppState::new(opened, tokens, settings));
+        let state = web::Data::new(AppState { oidc, ..AppState::new(opened, tokens, settings) });
         let data = state.clone();
         let mut server = HttpServer::new(move || App::new().configure(|cfg| crate::configure(cfg, data.clone())))
             .listen(listener)

@@ -14,7 +14,7 @@ mod users;
 
 pub use conn::{Backend, DbConn, Store};
 pub use records::{AuditFilter, Change, ImportOutcome, Op};
-pub use users::{NewUser, User};
+pub use users::{ExternalId, NewExternalUser, NewUser, User};
 
 /// What can go wrong in the store.
 #[derive(Debug, thiserror::Error)]

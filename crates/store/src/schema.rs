@@ -11,6 +11,8 @@ diesel::table! {
         token_version -> BigInt,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        external_issuer -> Nullable<Text>,
+        external_subject -> Nullable<Text>,
     }
 }
 

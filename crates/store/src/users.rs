@@ -19,6 +19,25 @@ pub struct User {
     /// Raised to revoke every token issued before.
     pub token_version: i64,
     pub created_at: DateTime<Utc>,
+    /// Set for an account of an external OpenID Connect issuer (it has no password).
+    pub external: Option<ExternalId>,
+}
+
+/// Who an external identity provider says the user is: its issuer and the subject it gives.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExternalId {
+    pub issuer: String,
+    pub subject: String,
+}
+
+/// An account of an external issuer, seen for the first time.
+#[derive(Debug, Clone)]
+pub struct NewExternalUser {
+    pub id: ExternalId,
+    /// The address the issuer gives, if any; kept only when no other account uses it.
+    pub email: Option<String>,
+    pub display_name: String,
+    pub role: Role,
 }
 
 /// A new account (the password already hashed).
@@ -41,6 +60,8 @@ struct UserRow {
     token_version: i64,
     created_at: NaiveDateTime,
     updated_at: NaiveDateTime,
+    external_issuer: Option<String>,
+    external_subject: Option<String>,
 }
 
 impl UserRow {
@@ -53,6 +74,10 @@ impl UserRow {
             password_hash: self.password_hash,
             token_version: self.token_version,
             created_at: self.created_at.and_utc(),
+            external: match (self.external_issuer, self.external_subject) {
+                (Some(issuer), Some(subject)) => Some(ExternalId { issuer, subject }),
+                _ => None,
+            },
         })
     }
 }
@@ -75,6 +100,8 @@ impl Store {
             token_version: 0,
             created_at: now,
             updated_at: now,
+            external_issuer: None,
+            external_subject: None,
         };
         self.write(|c| {
             diesel::insert_into(users::table).values(&row).execute(c).map_err(|e| match e {
@@ -117,6 +144,72 @@ impl Store {
                     users::token_version.eq(users::token_version + 1),
                     users::updated_at.eq(Utc::now().naive_utc()),
                 ))
+                .execute(c)?;
+            if n == 0 { Err(StoreError::NotFound) } else { Ok(()) }
+        })
+    }
+
+    /// The account of an external issuer's subject, if it has been seen.
+    pub fn user_by_external(&self, id: &ExternalId) -> Result<Option<User>> {
+        let mut c = self.conn()?;
+        users::table
+            .filter(users::external_issuer.eq(&id.issuer))
+            .filter(users::external_subject.eq(&id.subject))
+            .select(UserRow::as_select())
+            .first::<UserRow>(&mut *c)
+            .optional()?
+            .map(UserRow::into_user)
+            .transpose()
+    }
+
+    /// The account of an external subject, created on first sight (so two first requests at
+    /// once make one account). It has no password, so it cannot get a local token. The email
+    /// is kept when no other account uses it (accounts are never linked by email); otherwise
+    /// the account gets a placeholder address under `.invalid`.
+    pub fn external_user(&self, new: NewExternalUser) -> Result<User> {
+        self.write(|c| {
+            let existing = users::table
+                .filter(users::external_issuer.eq(&new.id.issuer))
+                .filter(users::external_subject.eq(&new.id.subject))
+                .select(UserRow::as_select())
+                .first::<UserRow>(c)
+                .optional()?;
+            if let Some(row) = existing {
+                return row.into_user();
+            }
+            let id = Uuid::now_v7();
+            let wanted = new.email.as_deref().map(email_key).filter(|e| !e.is_empty());
+            let free = match &wanted {
+                Some(e) => users::table.filter(users::email.eq(e)).count().get_result::<i64>(c)? == 0,
+                None => false,
+            };
+            let email = match wanted {
+                Some(e) if free => e,
+                _ => format!("{}@external.invalid", id.simple()),
+            };
+            let now = Utc::now().naive_utc();
+            let row = UserRow {
+                id: id.to_string(),
+                email,
+                display_name: new.display_name,
+                role: new.role.as_str().to_owned(),
+                password_hash: String::new(),
+                token_version: 0,
+                created_at: now,
+                updated_at: now,
+                external_issuer: Some(new.id.issuer),
+                external_subject: Some(new.id.subject),
+            };
+            diesel::insert_into(users::table).values(&row).execute(c)?;
+            row.into_user()
+        })
+    }
+
+    /// Set an account's role (external accounts follow the role their issuer gives).
+    pub fn set_role(&self, id: Uuid, role: Role) -> Result<()> {
+        self.write(|c| {
+            let n = diesel::update(users::table.find(id.to_string()))
+                .set((users::role.eq(role.as_str()), users::updated_at.eq(Utc::now().naive_utc())))
                 .execute(c)?;
             if n == 0 { Err(StoreError::NotFound) } else { Ok(()) }
         })

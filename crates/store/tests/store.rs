@@ -5,7 +5,7 @@
 
 use omics_domain::{Kind, Meta, NeedFields, Platform, PlatformFields, Record, Role, Vocabularies};
 use omics_store::testdb::TestDb;
-use omics_store::{Backend, ImportOutcome, NewUser, Op, Store, StoreError};
+use omics_store::{Backend, ExternalId, ImportOutcome, NewExternalUser, NewUser, Op, Store, StoreError};
 use uuid::Uuid;
 
 fn open(backend: Backend) -> (Store, TestDb, tempfile::TempDir) {
@@ -126,6 +126,40 @@ fn accounts(backend: Backend) {
     assert_eq!((u.password_hash.as_str(), u.token_version), ("new", 1));
 }
 
+fn external_accounts(backend: Backend) {
+    let (store, _db, _dir) = open(backend);
+    let local = user(&store, "taken@example.org");
+    let new = |issuer: &str, sub: &str, email: Option<&str>| NewExternalUser {
+        id: ExternalId { issuer: issuer.into(), subject: sub.into() },
+        email: email.map(Into::into),
+        display_name: "Ext".into(),
+        role: Role::Researcher,
+    };
+    let a = store.external_user(new("https://idp.example.org", "s1", Some("Ext@Example.org"))).unwrap();
+    assert_eq!(a.email, "ext@example.org");
+    assert_eq!(a.external, Some(ExternalId { issuer: "https://idp.example.org".into(), subject: "s1".into() }));
+    assert!(a.password_hash.is_empty());
+    // Seen again: the same account, whatever the claims say now.
+    let again = store.external_user(new("https://idp.example.org", "s1", Some("other@example.org"))).unwrap();
+    assert_eq!(again.id, a.id);
+    assert_eq!(
+        store.user_by_external(&ExternalId { issuer: "https://idp.example.org".into(), subject: "s1".into() }).unwrap().unwrap().id,
+        a.id
+    );
+    // The same subject at another issuer is another person.
+    let b = store.external_user(new("https://other.example.org", "s1", None)).unwrap();
+    assert_ne!(b.id, a.id);
+    assert!(b.email.ends_with("@external.invalid"), "{}", b.email);
+    // An address another account uses is never linked nor taken over.
+    let c = store.external_user(new("https://idp.example.org", "s2", Some("TAKEN@example.org"))).unwrap();
+    assert_ne!(c.id, local);
+    assert!(c.email.ends_with("@external.invalid"), "{}", c.email);
+    assert_eq!(store.user_by_email("taken@example.org").unwrap().unwrap().id, local);
+    store.set_role(c.id, Role::PlatformManager).unwrap();
+    assert_eq!(store.user_by_id(c.id).unwrap().unwrap().role, Role::PlatformManager);
+    assert_eq!(store.user_by_id(local).unwrap().unwrap().external, None);
+}
+
 fn needs_round_trip(backend: Backend) {
     let (store, _db, _dir) = open(backend);
     let owner = user(&store, "r@example.org");
@@ -151,7 +185,14 @@ macro_rules! both {
     };
 }
 
-both!(round_trip_and_conflicts, import_is_idempotent, concurrent_writers_keep_the_log_in_commit_order, accounts, needs_round_trip);
+both!(
+    round_trip_and_conflicts,
+    import_is_idempotent,
+    concurrent_writers_keep_the_log_in_commit_order,
+    accounts,
+    external_accounts,
+    needs_round_trip
+);
 
 #[test]
 fn migrations_are_idempotent_and_backend_follows_the_url() {

@@ -1,0 +1,3 @@
+DROP INDEX users_external;
+ALTER TABLE users DROP COLUMN external_subject;
+ALTER TABLE users DROP COLUMN external_issuer;
