@@ -4,6 +4,7 @@
 
 pub mod auth;
 pub mod error;
+pub mod limits;
 pub mod openapi;
 pub mod ratelimit;
 pub mod routes;
@@ -24,7 +25,9 @@ pub fn etag(version: i64) -> String {
     format!("\"{version}\"")
 }
 
-/// Register every route, the extractor configurations and the error handling.
+/// Register every route, the extractor configurations, the error handling and the limits: body
+/// size (`max_body_bytes`), JSON nesting ([`limits::json_depth`]) and the time a request may
+/// take ([`limits::request_timeout`]).
 pub fn configure(cfg: &mut web::ServiceConfig, state: web::Data<AppState>) {
     let max_body = state.settings.max_body_bytes;
     cfg.app_data(state)
@@ -48,7 +51,9 @@ pub fn configure(cfg: &mut web::ServiceConfig, state: web::Data<AppState>) {
         .service(
             web::scope("")
                 .wrap(ErrorHandlers::new().default_handler(problem_for_bare_errors))
+                .wrap(middleware::from_fn(limits::json_depth))
                 .wrap(middleware::NormalizePath::trim())
+                .wrap(middleware::from_fn(limits::request_timeout))
                 .configure(routes::configure)
                 .default_service(web::to(route_not_found)),
         );
@@ -70,6 +75,7 @@ fn json_error(e: actix_web::error::JsonPayloadError, _: &HttpRequest) -> actix_w
             "send the body as JSON with 'Content-Type: application/json' (or application/merge-patch+json for PATCH)",
         ),
         J::Deserialize(d) => ApiError::new(Code::MalformedJson, format!("the body is not valid JSON: {d}")),
+        J::Payload(p) if limits::is_too_deep(p) => ApiError::new(Code::MalformedJson, omics_domain::body::TooDeep.to_string()),
         other => ApiError::new(Code::MalformedJson, format!("the body could not be read: {other}")),
     };
     err.into()
