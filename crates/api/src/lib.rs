@@ -35,7 +35,7 @@ pub fn configure(cfg: &mut web::ServiceConfig, state: web::Data<AppState>) {
             web::JsonConfig::default()
                 .limit(max_body)
                 .content_type_required(true)
-                .content_type(|m| m.subtype() == mime_json() || m.suffix().is_some_and(|s| s == mime_json()))
+                .content_type(|m| limits::is_json_mime(&m))
                 .error_handler(json_error),
         )
         .app_data(web::PayloadConfig::default().limit(max_body))
@@ -57,10 +57,6 @@ pub fn configure(cfg: &mut web::ServiceConfig, state: web::Data<AppState>) {
                 .configure(routes::configure)
                 .default_service(web::to(route_not_found)),
         );
-}
-
-fn mime_json() -> &'static str {
-    "json"
 }
 
 fn json_error(e: actix_web::error::JsonPayloadError, _: &HttpRequest) -> actix_web::Error {

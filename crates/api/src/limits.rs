@@ -28,13 +28,14 @@ use utoipa::openapi::{ContentBuilder, HeaderBuilder, Ref, RefOr, ResponseBuilder
 use crate::error::{ApiError, PROBLEM_JSON};
 use crate::state::AppState;
 
-/// Whether a request says its body is JSON (`application/json`, `application/*+json`).
-pub fn is_json(req: &ServiceRequest) -> bool {
-    matches!(req.mime_type(), Ok(Some(m)) if m.subtype() == mime_json() || m.suffix().is_some_and(|s| s == mime_json()))
+/// Whether a media type is JSON (`application/json`, `application/*+json`): what the JSON
+/// extractor accepts, and so what [`json_depth`] counts.
+pub fn is_json_mime(m: &actix_web::mime::Mime) -> bool {
+    m.subtype() == actix_web::mime::JSON || m.suffix() == Some(actix_web::mime::JSON)
 }
 
-fn mime_json() -> &'static str {
-    "json"
+fn is_json(req: &ServiceRequest) -> bool {
+    matches!(req.mime_type(), Ok(Some(m)) if is_json_mime(&m))
 }
 
 /// Middleware: count the nesting of a JSON body as it streams in; past
