@@ -4,6 +4,7 @@
 
 pub mod auth;
 pub mod error;
+pub mod limits;
 pub mod oidc;
 pub mod openapi;
 pub mod ratelimit;
@@ -25,7 +26,9 @@ pub fn etag(version: i64) -> String {
     format!("\"{version}\"")
 }
 
-/// Register every route, the extractor configurations and the error handling.
+/// Register every route, the extractor configurations, the error handling and the limits: body
+/// size (`max_body_bytes`), JSON nesting ([`limits::json_depth`]) and the time a request may
+/// take ([`limits::request_timeout`]).
 pub fn configure(cfg: &mut web::ServiceConfig, state: web::Data<AppState>) {
     let max_body = state.settings.max_body_bytes;
     cfg.app_data(state)
@@ -33,7 +36,7 @@ pub fn configure(cfg: &mut web::ServiceConfig, state: web::Data<AppState>) {
             web::JsonConfig::default()
                 .limit(max_body)
                 .content_type_required(true)
-                .content_type(|m| m.subtype() == mime_json() || m.suffix().is_some_and(|s| s == mime_json()))
+                .content_type(|m| limits::is_json_mime(&m))
                 .error_handler(json_error),
         )
         .app_data(web::PayloadConfig::default().limit(max_body))
@@ -49,14 +52,12 @@ pub fn configure(cfg: &mut web::ServiceConfig, state: web::Data<AppState>) {
         .service(
             web::scope("")
                 .wrap(ErrorHandlers::new().default_handler(problem_for_bare_errors))
+                .wrap(middleware::from_fn(limits::json_depth))
                 .wrap(middleware::NormalizePath::trim())
+                .wrap(middleware::from_fn(limits::request_timeout))
                 .configure(routes::configure)
                 .default_service(web::to(route_not_found)),
         );
-}
-
-fn mime_json() -> &'static str {
-    "json"
 }
 
 fn json_error(e: actix_web::error::JsonPayloadError, _: &HttpRequest) -> actix_web::Error {
@@ -71,6 +72,7 @@ fn json_error(e: actix_web::error::JsonPayloadError, _: &HttpRequest) -> actix_w
             "send the body as JSON with 'Content-Type: application/json' (or application/merge-patch+json for PATCH)",
         ),
         J::Deserialize(d) => ApiError::new(Code::MalformedJson, format!("the body is not valid JSON: {d}")),
+        J::Payload(p) if limits::is_too_deep(p) => ApiError::new(Code::MalformedJson, omics_domain::body::TooDeep.to_string()),
         other => ApiError::new(Code::MalformedJson, format!("the body could not be read: {other}")),
     };
     err.into()

@@ -4,6 +4,7 @@
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
+use crate::limits::Documented;
 use crate::routes::{audit, auth, health, matches, needs, platforms, records, vocabularies};
 
 #[derive(OpenApi)]
@@ -27,7 +28,7 @@ an unknown value is refused with 422 and the closest terms in `errors[].suggesti
         health::live, health::ready, health::service_info,
     ),
     components(schemas(records::Facets, records::FacetValue, omics_domain::Meta)),
-    modifiers(&BearerAuth),
+    modifiers(&BearerAuth, &Documented),
     tags(
         (name = "auth", description = "Accounts and bearer tokens"),
         (name = "platforms", description = "Omics platforms and their capabilities"),

@@ -8,6 +8,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use actix_web::dev::Server;
+use actix_web::http::KeepAlive;
 use actix_web::{App, HttpServer, web};
 use omics_domain::Vocabularies;
 use omics_index::SearchIndex;
@@ -44,6 +45,16 @@ pub struct Settings {
     pub token_ttl_secs: i64,
     /// Largest accepted request body, bytes.
     pub max_body_bytes: usize,
+    /// Seconds a client has to send the request line and headers; then 408 and the connection
+    /// is closed (slow-header clients). 0: no limit.
+    pub header_timeout_secs: u64,
+    /// Seconds a request may take from its headers to its answer, reading the body included;
+    /// then 503 `unavailable` with `Retry-After`. 0: no limit.
+    pub request_timeout_secs: u64,
+    /// Seconds an idle connection is kept open for a next request. 0: one request per connection.
+    pub keep_alive_secs: u64,
+    /// Seconds a client has to close its end after the server closed the connection.
+    pub disconnect_timeout_secs: u64,
     /// How often the index looks for changes written by other instances, milliseconds.
     pub index_poll_ms: u64,
     /// Registrations and token requests per minute from one address (0: no limit).
@@ -95,6 +106,10 @@ impl Default for Settings {
             jwt_retired_keys: HashMap::new(),
             token_ttl_secs: 3600,
             max_body_bytes: 256 * 1024,
+            header_timeout_secs: 5,
+            request_timeout_secs: 30,
+            keep_alive_secs: 5,
+            disconnect_timeout_secs: 1,
             index_poll_ms: 1000,
             rate_limit_auth_per_minute: 20,
             rate_limit_anonymous_match_per_minute: 60,
@@ -268,11 +283,20 @@ impl Application {
         let listener = TcpListener::bind(&addr).map_err(|e| StartError::Bind(addr.clone(), e))?;
         let port = listener.local_addr().map_err(|e| StartError::Bind(addr.clone(), e))?.port();
         let (workers, blocking_threads) = (settings.workers, settings.blocking_threads);
+        let keep_alive = match settings.keep_alive_secs {
+            0 => KeepAlive::Disabled,
+            secs => KeepAlive::Timeout(Duration::from_secs(secs)),
+        };
+        let (header_timeout, disconnect_timeout) =
+            (Duration::from_secs(settings.header_timeout_secs), Duration::from_secs(settings.disconnect_timeout_secs));
         let state = web::Data::new(AppState { oidc, ..AppState::new(opened, tokens, settings) });
         let data = state.clone();
         let mut server = HttpServer::new(move || App::new().configure(|cfg| crate::configure(cfg, data.clone())))
             .listen(listener)
             .map_err(|e| StartError::Bind(addr.clone(), e))?
+            .client_request_timeout(header_timeout)
+            .client_disconnect_timeout(disconnect_timeout)
+            .keep_alive(keep_alive)
             .shutdown_timeout(20);
         if workers > 0 {
             server = server.workers(workers);

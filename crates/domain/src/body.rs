@@ -1,11 +1,58 @@
 //! Turning a JSON request body into a typed input, with errors a person can act on: the path
 //! of a wrongly typed field, and unknown fields refused by name (a typo must not silently drop
 //! data). Server-managed fields echoed back from a read (`id`, `owner_id`, `created_at`,
-//! `updated_at`, `version`) are ignored.
+//! `updated_at`, `version`) are ignored. Before any of that, [`DepthGuard`] refuses bodies that
+//! nest deeper than [`limits::JSON_DEPTH`], while they are still bytes.
 
 use serde::de::DeserializeOwned;
 
 use crate::error::{FieldError, ValidationErrors};
+use crate::limits;
+
+/// A body nests arrays and objects deeper than [`limits::JSON_DEPTH`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("the body nests arrays and objects deeper than {} levels", limits::JSON_DEPTH)]
+pub struct TooDeep;
+
+/// Tracks how deeply arrays and objects nest in JSON text fed to it in pieces, without parsing
+/// it: `[` and `{` outside strings open a level, `]` and `}` close one. Linear, constant memory,
+/// no recursion, so a 10,000-deep body costs no more than any other of its size. Whether the
+/// text is valid JSON is for the parser to say afterwards.
+#[derive(Debug, Default, Clone)]
+pub struct DepthGuard {
+    depth: usize,
+    in_string: bool,
+    escaped: bool,
+}
+
+impl DepthGuard {
+    /// Read the next piece of the body.
+    pub fn feed(&mut self, bytes: &[u8]) -> Result<(), TooDeep> {
+        for &b in bytes {
+            if self.in_string {
+                match b {
+                    _ if self.escaped => self.escaped = false,
+                    b'\\' => self.escaped = true,
+                    b'"' => self.in_string = false,
+                    _ => {}
+                }
+                continue;
+            }
+            match b {
+                b'"' => self.in_string = true,
+                b'[' | b'{' => {
+                    self.depth += 1;
+                    if self.depth > limits::JSON_DEPTH {
+                        return Err(TooDeep);
+                    }
+                }
+                b']' | b'}' => self.depth = self.depth.saturating_sub(1),
+                _ => {}
+            }
+        }
+        Ok(())
+    }
+}
 
 /// Fields a client may send back unchanged from a read; they are ignored.
 pub const READ_ONLY: [&str; 5] = ["id", "owner_id", "created_at", "updated_at", "version"];
@@ -50,6 +97,46 @@ mod tests {
 
     fn base() -> serde_json::Value {
         serde_json::json!({"name": "X", "organisation": {"name": "O"}, "country": "BE", "city": "Gent", "maturity_level": 1})
+    }
+
+    fn nested(depth: usize) -> String {
+        "[".repeat(depth) + &"]".repeat(depth)
+    }
+
+    #[test]
+    fn depth_guard_allows_the_limit_and_refuses_one_more() {
+        assert_eq!(DepthGuard::default().feed(nested(limits::JSON_DEPTH).as_bytes()), Ok(()));
+        assert_eq!(DepthGuard::default().feed(nested(limits::JSON_DEPTH + 1).as_bytes()), Err(TooDeep));
+        assert_eq!(DepthGuard::default().feed(nested(100_000).as_bytes()), Err(TooDeep));
+        // Mixed objects and arrays, and levels closed before others open, count alike.
+        let mixed = r#"{"a":"#.repeat(limits::JSON_DEPTH - 1) + "[1]" + &"}".repeat(limits::JSON_DEPTH - 1);
+        assert_eq!(DepthGuard::default().feed(mixed.as_bytes()), Ok(()));
+        let siblings = nested(limits::JSON_DEPTH).repeat(1000);
+        assert_eq!(DepthGuard::default().feed(siblings.as_bytes()), Ok(()));
+    }
+
+    #[test]
+    fn depth_guard_ignores_brackets_in_strings() {
+        let s = format!(r#"{{"text": "{}", "quote": "a \"[[[ \\", "x": [1]}}"#, "[{".repeat(100));
+        assert!(serde_json::from_str::<serde_json::Value>(&s).is_ok(), "{s}");
+        assert_eq!(DepthGuard::default().feed(s.as_bytes()), Ok(()));
+        // An escaped backslash ends the escape: the quote after it closes the string.
+        let s = format!(r#"["\\\\", {}]"#, nested(limits::JSON_DEPTH));
+        assert!(serde_json::from_str::<serde_json::Value>(&s).is_ok(), "{s}");
+        assert_eq!(DepthGuard::default().feed(s.as_bytes()), Err(TooDeep));
+    }
+
+    #[test]
+    fn depth_guard_reads_pieces_as_a_whole() {
+        let text = nested(limits::JSON_DEPTH + 1);
+        let mut g = DepthGuard::default();
+        let first_error = text.as_bytes().chunks(1).position(|c| g.feed(c).is_err());
+        assert_eq!(first_error, Some(limits::JSON_DEPTH));
+        let mut g = DepthGuard::default();
+        let s = r#"["a\"[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[["]"#;
+        for c in s.as_bytes().chunks(1) {
+            assert_eq!(g.feed(c), Ok(()));
+        }
     }
 
     #[test]

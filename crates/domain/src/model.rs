@@ -1,5 +1,6 @@
 //! The records: platforms with their capabilities, and unmet needs; their validation against
-//! the vocabularies into canonical form; and the limits every input respects.
+//! the vocabularies into canonical form, within the limits of [`crate::limits`] (which the
+//! OpenAPI document states for every field of these types).
 
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
@@ -7,18 +8,8 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::error::{FieldError, ValidationErrors};
+use crate::limits;
 use crate::vocab::{Vocabularies, Vocabulary};
-
-/// Input limits, documented in the OpenAPI schema and enforced by validation.
-pub mod limits {
-    pub const SHORT_TEXT: usize = 200;
-    pub const LONG_TEXT: usize = 10_000;
-    pub const LIST: usize = 50;
-    pub const CAPABILITIES: usize = 50;
-    pub const MAX_SAMPLES: u32 = 10_000_000;
-    pub const MAX_TURNAROUND_DAYS: u32 = 3650;
-    pub const MAX_EUR: u64 = 1_000_000_000;
-}
 
 /// The current time at the precision both databases keep (microseconds), so that what a
 /// write returns equals what a later read returns.
@@ -157,7 +148,7 @@ pub enum Visibility {
 /// The organisation a platform belongs to.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct Organisation {
-    #[schema(max_length = 200, example = "Instituto Português de Oncologia de Lisboa")]
+    #[schema(example = "Instituto Português de Oncologia de Lisboa")]
     pub name: String,
     /// ROR id, as `https://ror.org/0xxxxxx00` or the bare 9-character id; stored as the URL.
     #[serde(default)]
@@ -173,27 +164,27 @@ pub struct Capability {
     pub technology: String,
     /// Instruments, free text.
     #[serde(default)]
-    #[schema(max_items = 50, example = json!(["Illumina NovaSeq X Plus"]))]
+    #[schema(example = json!(["Illumina NovaSeq X Plus"]))]
     pub instruments: Vec<String>,
     /// sample-types terms accepted.
     #[serde(default)]
-    #[schema(max_items = 50, example = json!(["ffpe-tissue", "whole-blood"]))]
+    #[schema(example = json!(["ffpe-tissue", "whole-blood"]))]
     pub sample_types: Vec<String>,
     /// Samples per month this capability can take.
     #[serde(default)]
-    #[schema(maximum = 10000000, example = 200)]
+    #[schema(example = 200)]
     pub monthly_capacity: Option<u32>,
     /// Typical days from sample receipt to results.
     #[serde(default)]
-    #[schema(maximum = 3650, example = 21)]
+    #[schema(example = 21)]
     pub turnaround_days: Option<u32>,
     /// accreditations terms held for this capability.
     #[serde(default)]
-    #[schema(max_items = 50, example = json!(["iso-15189"]))]
+    #[schema(example = json!(["iso-15189"]))]
     pub accreditations: Vec<String>,
     /// services terms offered (`wet-lab`, `bioinformatics`, `clinical-report`, ...).
     #[serde(default)]
-    #[schema(max_items = 50, example = json!(["wet-lab", "bioinformatics"]))]
+    #[schema(example = json!(["wet-lab", "bioinformatics"]))]
     pub services: Vec<String>,
 }
 
@@ -202,31 +193,30 @@ pub struct Capability {
 pub struct PlatformFields {
     /// Optional unique key from the source system, for idempotent imports.
     #[serde(default)]
-    #[schema(max_length = 200, pattern = "^[A-Za-z0-9._:/-]+$", example = "pt-ipolfg-ngs")]
+    #[schema(pattern = "^[A-Za-z0-9._:/-]+$", example = "pt-ipolfg-ngs")]
     pub external_key: Option<String>,
-    #[schema(min_length = 1, max_length = 200, example = "IPO Lisboa Genomics Core")]
+    #[schema(example = "IPO Lisboa Genomics Core")]
     pub name: String,
     pub organisation: Organisation,
     /// A countries term (ISO 3166-1 alpha-2, or the country's name).
     #[schema(example = "PT")]
     pub country: String,
-    #[schema(max_length = 200, example = "Lisbon")]
+    #[schema(example = "Lisbon")]
     pub city: String,
     #[serde(default)]
-    #[schema(max_length = 10000)]
     pub description: String,
     #[serde(default)]
-    #[schema(max_length = 200, example = "https://example.org/genomics")]
+    #[schema(example = "https://example.org/genomics")]
     pub website: Option<String>,
     #[serde(default)]
-    #[schema(max_length = 254, example = "genomics@example.org")]
+    #[schema(example = "genomics@example.org")]
     pub contact_email: Option<String>,
     /// 1: some resources, possibly incomplete; 2: intermediate; 3: leader in the field.
-    #[schema(minimum = 1, maximum = 3, example = 2)]
+    #[schema(example = 2)]
     pub maturity_level: u8,
     /// readiness-areas terms served.
     #[serde(default)]
-    #[schema(max_items = 50, example = json!(["routine-care"]))]
+    #[schema(example = json!(["routine-care"]))]
     pub readiness_areas: Vec<String>,
     #[serde(default = "yes")]
     pub accepts_external_samples: bool,
@@ -234,10 +224,9 @@ pub struct PlatformFields {
     pub accepts_cross_border: bool,
     /// data-standards terms delivered.
     #[serde(default)]
-    #[schema(max_items = 50, example = json!(["vcf", "fhir-genomics"]))]
+    #[schema(example = json!(["vcf", "fhir-genomics"]))]
     pub data_standards: Vec<String>,
     #[serde(default)]
-    #[schema(max_items = 50)]
     pub capabilities: Vec<Capability>,
     /// `draft`, `published` or `archived`; `pending_review` is set by moderation.
     #[serde(default)]
@@ -274,20 +263,18 @@ pub struct Budget {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct NeedFields {
     #[serde(default)]
-    #[schema(max_length = 200, pattern = "^[A-Za-z0-9._:/-]+$")]
+    #[schema(pattern = "^[A-Za-z0-9._:/-]+$")]
     pub external_key: Option<String>,
-    #[schema(min_length = 1, max_length = 200, example = "Single-cell RNA-seq of 40 fresh NSCLC resections")]
+    #[schema(example = "Single-cell RNA-seq of 40 fresh NSCLC resections")]
     pub title: String,
     #[serde(default)]
-    #[schema(max_length = 10000)]
     pub description: String,
     /// At least one technology; must-haves are hard constraints in matching.
-    #[schema(min_items = 1, max_items = 50)]
     pub technologies: Vec<TechnologyRequirement>,
     /// A sample-types term.
     #[schema(example = "fresh-frozen-tissue")]
     pub sample_type: String,
-    #[schema(minimum = 1, maximum = 10000000, example = 40)]
+    #[schema(example = 40)]
     pub sample_count: u32,
     /// An OncoTree code or name.
     #[serde(default)]
@@ -301,7 +288,7 @@ pub struct NeedFields {
     pub country: String,
     /// Countries where the work may be done; `[]` or `["ANY"]` for any EU/EEA state (stored as `["ANY"]`).
     #[serde(default)]
-    #[schema(max_items = 50, example = json!(["ANY"]))]
+    #[schema(example = json!(["ANY"]))]
     pub acceptable_countries: Vec<String>,
     #[serde(default)]
     #[schema(example = "2027-06-30")]
@@ -483,6 +470,7 @@ impl Check<'_> {
 fn canonical_ror(input: &str) -> Option<String> {
     let id = input.trim().trim_start_matches("https://ror.org/").trim_start_matches("http://ror.org/").trim_start_matches("ror.org/");
     let ok = id.len() == 9
+        && id.is_ascii()
         && id.starts_with('0')
         && id[1..7].chars().all(|c| c.is_ascii_digit() || (c.is_ascii_lowercase() && !"ilou".contains(c)))
         && id[7..].chars().all(|c| c.is_ascii_digit());
@@ -498,7 +486,7 @@ fn plausible_email(s: &str) -> bool {
 
 /// Whether an email address is plausible (one `@`, a dotted domain, no spaces).
 pub fn valid_email(s: &str) -> bool {
-    s.len() <= 254 && plausible_email(s)
+    s.len() <= limits::EMAIL && plausible_email(s)
 }
 
 impl PlatformFields {
@@ -508,7 +496,8 @@ impl PlatformFields {
         c.external_key(&mut self.external_key);
         c.text("name", &mut self.name, 1, limits::SHORT_TEXT);
         c.text("organisation.name", &mut self.organisation.name, 1, limits::SHORT_TEXT);
-        if let Some(r) = self.organisation.ror_id.take().filter(|r| !r.trim().is_empty()) {
+        c.opt_text("organisation.ror_id", &mut self.organisation.ror_id, limits::SHORT_TEXT);
+        if let Some(r) = self.organisation.ror_id.take().filter(|r| r.chars().count() <= limits::SHORT_TEXT) {
             match canonical_ror(&r) {
                 Some(url) => self.organisation.ror_id = Some(url),
                 None => c.err(
@@ -527,14 +516,15 @@ impl PlatformFields {
         {
             c.err("website", "invalid_format", "website must be an http(s) URL, e.g. https://example.org");
         }
-        c.opt_text("contact_email", &mut self.contact_email, 254);
+        c.opt_text("contact_email", &mut self.contact_email, limits::EMAIL);
         if let Some(e) = &self.contact_email
             && !valid_email(e)
         {
             c.err("contact_email", "invalid_format", "contact_email must be an address like genomics@example.org");
         }
-        if !(1..=3).contains(&self.maturity_level) {
-            c.err("maturity_level", "out_of_range", format!("maturity_level is 1, 2 or 3; got {}", self.maturity_level));
+        if !(limits::MIN_MATURITY..=limits::MAX_MATURITY).contains(&self.maturity_level) {
+            let (lo, hi) = (limits::MIN_MATURITY, limits::MAX_MATURITY);
+            c.err("maturity_level", "out_of_range", format!("maturity_level is {lo} to {hi}; got {}", self.maturity_level));
         }
         c.terms(&vocabs.readiness_areas, "readiness_areas", &mut self.readiness_areas);
         c.terms(&vocabs.data_standards, "data_standards", &mut self.data_standards);
@@ -596,7 +586,10 @@ impl NeedFields {
         }
         c.term(&vocabs.readiness_areas, "readiness_area", &mut self.readiness_area);
         c.country("country", &mut self.country);
-        if self.acceptable_countries.iter().any(|s| s.trim().eq_ignore_ascii_case("any")) || self.acceptable_countries.is_empty() {
+        if self.acceptable_countries.len() > limits::LIST {
+            let n = self.acceptable_countries.len();
+            c.err("acceptable_countries", "too_many", format!("at most {} items, got {n}", limits::LIST));
+        } else if self.acceptable_countries.iter().any(|s| s.trim().eq_ignore_ascii_case("any")) || self.acceptable_countries.is_empty() {
             self.acceptable_countries = vec!["ANY".to_owned()];
         } else {
             let vocab = &vocabs.countries;
@@ -612,8 +605,10 @@ impl NeedFields {
             c.term(&vocabs.accreditations, "accreditation_required", a);
         }
         if let Some(b) = self.budget_eur {
-            if b.min.unwrap_or(0) > limits::MAX_EUR || b.max.unwrap_or(0) > limits::MAX_EUR {
-                c.err("budget_eur", "out_of_range", format!("at most {} EUR", limits::MAX_EUR));
+            for (field, value) in [("budget_eur.min", b.min), ("budget_eur.max", b.max)] {
+                if value.is_some_and(|v| v > limits::MAX_EUR) {
+                    c.err(field, "out_of_range", format!("at most {} EUR", limits::MAX_EUR));
+                }
             }
             if let (Some(lo), Some(hi)) = (b.min, b.max)
                 && lo > hi
@@ -703,5 +698,7 @@ mod tests {
         assert_eq!(canonical_ror("https://ror.org/03jpm9j23").as_deref(), Some("https://ror.org/03jpm9j23"));
         assert!(canonical_ror("12345").is_none());
         assert!(canonical_ror("0ilou1234").is_none());
+        // Nine bytes, but not nine ASCII characters: refused, not sliced mid-character.
+        assert!(canonical_ror("0aaaaaéa").is_none());
     }
 }

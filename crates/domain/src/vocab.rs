@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::error::FieldError;
+use crate::limits;
 
 /// One vocabulary term. Fields that only some vocabularies use are omitted when absent.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
@@ -240,16 +241,26 @@ impl Vocabulary {
     }
 
     /// Resolve exactly (id, label or synonym), else by similarity at or above `threshold`.
+    /// Longer input is not compared with the terms at all (no term is that long, and the
+    /// comparison costs time in proportion to the length).
     pub fn resolve_fuzzy(&self, input: &str, threshold: f64) -> Option<Resolved<'_>> {
         if let Some(t) = self.lookup(input) {
             return Some(Resolved::Exact(t));
+        }
+        if input.chars().count() > limits::SHORT_TEXT {
+            return None;
         }
         let (t, s) = *self.similar(input, 1).first()?;
         (s >= threshold).then_some(Resolved::Similar(t, s))
     }
 
     /// Resolve a value for `field` to its canonical id, or a field error with suggestions.
+    /// Values longer than [`limits::SHORT_TEXT`] are refused as `too_long` before any comparison.
     pub fn resolve(&self, field: &str, input: &str) -> Result<String, FieldError> {
+        let n = input.chars().count();
+        if n > limits::SHORT_TEXT {
+            return Err(FieldError::new(field, "too_long", format!("{field} has {n} characters; at most {}", limits::SHORT_TEXT)));
+        }
         if let Some(t) = self.lookup(input) {
             return Ok(t.id.clone());
         }
@@ -418,6 +429,19 @@ mod tests {
     fn normalises_case_space_and_punctuation() {
         assert_eq!(normalize("scRNA-seq"), "scrnaseq");
         assert_eq!(normalize(" SC rna_seq. "), "scrnaseq");
+    }
+
+    #[test]
+    fn overlong_values_are_refused_before_any_comparison() {
+        let v = Vocabulary::from_json("technologies", MINI).unwrap();
+        let long = "whole exome ".repeat(limits::SHORT_TEXT);
+        let e = v.resolve("technology", &long).unwrap_err();
+        assert_eq!(e.code, "too_long");
+        assert!(e.suggestions.is_empty());
+        assert!(v.resolve_fuzzy(&long, 0.0).is_none());
+        let at_limit = "x".repeat(limits::SHORT_TEXT);
+        assert_eq!(v.resolve("technology", &at_limit).unwrap_err().code, "unknown_term");
+        assert!(v.resolve_fuzzy(&at_limit, 0.0).is_some());
     }
 
     #[test]

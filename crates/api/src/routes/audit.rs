@@ -2,7 +2,7 @@
 
 use actix_web::{HttpResponse, web};
 use chrono::{DateTime, Utc};
-use omics_domain::{Code, Kind};
+use omics_domain::{Code, FieldError, Kind, limits};
 use omics_store::AuditFilter;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -23,10 +23,8 @@ pub struct AuditParams {
     /// `platform` or `need`.
     pub kind: Option<Kind>,
     /// Only changes after this sequence number (page with `next_after`).
-    #[param(minimum = 0)]
     pub after: Option<i64>,
-    /// 1 to 100 (default 50).
-    #[param(minimum = 1, maximum = 100)]
+    /// Page size (default 50).
     pub limit: Option<i64>,
 }
 
@@ -69,11 +67,16 @@ pub async fn list(state: web::Data<AppState>, user: AuthUser, params: web::Query
     if !user.is_admin() {
         return Err(ApiError::forbidden("the audit trail is for the network's admins"));
     }
-    let limit = params.limit.unwrap_or(50);
-    if !(1..=100).contains(&limit) {
-        return Err(ApiError::new(Code::InvalidQuery, format!("limit is 1 to 100; got {limit}")));
+    let (default, max) = (i64::from(limits::DEFAULT_AUDIT_PAGE), i64::from(limits::MAX_PAGE));
+    let out_of_range = |field: &str, m: String| ApiError::field(Code::InvalidQuery, FieldError::new(field, "out_of_range", m));
+    let limit = params.limit.unwrap_or(default);
+    if !(1..=max).contains(&limit) {
+        return Err(out_of_range("limit", format!("limit is 1 to {max}; got {limit}")));
     }
-    let after = params.after.unwrap_or(0).max(0);
+    let after = params.after.unwrap_or(0);
+    if after < 0 {
+        return Err(out_of_range("after", format!("after is a sequence number, 0 or more; got {after}")));
+    }
     let filter = AuditFilter { entity_id: params.entity_id, actor_id: params.actor_id, kind: params.kind };
     let store = state.store.clone();
     let changes = web::block(move || store.audit(&filter, after, limit)).await??;

@@ -1,6 +1,6 @@
 use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::{DateTime, Utc};
-use omics_domain::{Code, FieldError, Role, ValidationErrors, body, valid_email};
+use omics_domain::{Code, FieldError, Role, ValidationErrors, body, limits, valid_email};
 use omics_store::NewUser;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -11,18 +11,28 @@ use crate::error::{ApiError, ApiResult, Problem};
 use crate::ratelimit::Bucket;
 use crate::state::AppState;
 
-pub const MIN_PASSWORD: usize = 12;
-pub const MAX_PASSWORD: usize = 256;
+pub use omics_domain::limits::{MAX_PASSWORD, MIN_PASSWORD};
+
+/// Check the length of `value` in characters: `required` below `min` (when `min` is 1),
+/// `too_short` below a larger `min`, `too_long` above `max`.
+fn check_length(errors: &mut ValidationErrors, field: &str, value: &str, min: usize, max: usize) {
+    let n = value.chars().count();
+    if n < min {
+        let code = if min == 1 { "required" } else { "too_short" };
+        errors.push(FieldError::new(field, code, format!("{field} has {n} characters; use at least {min}")));
+    } else if n > max {
+        errors.push(FieldError::new(field, "too_long", format!("{field} has {n} characters; at most {max}")));
+    }
+}
 
 /// A new account. Admins are created with the `create-admin` command, never here.
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct RegisterRequest {
-    #[schema(max_length = 254, example = "ana.silva@example.org")]
+    #[schema(example = "ana.silva@example.org")]
     pub email: String,
-    /// At least 12 characters.
-    #[schema(min_length = 12, max_length = 256, example = "correct horse battery staple")]
+    #[schema(example = "correct horse battery staple")]
     pub password: String,
-    #[schema(min_length = 1, max_length = 200, example = "Ana Silva")]
+    #[schema(example = "Ana Silva")]
     pub display_name: String,
     /// `researcher` or `platform_manager`.
     #[schema(example = "platform_manager")]
@@ -31,9 +41,9 @@ pub struct RegisterRequest {
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct TokenRequest {
-    #[schema(max_length = 254, example = "ana.silva@example.org")]
+    #[schema(example = "ana.silva@example.org")]
     pub email: String,
-    #[schema(max_length = 256, example = "correct horse battery staple")]
+    #[schema(example = "correct horse battery staple")]
     pub password: String,
 }
 
@@ -82,19 +92,14 @@ pub async fn register(state: web::Data<AppState>, req: HttpRequest, body: web::J
     let req: RegisterRequest = body::from_value(body.into_inner())?;
     let mut errors = ValidationErrors::default();
     let email = req.email.trim().to_owned();
-    if !valid_email(&email) {
+    if email.chars().count() > limits::EMAIL {
+        check_length(&mut errors, "email", &email, 1, limits::EMAIL);
+    } else if !valid_email(&email) {
         errors.push(FieldError::new("email", "invalid_format", "email must be an address like ana.silva@example.org"));
     }
-    let n = req.password.chars().count();
-    if n < MIN_PASSWORD {
-        errors.push(FieldError::new("password", "too_short", format!("the password has {n} characters; use at least {MIN_PASSWORD}")));
-    } else if n > MAX_PASSWORD {
-        errors.push(FieldError::new("password", "too_long", format!("at most {MAX_PASSWORD} characters")));
-    }
+    check_length(&mut errors, "password", &req.password, MIN_PASSWORD, MAX_PASSWORD);
     let display_name = req.display_name.trim().to_owned();
-    if display_name.is_empty() || display_name.chars().count() > 200 {
-        errors.push(FieldError::new("display_name", "invalid_value", "display_name is 1 to 200 characters"));
-    }
+    check_length(&mut errors, "display_name", &display_name, 1, limits::SHORT_TEXT);
     if req.role == Role::Admin {
         errors.push(FieldError::new("role", "invalid_value", "role is researcher or platform_manager; admins are created by the operator"));
     }
@@ -124,9 +129,10 @@ pub async fn register(state: web::Data<AppState>, req: HttpRequest, body: web::J
 pub async fn token(state: web::Data<AppState>, req: HttpRequest, body: web::Json<serde_json::Value>) -> ApiResult<HttpResponse> {
     state.limits.check(Bucket::Auth, &req)?;
     let req: TokenRequest = body::from_value(body.into_inner())?;
-    if req.password.len() > MAX_PASSWORD * 4 || req.email.len() > 254 {
-        return Err(ApiError::new(Code::InvalidCredentials, "wrong email or password"));
-    }
+    let mut errors = ValidationErrors::default();
+    check_length(&mut errors, "email", &req.email, 0, limits::EMAIL);
+    check_length(&mut errors, "password", &req.password, 0, MAX_PASSWORD);
+    errors.into_result(())?;
     let store = state.store.clone();
     let user = web::block(move || -> ApiResult<Option<omics_store::User>> {
         let user = store.user_by_email(&req.email)?;
@@ -140,10 +146,7 @@ pub async fn token(state: web::Data<AppState>, req: HttpRequest, body: web::Json
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct PasswordChange {
-    #[schema(max_length = 256)]
     pub current_password: String,
-    /// At least 12 characters.
-    #[schema(min_length = 12, max_length = 256)]
     pub new_password: String,
 }
 
@@ -166,15 +169,10 @@ pub async fn password(
 ) -> ApiResult<HttpResponse> {
     state.limits.check(Bucket::Auth, &req)?;
     let req: PasswordChange = body::from_value(body.into_inner())?;
-    let n = req.new_password.chars().count();
-    if !(MIN_PASSWORD..=MAX_PASSWORD).contains(&n) {
-        return Err(ValidationErrors(vec![FieldError::new(
-            "new_password",
-            "invalid_value",
-            format!("the new password has {n} characters; use {MIN_PASSWORD} to {MAX_PASSWORD}"),
-        )])
-        .into());
-    }
+    let mut errors = ValidationErrors::default();
+    check_length(&mut errors, "current_password", &req.current_password, 0, MAX_PASSWORD);
+    check_length(&mut errors, "new_password", &req.new_password, MIN_PASSWORD, MAX_PASSWORD);
+    errors.into_result(())?;
     let store = state.store.clone();
     web::block(move || -> ApiResult<()> {
         let account = store.user_by_id(user.id)?.ok_or_else(|| ApiError::new(Code::InvalidToken, "the account no longer exists"))?;

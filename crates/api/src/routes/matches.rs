@@ -23,11 +23,9 @@ use crate::state::AppState;
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct MatchParams {
-    /// Results, 1 to 100 (default 20).
-    #[param(minimum = 1, maximum = 100)]
+    /// Results (default 20).
     pub limit: Option<u32>,
-    /// Leave out results scoring below this (0 to 1).
-    #[param(minimum = 0.0, maximum = 1.0)]
+    /// Leave out results scoring below this.
     pub min_score: Option<f64>,
     /// Weights overriding the defaults, as `name:value` pairs: `technology:0.5,text:0,equity:0.1`.
     /// Components: technology, readiness, country, capacity, text, maturity, accreditation, equity.
@@ -119,14 +117,16 @@ impl Plan {
 
 pub fn plan(state: &AppState, p: &MatchParams) -> ApiResult<Plan> {
     let bad = |field: &str, m: String| ApiError::field(Code::InvalidQuery, FieldError::new(field, "invalid_value", m));
+    let out_of_range = |field: &str, m: String| ApiError::field(Code::InvalidQuery, FieldError::new(field, "out_of_range", m));
     let limit = p.limit.unwrap_or(DEFAULT_LIMIT);
     if !(1..=MAX_LIMIT).contains(&limit) {
-        return Err(bad("limit", format!("limit is 1 to {MAX_LIMIT}; got {limit}")));
+        return Err(out_of_range("limit", format!("limit is 1 to {MAX_LIMIT}; got {limit}")));
     }
     let min_score = p.min_score.unwrap_or(0.0);
     if !(0.0..=1.0).contains(&min_score) {
-        return Err(bad("min_score", format!("min_score is 0 to 1; got {min_score}")));
+        return Err(out_of_range("min_score", format!("min_score is 0 to 1; got {min_score}")));
     }
+    records::check_param_length("weights", p.weights.as_deref(), omics_domain::limits::SHORT_TEXT)?;
     let mut weights = state.settings.matching.weights;
     if let Some(spec) = &p.weights {
         weights.apply_overrides(spec).map_err(|m| bad("weights", m))?;

@@ -8,7 +8,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::{NaiveDate, Utc};
 use omics_domain::{
     Code, FieldError, Kind, Meta, Need, NeedFields, NeedStatus, Platform, PlatformFields, PlatformStatus, Record, Role, ValidationErrors,
-    Vocabularies, body,
+    Vocabularies, body, limits,
 };
 use omics_index::{Audience, Filter, SearchRequest, Sort};
 use serde::de::DeserializeOwned;
@@ -319,9 +319,7 @@ pub async fn delete<E: Entity>(state: web::Data<AppState>, req: HttpRequest, id:
     Ok(HttpResponse::NoContent().finish())
 }
 
-pub const MAX_LIMIT: u32 = 100;
-pub const DEFAULT_LIMIT: u32 = 20;
-pub const MAX_OFFSET: u32 = 10_000;
+pub use omics_domain::limits::{DEFAULT_PAGE as DEFAULT_LIMIT, MAX_OFFSET, MAX_PAGE as MAX_LIMIT};
 
 /// Search and filter parameters. Filters take one value or several separated by commas (any
 /// of them matches); vocabulary values may be ids, labels or synonyms.
@@ -330,7 +328,7 @@ pub const MAX_OFFSET: u32 = 10_000;
 #[into_params(parameter_in = Query)]
 pub struct ListParams {
     /// Full text; every word must match, one typo per word of five letters or more is forgiven.
-    #[param(max_length = 500, example = "single cell")]
+    #[param(example = "single cell")]
     pub q: Option<String>,
     /// Technologies; a family includes its narrower terms.
     #[param(example = "scRNA-seq")]
@@ -351,11 +349,9 @@ pub struct ListParams {
     pub mine: Option<bool>,
     /// `relevance` (default with `q`), `-updated_at` (default without), `updated_at`, `-created_at`, `name`, `-name`.
     pub sort: Option<String>,
-    /// Page size, 1 to 100 (default 20).
-    #[param(minimum = 1, maximum = 100)]
+    /// Page size (default 20).
     pub limit: Option<u32>,
-    /// Items to skip, 0 to 10000.
-    #[param(minimum = 0, maximum = 10000)]
+    /// Items to skip; deeper pages are not served (narrow the search instead).
     pub offset: Option<u32>,
 }
 
@@ -394,6 +390,22 @@ fn bad_param(field: &str, message: String) -> ApiError {
     ApiError::field(Code::InvalidQuery, FieldError::new(field, "invalid_value", message))
 }
 
+fn out_of_range(field: &str, message: String) -> ApiError {
+    ApiError::field(Code::InvalidQuery, FieldError::new(field, "out_of_range", message))
+}
+
+/// 400 `too_long` when a query parameter has more than `max` characters.
+pub fn check_param_length(field: &str, value: Option<&str>, max: usize) -> ApiResult<()> {
+    let n = value.map_or(0, |v| v.chars().count());
+    if n > max {
+        return Err(ApiError::field(
+            Code::InvalidQuery,
+            FieldError::new(field, "too_long", format!("{field} has {n} characters; at most {max}")),
+        ));
+    }
+    Ok(())
+}
+
 fn parse_sort(s: Option<&str>) -> ApiResult<Sort> {
     Ok(match s.unwrap_or("relevance") {
         "relevance" => Sort::Relevance,
@@ -419,15 +431,15 @@ fn values(s: &Option<String>) -> Vec<&str> {
 fn search_request<E: Entity>(p: &ListParams, v: &Vocabularies, viewer: Option<&AuthUser>) -> ApiResult<SearchRequest> {
     let limit = p.limit.unwrap_or(DEFAULT_LIMIT);
     if !(1..=MAX_LIMIT).contains(&limit) {
-        return Err(bad_param("limit", format!("limit is 1 to {MAX_LIMIT}; got {limit}")));
+        return Err(out_of_range("limit", format!("limit is 1 to {MAX_LIMIT}; got {limit}")));
     }
     let offset = p.offset.unwrap_or(0);
     if offset > MAX_OFFSET {
-        return Err(bad_param("offset", format!("offset is 0 to {MAX_OFFSET}; narrow the search instead of paging further")));
+        return Err(out_of_range("offset", format!("offset is 0 to {MAX_OFFSET}; narrow the search instead of paging further")));
     }
-    if p.q.as_ref().is_some_and(|q| q.chars().count() > 500) {
-        return Err(bad_param("q", "q is at most 500 characters".into()));
-    }
+    check_param_length("q", p.q.as_deref(), limits::QUERY_TEXT)?;
+    check_param_length("sort", p.sort.as_deref(), limits::SHORT_TEXT)?;
+    check_param_length("status", p.status.as_deref(), limits::FILTER_TEXT)?;
     if E::KIND == Kind::Platform && p.cancer_type.is_some() {
         return Err(bad_param("cancer_type", "platforms have no cancer type; filter needs by cancer_type".into()));
     }
@@ -442,9 +454,10 @@ fn search_request<E: Entity>(p: &ListParams, v: &Vocabularies, viewer: Option<&A
         ("cancer_type", &p.cancer_type, Filter::CancerType, &v.cancer_types),
     ];
     for (name, raw, filter, vocab) in specs {
+        check_param_length(name, raw.as_deref(), limits::FILTER_TEXT)?;
         let vals = values(raw);
-        if vals.len() > 50 {
-            errors.push(FieldError::new(name, "too_many", "at most 50 values"));
+        if vals.len() > limits::LIST {
+            errors.push(FieldError::new(name, "too_many", format!("at most {} values", limits::LIST)));
             continue;
         }
         let mut ids = Vec::new();

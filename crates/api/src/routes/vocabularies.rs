@@ -1,7 +1,7 @@
 //! `/api/v1/vocabularies`: the controlled vocabularies, read-only.
 
 use actix_web::{HttpResponse, web};
-use omics_domain::{Code, Term};
+use omics_domain::{Code, FieldError, Term};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -30,7 +30,7 @@ pub struct VocabularyView<'a> {
 #[into_params(parameter_in = Query)]
 pub struct ResolveParams {
     /// What a user typed: an id, a label, a synonym, or something close.
-    #[param(max_length = 200, example = "10x Chromium")]
+    #[param(example = "10x Chromium")]
     pub value: String,
 }
 
@@ -92,9 +92,10 @@ pub async fn get(state: web::Data<AppState>, name: web::Path<String>) -> ApiResu
     ))]
 pub async fn resolve(state: web::Data<AppState>, name: web::Path<String>, params: web::Query<ResolveParams>) -> ApiResult<HttpResponse> {
     let v = vocabulary(&state, &name)?;
-    if params.value.chars().count() > 200 {
-        return Err(ApiError::new(Code::InvalidQuery, "value is at most 200 characters"));
+    if params.value.is_empty() {
+        return Err(ApiError::field(Code::InvalidQuery, FieldError::new("value", "required", "value is what to resolve, e.g. value=WES")));
     }
+    crate::routes::records::check_param_length("value", Some(&params.value), omics_domain::limits::SHORT_TEXT)?;
     let id = v.resolve("value", &params.value).map_err(|e| ApiError::field(Code::UnknownTerm, e))?;
     let term = v.get(&id).ok_or_else(|| ApiError::internal("resolved term missing"))?;
     Ok(HttpResponse::Ok().json(ResolveResult { term }))
