@@ -48,6 +48,17 @@ def rate(v):
     return "n/a" if v is None else f"{v:,.0f}"
 
 
+def speed(ratio):
+    """How many times faster ours is, from PostgreSQL's time over ours."""
+    if ratio is None:
+        return "n/a"
+    return f"{ratio:.1f}× faster" if ratio >= 1 else f"{1 / ratio:.1f}× slower"
+
+
+def percent(v):
+    return "n/a" if v is None else (f"{v:.1f} %" if v >= 1 else f"{v:.3f} %")
+
+
 size = int(F.get("size", "0"))
 rows = []  # (figure, value, target, result)
 
@@ -84,12 +95,12 @@ if pg50 is not None:
         f"{ms(pg50)} / {ms(pg99)} ({F.get('pg_match_candidates_mean', '?')} candidates on average"
         + (f"; top-20 overlap with ours {overlap * 100:.0f} %" if overlap is not None else "") + ")")
     ratio = pg50 / m50 if m50 else None
-    row("Match: ours vs PostgreSQL at p50", "n/a" if ratio is None else f"{ratio:.1f}× faster",
+    row("Match: ours vs PostgreSQL at p50", speed(ratio),
         "≥ 10× faster", check(ratio, lambda v: v >= 10))
     pgs50, pgs99 = num("pg_search_p50_ms"), num("pg_search_p99_ms")
     sratio = pgs50 / s50 if (s50 and pgs50) else None
     row("PostgreSQL faceted search (text + filters + GROUP BY counts), p50 / p99",
-        f"{ms(pgs50)} / {ms(pgs99)} (ours {'n/a' if sratio is None else f'{sratio:.1f}× faster'} at p50)")
+        f"{ms(pgs50)} / {ms(pgs99)} (ours {speed(sratio)} at p50)")
 else:
     row("PostgreSQL baseline", "skipped (--skip-pg)", "≥ 10× faster", None)
 
@@ -111,13 +122,14 @@ row("HTTP GET /platforms?q=&technology=&country= (wrk)", f"{rate(sr)} req/s, p99
     serr == 0)
 row("HTTP bare actix fixed JSON (wrk)", f"{rate(br)} req/s, p99 {ms(bp99)}{err_note(berr)}")
 share = (mr / br * 100) if (mr and br) else None
-row("HTTP match throughput vs bare actix", "n/a" if share is None else f"{share:.1f} %", "≥ 30 %",
+row("HTTP match throughput vs bare actix", percent(share), "≥ 30 %",
     check(share, lambda v: v >= 30))
 
 # 5. memory and restart
 row("Server RSS after start", mib(num("rss_start_kb")))
 peak = max([v for v in (num("rss_hwm_kb"), num("rss_peak_load_kb")) if v is not None], default=None)
-row("Server RSS peak under wrk load", f"{mib(peak)} (sampled max {mib(num('rss_peak_load_kb'))})", "≤ 1 GiB",
+row("Server RSS peak under wrk load",
+    f"{mib(peak)} (sampled max {mib(num('rss_peak_load_kb'))}, up to {F.get('threads_peak_load', '?')} threads)", "≤ 1 GiB",
     check(peak, lambda v: v <= 1024 * 1024))
 r1 = num("restart_index_s")
 row("Restart until ready (index lag 0), index present", "n/a" if r1 is None else f"{r1:.2f} s", "≤ 10 s",
@@ -212,8 +224,10 @@ step; the whole call is the in-process figure above).
   by `ts_rank`, the total and `GROUP BY` counts per technology, country and readiness area.
   Timed client-side with the `postgres` crate over one loopback connection (prepared
   statements, rows included): one warm-up pass, then 3 timed passes over the same sample as
-  ours. `jit = off` for the session (JIT only adds compile time to these queries); the server's
-  other settings are as installed (see `pg_settings` below). The top-20 overlap is the mean
+  ours. The session sets `jit = off` (JIT only adds compile time to these queries) and
+  `plan_cache_mode = force_custom_plan` (after five executions PostgreSQL may switch a
+  prepared statement to a generic plan, many times slower for some technologies); the
+  server's other settings are as installed (see `pg_settings` below). The top-20 overlap is the mean
   share of PostgreSQL's top 20 that is also in ours: how close the SQL approximation of our
   scoring is.
 - **HTTP** (wrk, `benches/wrk/paths.lua`): our server with the imported data, anonymous-match
@@ -225,8 +239,9 @@ step; the whole call is the in-process figure above).
   body, the same worker count and the same wrk settings. Any non-2xx response or socket
   error is counted and fails the row.
 - **Memory**: VmRSS from `/proc/<pid>/status` 2 s after the first start on the imported data;
-  peak = the process's VmHWM after the match and search loads (sampled VmRSS every 0.25 s
-  alongside).
+  peak = the process's VmHWM after the match and search loads (VmRSS and the thread count
+  sampled every 0.25 s alongside). Matches run on the blocking thread pool, so the peak grows
+  with the number of concurrent requests (wrk connections).
 - **Restart**: from spawning `omics-match serve` until `GET /api/v1/health/ready` answers 200
   with `"index_lag":0` (polled every 20 ms). (i) after a clean stop (SIGTERM), the index
   present and up to date; (ii) after `benches/src/bin/write_changes.rs` wrote the changes

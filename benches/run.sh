@@ -230,9 +230,12 @@ start_server() {   # log file
 }
 stop_server() { stop_pid "$SERVER_PID"; SERVER_PID=""; }
 
-# Sample a process's VmRSS every 0.25 s into a file until stopped.
+# Sample a process's VmRSS (kB) and thread count every 0.25 s into a file until stopped.
 start_sampler() {   # pid file
-  ( while kill -0 "$1" 2>/dev/null; do rss_kb "$1" >>"$2"; sleep 0.25; done ) &
+  ( while kill -0 "$1" 2>/dev/null; do
+      awk '/^VmRSS:/ {r = $2} /^Threads:/ {t = $2} END {print r + 0, t + 0}' "/proc/$1/status" 2>/dev/null >>"$2" || true
+      sleep 0.25
+    done ) &
   SAMPLER_PID=$!
 }
 stop_sampler() { stop_pid "$SAMPLER_PID"; SAMPLER_PID=""; }
@@ -259,7 +262,8 @@ start_sampler "$SERVER_PID" "$WORK/rss-load.txt"
 run_wrk match "$BASE" "$WORK/match-paths.txt" "$DURATION"
 run_wrk search "$BASE" "$WORK/search-paths.txt" "$DURATION"
 stop_sampler
-fig rss_peak_load_kb "$(sort -n "$WORK/rss-load.txt" | tail -1)"
+fig rss_peak_load_kb "$(awk '$1 > m {m = $1} END {print m + 0}' "$WORK/rss-load.txt")"
+fig threads_peak_load "$(awk '$2 > m {m = $2} END {print m + 0}' "$WORK/rss-load.txt")"
 fig rss_hwm_kb "$(hwm_kb "$SERVER_PID")"
 stop_server
 
