@@ -154,7 +154,7 @@ def table(rs, header):
 main = table(rows, ("figure", "value", "target", "result"))
 phases = [(name, ms(num(f"match_phase_{key}_p50_ms")), ms(num(f"match_phase_{key}_mean_ms")))
           for key, name in (("candidates", "index: candidates + BM25 (platform_candidates)"),
-                            ("fetch", "store: read the candidates (get_many, SQLite + JSON)"),
+                            ("fetch", "catalogue: the candidates' records (in memory, parsed)"),
                             ("supply", "index: supply per country (equity)"),
                             ("rank", "engine: exclusions, components, reasons, top 20"),
                             ("serialise", "JSON of the response (HTTP only)"))]

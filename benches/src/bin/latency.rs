@@ -8,6 +8,10 @@
 //!
 //! The data directory must not be in use by a server (the index has one writer).
 
+/// The server's allocator, so the figures are the server's.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use std::io::Write as _;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -92,12 +96,9 @@ fn main() -> anyhow::Result<()> {
         let found = state.index.platform_candidates(need, false, state.settings.matching.max_candidates)?;
         phases[0].push(t.elapsed());
         let t = Instant::now();
-        let platforms: Vec<Platform> = state
-            .store
-            .get_many(&found.ids)?
-            .into_iter()
-            .filter_map(|r| if let Record::Platform(p) = r { Some(p) } else { None })
-            .collect();
+        let records = state.index.catalogue.get_many(&found.ids);
+        let platforms: Vec<&Platform> =
+            records.iter().filter(|r| r.is_public()).filter_map(|r| if let Record::Platform(p) = &**r { Some(p) } else { None }).collect();
         phases[1].push(t.elapsed());
         let t = Instant::now();
         let must: Vec<String> = need.technologies.iter().filter(|t| t.required).map(|t| t.technology.clone()).collect();
@@ -112,7 +113,7 @@ fn main() -> anyhow::Result<()> {
             supply: &supply,
             readings: &[],
         };
-        let ranking = omics_matching::rank_platforms(need, &platforms, &ctx, 20, 0.0);
+        let ranking = omics_matching::rank_platforms(need, &platforms, &ctx, omics_matching::Want { limit: 20, min_score: 0.0, excluded: false });
         phases[3].push(t.elapsed());
         std::hint::black_box(ranking);
         let r = run_match(&state, n, &plan)?;
