@@ -113,7 +113,8 @@ fn main() -> anyhow::Result<()> {
             supply: &supply,
             readings: &[],
         };
-        let ranking = omics_matching::rank_platforms(need, &platforms, &ctx, omics_matching::Want { limit: 20, min_score: 0.0, excluded: false });
+        let ranking =
+            omics_matching::rank_platforms(need, &platforms, &ctx, omics_matching::Want { limit: 20, min_score: 0.0, excluded: false });
         phases[3].push(t.elapsed());
         std::hint::black_box(ranking);
         let r = run_match(&state, n, &plan)?;
