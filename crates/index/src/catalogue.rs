@@ -23,23 +23,10 @@ impl Catalogue {
         self.records.write().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// The record with this id, as last applied.
-    pub fn get(&self, id: &Uuid) -> Option<Arc<Record>> {
-        self.read().get(id).cloned()
-    }
-
     /// Records by id, in the order of `ids`; unknown ids are skipped.
     pub fn get_many(&self, ids: &[Uuid]) -> Vec<Arc<Record>> {
         let map = self.read();
         ids.iter().filter_map(|id| map.get(id).cloned()).collect()
-    }
-
-    pub fn len(&self) -> usize {
-        self.read().len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.read().is_empty()
     }
 
     /// Apply one batch of changes: `changed` are the ids the change log named, `current` what

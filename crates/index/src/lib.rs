@@ -341,15 +341,13 @@ impl SearchIndex {
         // Changes after `seq` are replayed by the next catch-up; replaying is idempotent.
         let seq = store.last_seq()?;
         w.delete_all_documents()?;
-        let mut all = HashMap::new();
+        // The catalogue, where one is kept, already holds the records and follows catch-ups.
+        let mut n = 0;
         scan_all(store, |rec| {
             w.add_document(self.document(&rec))?;
-            all.insert(rec.meta().id, Arc::new(rec));
+            n += 1;
             Ok(())
         })?;
-        let n = all.len();
-        self.catalogue.replace(all);
-        self.catalogue_loaded.store(true, Ordering::Release);
         self.commit(&mut w, seq)?;
         Ok(n)
     }

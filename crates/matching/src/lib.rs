@@ -511,12 +511,17 @@ fn assess(need: &NeedFields, p: &Platform, ctx: &Context<'_>, text_key: Uuid, ex
         .into_iter()
         .map(|(name, weight, (value, reason))| {
             let value = value.clamp(0.0, 1.0);
-            let contribution = if total > 0.0 { value * weight / total } else { 0.0 };
-            Component { name, value, weight, contribution, reason }
+            Component { name, value, weight, contribution: contribution(value, weight, total), reason }
         })
         .collect();
     let score = components.iter().map(|c| c.contribution).sum::<f64>().clamp(0.0, 1.0);
     Evaluation::Match { score, components }
+}
+
+/// What a component of `value` and `weight` adds to a score: the one formula of both [`assess`]
+/// and [`bound`], so the bound is never below the score.
+fn contribution(value: f64, weight: f64, total: f64) -> f64 {
+    if total > 0.0 { value * weight / total } else { 0.0 }
 }
 
 /// A ranked candidate.
@@ -556,7 +561,7 @@ fn bound(need: &NeedFields, p: &Platform, ctx: &Context<'_>, text_key: Uuid) -> 
         (w.equity, equity),
     ]
     .into_iter()
-    .map(|(weight, value): (f64, f64)| value.clamp(0.0, 1.0) * weight / total)
+    .map(|(weight, value): (f64, f64)| contribution(value.clamp(0.0, 1.0), weight, total))
     .sum::<f64>()
     .clamp(0.0, 1.0)
 }

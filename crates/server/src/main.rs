@@ -9,6 +9,7 @@ use std::path::PathBuf;
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 use omics_api::{Application, auth};
+use omics_domain::limits::MIN_PASSWORD;
 use omics_domain::{Kind, Role};
 use omics_store::NewUser;
 
@@ -159,13 +160,13 @@ fn main() -> anyhow::Result<()> {
             let password = match std::env::var("OMICS_ADMIN_PASSWORD") {
                 Ok(p) => p,
                 Err(_) => {
-                    eprint!("password for {email} (at least 12 characters): ");
+                    eprint!("password for {email} (at least {MIN_PASSWORD} characters): ");
                     let mut line = String::new();
                     std::io::stdin().lock().read_line(&mut line)?;
                     line.trim_end_matches(['\r', '\n']).to_owned()
                 }
             };
-            anyhow::ensure!(password.chars().count() >= 12, "the password must have at least 12 characters");
+            anyhow::ensure!(password.chars().count() >= MIN_PASSWORD, "the password must have at least {MIN_PASSWORD} characters");
             anyhow::ensure!(omics_domain::valid_email(&email), "{email} is not an email address");
             std::fs::create_dir_all(&s.data_dir)?;
             let store = omics_store::Store::open(&s.effective_database_url(), 1)?;
