@@ -155,8 +155,7 @@ async fn authenticate(req: HttpRequest) -> Result<Option<AuthUser>, ApiError> {
     if let Some(oidc) = &state.oidc
         && oidc.claims_to_be_from(&token)
     {
-        let header = jsonwebtoken::decode_header(&token)
-            .map_err(|e| ApiError::new(Code::InvalidToken, format!("the bearer token was refused ({e})")))?;
+        let header = jsonwebtoken::decode_header(&token).map_err(crate::oidc::refused)?;
         let identity = oidc.verify(&token, &header).await?;
         return external_user(&state, oidc.issuer(), identity).await.map(Some);
     }

@@ -114,7 +114,7 @@ fn rank(role: Role) -> u8 {
     }
 }
 
-fn refused(why: impl std::fmt::Display) -> ApiError {
+pub(crate) fn refused(why: impl std::fmt::Display) -> ApiError {
     ApiError::new(Code::InvalidToken, format!("the bearer token was refused ({why})"))
 }
 
