@@ -87,6 +87,17 @@ async fn stored_need_matches_are_ranked_and_explained(app: TestApp) {
     assert_eq!(a, b);
     let (_, v) = app.get(&format!("/api/v1/needs/{nid}/matches?min_score=0.99"), None).await;
     assert!(v["matches"].as_array().unwrap().is_empty());
+
+    // The platforms counted for equity follow the catalogue: a second Lithuanian exome lab
+    // halves the first one's equity at once (the counts are kept between matches).
+    let m = app.user("m2@example.org", "platform_manager").await;
+    let (s, v) = app.post("/api/v1/platforms", Some(&m), platform("Kaunas Exome Lab", "LT", "WES")).await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let (_, v) = app.get(&format!("/api/v1/needs/{nid}/matches"), None).await;
+    let vilnius = v["matches"].as_array().unwrap().iter().find(|m| m["platform"]["name"] == "Vilnius Exome Lab").unwrap();
+    let equity = vilnius["components"].as_array().unwrap().iter().find(|c| c["name"] == "equity").unwrap();
+    assert!(equity["reason"].as_str().unwrap().starts_with("2 platforms offering DNA sequencing in Lithuania"), "{equity}");
+    assert_eq!(equity["value"], 0.5, "{equity}");
 }
 
 async fn adhoc_matching_reads_free_text(app: TestApp) {

@@ -149,16 +149,42 @@ impl SearchIndex {
     /// For each technology: published platforms offering it (or a narrower one), per country.
     pub fn supply(&self, technologies: &[String]) -> Result<Supply> {
         let searcher = self.reader.searcher();
+        let generation = searcher.generation().generation_id();
         let mut out = HashMap::new();
-        for t in technologies {
+        let mut missing = Vec::new();
+        {
+            let mut cache = self.supply_cache.lock().unwrap_or_else(|p| p.into_inner());
+            if cache.generation != generation {
+                *cache = SupplyCache { generation, counts: HashMap::new() };
+            }
+            for t in technologies {
+                match cache.counts.get(t) {
+                    Some(c) => drop(out.insert(t.clone(), c.clone())),
+                    None => missing.push(t),
+                }
+            }
+        }
+        for t in missing {
             let q = BooleanQuery::new(vec![
                 (Occur::Must, Self::term_query(self.f.kind, Kind::Platform.as_str())),
                 (Occur::Must, Self::term_query(self.f.status, PlatformStatus::Published.as_str())),
                 (Occur::Must, Self::term_query(self.f.technology, t)),
             ]);
-            let counts = searcher.search(&q, &FacetCounts { fields: vec!["country"] })?;
-            out.insert(t.clone(), counts.into_iter().next().unwrap_or_default().into_iter().collect());
+            let counts: HashMap<String, u64> =
+                searcher.search(&q, &FacetCounts { fields: vec!["country"] })?.into_iter().next().unwrap_or_default().into_iter().collect();
+            let mut cache = self.supply_cache.lock().unwrap_or_else(|p| p.into_inner());
+            if cache.generation == generation {
+                cache.counts.insert(t.clone(), counts.clone());
+            }
+            out.insert(t.clone(), counts);
         }
         Ok(Supply(out))
     }
+}
+
+/// [`SearchIndex::supply`]'s counts, valid for the searcher generation they were counted on.
+#[derive(Debug, Default)]
+pub(crate) struct SupplyCache {
+    generation: u64,
+    counts: HashMap<String, HashMap<String, u64>>,
 }

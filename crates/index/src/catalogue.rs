@@ -3,23 +3,23 @@
 //! one), so a match reads its thousands of candidates here instead of parsing them from the
 //! database on every request.
 
-use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 
 use omics_domain::Record;
+use rustc_hash::FxHashMap;
 use uuid::Uuid;
 
 #[derive(Debug, Default)]
 pub struct Catalogue {
-    records: RwLock<HashMap<Uuid, Arc<Record>>>,
+    records: RwLock<FxHashMap<Uuid, Arc<Record>>>,
 }
 
 impl Catalogue {
-    fn read(&self) -> std::sync::RwLockReadGuard<'_, HashMap<Uuid, Arc<Record>>> {
+    fn read(&self) -> std::sync::RwLockReadGuard<'_, FxHashMap<Uuid, Arc<Record>>> {
         self.records.read().unwrap_or_else(|p| p.into_inner())
     }
 
-    fn write(&self) -> std::sync::RwLockWriteGuard<'_, HashMap<Uuid, Arc<Record>>> {
+    fn write(&self) -> std::sync::RwLockWriteGuard<'_, FxHashMap<Uuid, Arc<Record>>> {
         self.records.write().unwrap_or_else(|p| p.into_inner())
     }
 
@@ -42,7 +42,7 @@ impl Catalogue {
     }
 
     /// Replace everything.
-    pub(crate) fn replace(&self, all: HashMap<Uuid, Arc<Record>>) {
+    pub(crate) fn replace(&self, all: FxHashMap<Uuid, Arc<Record>>) {
         *self.write() = all;
     }
 }

@@ -196,6 +196,9 @@ pub struct SearchIndex {
     /// The records themselves, following the same change log.
     pub catalogue: Catalogue,
     catalogue_loaded: AtomicBool,
+    /// Platforms per country for each technology asked so far, for one searcher generation:
+    /// they change only when the index does, and every match of a technology needs them.
+    pub(crate) supply_cache: Mutex<candidates::SupplyCache>,
 }
 
 impl std::fmt::Debug for SearchIndex {
@@ -255,6 +258,7 @@ impl SearchIndex {
             vocab_stamp: stamp,
             catalogue: Catalogue::default(),
             catalogue_loaded: AtomicBool::new(false),
+            supply_cache: Mutex::default(),
         })
     }
 
@@ -324,7 +328,7 @@ impl SearchIndex {
         // Under the writer lock, no catch-up runs meanwhile; whatever the store changes while
         // this reads is logged after the index's sequence number and replayed by the next one.
         let _w = self.lock_writer();
-        let mut all = HashMap::new();
+        let mut all = rustc_hash::FxHashMap::default();
         scan_all(store, |rec| {
             all.insert(rec.meta().id, Arc::new(rec));
             Ok(())

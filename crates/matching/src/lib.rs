@@ -10,6 +10,7 @@ use std::collections::{HashMap, HashSet, VecDeque};
 
 use chrono::NaiveDate;
 use omics_domain::{Capability, Need, NeedFields, NeedStatus, Platform, PlatformStatus, Vocabularies, Vocabulary};
+use rustc_hash::FxHashMap;
 use serde::Serialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -140,21 +141,100 @@ pub fn relation(v: &Vocabulary, want: &str, have: &str) -> Option<Relation> {
     v.siblings(want, have).then_some(Relation::Sibling)
 }
 
-/// Whether a capability takes the sample type (a broader accepted type covers narrower ones;
-/// a capability that lists none is taken as unrestricted).
-pub fn accepts_sample(v: &Vocabulary, cap: &Capability, sample: &str) -> bool {
-    cap.sample_types.is_empty() || v.self_and_ancestors(sample).any(|s| cap.sample_types.iter().any(|c| c == s))
-}
-
-/// Whether a capability holds the accreditation (or a narrower one).
-pub fn holds(v: &Vocabulary, cap: &Capability, accreditation: &str) -> bool {
-    cap.accreditations.iter().any(|a| v.self_and_ancestors(a).any(|x| x == accreditation))
-}
-
 /// For one must-have technology: the capabilities that serve it, with their relation.
 struct Served<'p> {
     technology: &'p str,
     caps: Vec<(&'p Capability, Relation)>,
+}
+
+/// A technology the need asks for, with how every technology term relates to it (by vocabulary
+/// position) when tabled.
+struct Wanted<'a> {
+    id: &'a str,
+    table: Option<Vec<Option<Relation>>>,
+}
+
+/// What scoring reads of a need, worked out once for a ranking instead of once per candidate:
+/// how every technology term relates to each technology asked for, the sample types and
+/// accreditations that satisfy the need, and the country and equity values of every country.
+/// [`Prepared::light`] leaves the tables out (one pair, or needs ranked for a platform, where
+/// each need is scored once): every lookup then works the value out directly, by the same rule.
+struct Prepared<'a> {
+    need: &'a NeedFields,
+    ctx: &'a Context<'a>,
+    must: Vec<Wanted<'a>>,
+    nice: Vec<Wanted<'a>>,
+    /// The need's sample type and its broader terms: a capability listing any of them takes it.
+    samples: Vec<&'a str>,
+    /// With a required accreditation: it and its narrower terms (holding any satisfies it).
+    accreditations: Option<Vec<&'a str>>,
+    /// Country and equity value (without reasons) of a platform in each country, when tabled.
+    country: FxHashMap<&'a str, f64>,
+    equity: FxHashMap<&'a str, f64>,
+}
+
+impl<'a> Prepared<'a> {
+    fn light(need: &'a NeedFields, ctx: &'a Context<'a>) -> Self {
+        let v = ctx.vocabs;
+        let wanted = |required: bool| {
+            need.technologies.iter().filter(|t| t.required == required).map(|t| Wanted { id: t.technology.as_str(), table: None }).collect()
+        };
+        let accreditations = need.accreditation_required.as_deref().map(|a| {
+            let narrower = v.accreditations.terms().iter().map(|t| t.id.as_str()).filter(|t| *t != a);
+            std::iter::once(a).chain(narrower.filter(|t| v.accreditations.ancestors(t).any(|x| x == a))).collect()
+        });
+        Prepared {
+            need,
+            ctx,
+            must: wanted(true),
+            nice: wanted(false),
+            samples: v.sample_types.self_and_ancestors(&need.sample_type).collect(),
+            accreditations,
+            country: FxHashMap::default(),
+            equity: FxHashMap::default(),
+        }
+    }
+
+    /// With every table: for ranking many platforms for one need.
+    fn tabled(need: &'a NeedFields, ctx: &'a Context<'a>) -> Self {
+        let mut p = Self::light(need, ctx);
+        let techs = &ctx.vocabs.technologies;
+        for w in p.must.iter_mut().chain(p.nice.iter_mut()) {
+            w.table = Some(techs.terms().iter().map(|t| relation(techs, w.id, &t.id)).collect());
+        }
+        for c in ctx.vocabs.countries.terms() {
+            let (country, equity) = (country_value(need, &c.id, ctx), equity_value(need, &c.id, ctx));
+            p.country.insert(c.id.as_str(), country);
+            p.equity.insert(c.id.as_str(), equity);
+        }
+        p
+    }
+
+    /// How the capability's technology relates to `w`.
+    fn relation(&self, w: &Wanted<'_>, cap: &Capability) -> Option<Relation> {
+        let v = &self.ctx.vocabs.technologies;
+        match (&w.table, v.position(&cap.technology)) {
+            (Some(table), Some(i)) => table[i],
+            _ => relation(v, w.id, &cap.technology),
+        }
+    }
+
+    fn takes_sample(&self, cap: &Capability) -> bool {
+        cap.sample_types.is_empty() || self.samples.iter().any(|s| cap.sample_types.iter().any(|c| c == s))
+    }
+
+    /// Whether the capability holds the required accreditation (true when none is required).
+    fn accredited(&self, cap: &Capability) -> bool {
+        self.accreditations.as_ref().is_none_or(|ok| cap.accreditations.iter().any(|a| ok.contains(&a.as_str())))
+    }
+
+    fn country(&self, c: &str) -> f64 {
+        self.country.get(c).copied().unwrap_or_else(|| country_value(self.need, c, self.ctx))
+    }
+
+    fn equity(&self, c: &str) -> f64 {
+        self.equity.get(c).copied().unwrap_or_else(|| equity_value(self.need, c, self.ctx))
+    }
 }
 
 fn km(a: (f64, f64), b: (f64, f64)) -> f64 {
@@ -209,11 +289,14 @@ fn plural(n: usize, one: &str, many: &str) -> String {
 
 /// Hard constraints of a platform for a need; empty when none is broken.
 pub fn exclusions(need: &NeedFields, p: &Platform, v: &Vocabularies) -> Vec<Exclusion> {
-    check(need, p, v, true)
+    let (text, supply) = (HashMap::new(), Supply::default());
+    let ctx = Context { vocabs: v, weights: Weights::default(), today: NaiveDate::MIN, text: &text, supply: &supply, readings: &[] };
+    check(&Prepared::light(need, &ctx), p, true)
 }
 
 /// Hard constraints broken; reasons are empty unless `explain`.
-fn check(need: &NeedFields, p: &Platform, v: &Vocabularies, explain: bool) -> Vec<Exclusion> {
+fn check(prep: &Prepared<'_>, p: &Platform, explain: bool) -> Vec<Exclusion> {
+    let (need, v) = (prep.need, prep.ctx.vocabs);
     let mut out = Vec::new();
     let f = &p.fields;
     let mut ex = |constraint, reason: String| out.push(Exclusion { constraint, reason });
@@ -223,24 +306,25 @@ fn check(need: &NeedFields, p: &Platform, v: &Vocabularies, explain: bool) -> Ve
     if matches!(need.status, NeedStatus::Closed | NeedStatus::Withdrawn | NeedStatus::Matched | NeedStatus::Suspended) {
         ex("need_not_open", why!(explain, "the need is {}", need.status.as_str()));
     }
-    for want in need.technologies.iter().filter(|t| t.required) {
-        let t = &want.technology;
-        let label = v.technologies.label(t);
-        let offering = |c: &&Capability| relation(&v.technologies, t, &c.technology).is_some_and(Relation::satisfies);
+    for want in &prep.must {
+        let label = || v.technologies.label(want.id);
+        let offering = |c: &&Capability| prep.relation(want, c).is_some_and(Relation::satisfies);
         if !f.capabilities.iter().any(|c| offering(&c)) {
-            ex("missing_technology", why!(explain, "offers no {label} (nor a narrower technique), a must-have"));
+            ex("missing_technology", why!(explain, "offers no {} (nor a narrower technique), a must-have", label()));
             continue;
         }
-        let mut taking =
-            f.capabilities.iter().filter(offering).filter(|c| accepts_sample(&v.sample_types, c, &need.sample_type)).peekable();
+        let mut taking = f.capabilities.iter().filter(offering).filter(|c| prep.takes_sample(c)).peekable();
         if taking.peek().is_none() {
-            ex("sample_type_not_accepted", why!(explain, "its {label} does not take {}", v.sample_types.label(&need.sample_type)));
+            ex("sample_type_not_accepted", why!(explain, "its {} does not take {}", label(), v.sample_types.label(&need.sample_type)));
             continue;
         }
         if let Some(a) = &need.accreditation_required
-            && !taking.any(|c| holds(&v.accreditations, c, a))
+            && !taking.any(|c| prep.accredited(c))
         {
-            ex("accreditation_missing", why!(explain, "its {label} does not hold {}, which the need requires", v.accreditations.label(a)));
+            ex(
+                "accreditation_missing",
+                why!(explain, "its {} does not hold {}, which the need requires", label(), v.accreditations.label(a)),
+            );
         }
     }
     if !f.accepts_external_samples {
@@ -266,75 +350,70 @@ fn check(need: &NeedFields, p: &Platform, v: &Vocabularies, explain: bool) -> Ve
     out
 }
 
-fn serving<'p>(need: &'p NeedFields, p: &'p Platform, v: &Vocabularies) -> Vec<Served<'p>> {
-    need.technologies
+fn serving<'p>(prep: &'p Prepared<'_>, p: &'p Platform) -> Vec<Served<'p>> {
+    prep.must
         .iter()
-        .filter(|t| t.required)
         .map(|want| Served {
-            technology: &want.technology,
+            technology: want.id,
             caps: p
                 .fields
                 .capabilities
                 .iter()
                 .filter_map(|c| {
-                    let r = relation(&v.technologies, &want.technology, &c.technology)?;
-                    let ok = r.satisfies()
-                        && accepts_sample(&v.sample_types, c, &need.sample_type)
-                        && need.accreditation_required.as_ref().is_none_or(|a| holds(&v.accreditations, c, a));
-                    ok.then_some((c, r))
+                    let r = prep.relation(want, c)?;
+                    (r.satisfies() && prep.takes_sample(c) && prep.accredited(c)).then_some((c, r))
                 })
                 .collect(),
         })
         .collect()
 }
 
-fn technology(need: &NeedFields, p: &Platform, served: &[Served<'_>], ctx: &Context<'_>, explain: bool) -> (f64, String) {
-    let v = &ctx.vocabs.technologies;
+fn technology(prep: &Prepared<'_>, p: &Platform, served: &[Served<'_>], explain: bool) -> (f64, String) {
+    let v = &prep.ctx.vocabs.technologies;
     let mut parts = Vec::new();
-    let must: Vec<f64> = served
-        .iter()
-        .map(|s| {
-            let best = s.caps.iter().map(|(_, r)| *r).max_by(|a, b| a.value().total_cmp(&b.value()));
-            match best {
-                Some(r) if !explain => r.value(),
-                Some(r) => {
-                    let offered = s.caps.iter().find(|(_, x)| *x == r).map_or(s.technology, |(c, _)| c.technology.as_str());
-                    if r == Relation::Exact {
-                        parts.push(format!("Offers {} (exact match)", lower(v.label(s.technology))));
-                    } else {
-                        parts.push(format!("Offers {} for {} ({})", lower(v.label(offered)), lower(v.label(s.technology)), r.describe()));
-                    }
-                    r.value()
-                }
-                None => 0.0,
+    let (mut must, mut met) = (0.0, 0);
+    for s in served {
+        let Some(r) = s.caps.iter().map(|(_, r)| *r).max_by(|a, b| a.value().total_cmp(&b.value())) else { continue };
+        met += 1;
+        must += r.value();
+        if explain {
+            let offered = s.caps.iter().find(|(_, x)| *x == r).map_or(s.technology, |(c, _)| c.technology.as_str());
+            if r == Relation::Exact {
+                parts.push(format!("Offers {} (exact match)", lower(v.label(s.technology))));
+            } else {
+                parts.push(format!("Offers {} for {} ({})", lower(v.label(offered)), lower(v.label(s.technology)), r.describe()));
             }
-        })
-        .collect();
-    let met = must.iter().filter(|q| **q > 0.0).count();
-    if explain && !must.is_empty() {
-        parts.push(format!("{met} of {} must-have {}", must.len(), if must.len() == 1 { "technology" } else { "technologies" }));
+        }
     }
-    let nice_wanted: Vec<&str> = need.technologies.iter().filter(|t| !t.required).map(|t| t.technology.as_str()).collect();
-    let nice: Vec<f64> = nice_wanted
-        .iter()
-        .map(|want| p.fields.capabilities.iter().filter_map(|c| relation(v, want, &c.technology)).map(Relation::value).fold(0.0, f64::max))
-        .collect();
-    if explain && !nice.is_empty() {
-        let have: Vec<String> = nice_wanted.iter().zip(&nice).filter(|(_, q)| **q > 0.0).map(|(t, _)| lower(v.label(t))).collect();
+    if explain && !served.is_empty() {
+        let n = served.len();
+        parts.push(format!("{met} of {n} must-have {}", if n == 1 { "technology" } else { "technologies" }));
+    }
+    let (mut nice, mut have) = (0.0, Vec::new());
+    for want in &prep.nice {
+        let q = p.fields.capabilities.iter().filter_map(|c| prep.relation(want, c)).map(Relation::value).fold(0.0, f64::max);
+        nice += q;
+        if explain && q > 0.0 {
+            have.push(lower(v.label(want.id)));
+        }
+    }
+    if explain && !prep.nice.is_empty() {
+        let n = prep.nice.len();
         parts.push(if have.is_empty() {
-            format!("none of {} nice-to-have", nice.len())
+            format!("none of {n} nice-to-have")
         } else {
-            format!("{} of {} nice-to-have ({})", have.len(), nice.len(), have.join(", "))
+            format!("{} of {n} nice-to-have ({})", have.len(), have.join(", "))
         });
     }
-    for r in ctx.readings.iter().filter(|_| explain) {
+    for r in prep.ctx.readings.iter().filter(|_| explain) {
         parts.push(format!("'{}' read as {} (similarity {:.2})", r.typed, v.label(&r.technology), r.similarity));
     }
-    let mean = |xs: &[f64]| if xs.is_empty() { 0.0 } else { xs.iter().sum::<f64>() / xs.len() as f64 };
-    let value = match (must.is_empty(), nice.is_empty()) {
-        (false, true) => mean(&must),
-        (false, false) => 0.75 * mean(&must) + 0.25 * mean(&nice),
-        (true, false) => mean(&nice),
+    let must = if served.is_empty() { 0.0 } else { must / served.len() as f64 };
+    let nice = if prep.nice.is_empty() { 0.0 } else { nice / prep.nice.len() as f64 };
+    let value = match (served.is_empty(), prep.nice.is_empty()) {
+        (false, true) => must,
+        (false, false) => 0.75 * must + 0.25 * nice,
+        (true, false) => nice,
         (true, true) => 0.0,
     };
     (value, parts.join("; "))
@@ -343,48 +422,76 @@ fn technology(need: &NeedFields, p: &Platform, served: &[Served<'_>], ctx: &Cont
 fn readiness(need: &NeedFields, p: &Platform, ctx: &Context<'_>, explain: bool) -> (f64, String) {
     let v = &ctx.vocabs.readiness_areas;
     let want = &need.readiness_area;
-    let Some(w) = v.position(want) else { return (0.0, "the need's readiness area is unknown".into()) };
-    let best = p.fields.readiness_areas.iter().filter_map(|a| v.position(a).map(|i| (i.abs_diff(w), a))).min();
+    let Some(w) = v.position(want) else { return (0.0, why!(explain, "the need's readiness area is unknown")) };
+    let steps = |a: &String| v.position(a).map(|i| i.abs_diff(w));
+    if !explain {
+        let value = match p.fields.readiness_areas.iter().filter_map(steps).min() {
+            Some(0) => 1.0,
+            Some(1) => 0.5,
+            _ => 0.0,
+        };
+        return (value, String::new());
+    }
+    let best = p.fields.readiness_areas.iter().filter_map(|a| steps(a).map(|d| (d, a))).min();
     match best {
-        None => (0.0, why!(explain, "States no clinical readiness area")),
-        Some((0, _)) => (1.0, why!(explain, "Serves {} (same area)", lower(v.label(want)))),
-        Some((1, a)) => (0.5, why!(explain, "Serves {}, adjacent to {}", lower(v.label(a)), lower(v.label(want)))),
-        Some((d, a)) => (0.0, why!(explain, "Serves {}, {d} steps from {}", lower(v.label(a)), lower(v.label(want)))),
+        None => (0.0, "States no clinical readiness area".into()),
+        Some((0, _)) => (1.0, format!("Serves {} (same area)", lower(v.label(want)))),
+        Some((1, a)) => (0.5, format!("Serves {}, adjacent to {}", lower(v.label(a)), lower(v.label(want)))),
+        Some((d, a)) => (0.0, format!("Serves {}, {d} steps from {}", lower(v.label(a)), lower(v.label(want)))),
     }
 }
 
-fn country(need: &NeedFields, p: &Platform, ctx: &Context<'_>, explain: bool) -> (f64, String) {
+/// How near a platform in country `c` is to the requester: 1 in the same country, 0.85 in a
+/// country the requester named, 0.7 next door, else falling with the distance.
+fn country_value(need: &NeedFields, c: &str, ctx: &Context<'_>) -> f64 {
     let v = &ctx.vocabs.countries;
-    let (r, c) = (&need.country, &p.fields.country);
-    let city = &p.fields.city;
-    let named = need.acceptable_countries.iter().any(|a| a == c);
-    let neighbour = v.get(r).is_some_and(|t| t.neighbours.iter().any(|n| n == c));
-    let cross = if r != c { "; accepts cross-border samples" } else { "" };
-    let distance = match (point(v, r), point(v, c)) {
+    let r = need.country.as_str();
+    if r == c {
+        1.0
+    } else if need.acceptable_countries.iter().any(|a| a == c) {
+        0.85
+    } else if v.get(r).is_some_and(|t| t.neighbours.iter().any(|n| n == c)) {
+        0.7
+    } else {
+        (0.6 * (1.0 - distance(v, r, c) / 4000.0)).max(0.0)
+    }
+}
+
+fn distance(v: &Vocabulary, a: &str, b: &str) -> f64 {
+    match (point(v, a), point(v, b)) {
         (Some(a), Some(b)) => km(a, b),
         _ => 5000.0,
-    };
-    let (value, what) = if r == c {
-        (1.0, why!(explain, "{city} is in the requester's country ({})", v.label(c)))
-    } else if named {
-        (0.85, why!(explain, "{city} ({}) is in a country the requester named", v.label(c)))
-    } else if neighbour {
-        (0.7, why!(explain, "{city} ({}) borders the requester's country ({})", v.label(c), v.label(r)))
+    }
+}
+
+fn country(prep: &Prepared<'_>, p: &Platform, explain: bool) -> (f64, String) {
+    let (need, v) = (prep.need, &prep.ctx.vocabs.countries);
+    let (r, c) = (&need.country, &p.fields.country);
+    let value = prep.country(c);
+    if !explain {
+        return (value, String::new());
+    }
+    let city = &p.fields.city;
+    let cross = if r != c { "; accepts cross-border samples" } else { "" };
+    let what = if r == c {
+        format!("{city} is in the requester's country ({})", v.label(c))
+    } else if need.acceptable_countries.iter().any(|a| a == c) {
+        format!("{city} ({}) is in a country the requester named", v.label(c))
+    } else if v.get(r).is_some_and(|t| t.neighbours.iter().any(|n| n == c)) {
+        format!("{city} ({}) borders the requester's country ({})", v.label(c), v.label(r))
     } else {
-        let away = match hops(v, r, c).filter(|_| explain) {
+        let away = match hops(v, r, c) {
             Some(h) => format!(", {} away by land", plural(h, "country", "countries")),
             None => String::new(),
         };
-        (
-            (0.6 * (1.0 - distance / 4000.0)).max(0.0),
-            why!(explain, "{city} ({}) is {:.0} km from {}{away}", v.label(c), distance, v.label(r)),
-        )
+        format!("{city} ({}) is {:.0} km from {}{away}", v.label(c), distance(v, r, c), v.label(r))
     };
-    (value, if explain { what + cross } else { what })
+    (value, what + cross)
 }
 
-fn capacity(need: &NeedFields, served: &[Served<'_>], ctx: &Context<'_>, explain: bool) -> (f64, String) {
-    let days_left = need.deadline.map(|d| (d - ctx.today).num_days().max(0));
+fn capacity(prep: &Prepared<'_>, served: &[Served<'_>], explain: bool) -> (f64, String) {
+    let need = prep.need;
+    let days_left = need.deadline.map(|d| (d - prep.ctx.today).num_days().max(0));
     let mut worst: Option<(f64, String)> = None;
     for s in served {
         let best = s.caps.iter().map(|(c, _)| capacity_of(need, c, days_left, explain)).max_by(|a, b| a.0.total_cmp(&b.0));
@@ -428,8 +535,8 @@ fn capitalise(s: &str) -> String {
     c.next().map(|f| f.to_uppercase().collect::<String>() + c.as_str()).unwrap_or_default()
 }
 
-fn accreditation(served: &[Served<'_>], ctx: &Context<'_>, explain: bool) -> (f64, String) {
-    let v = &ctx.vocabs.accreditations;
+fn accreditation(prep: &Prepared<'_>, served: &[Served<'_>], explain: bool) -> (f64, String) {
+    let v = &prep.ctx.vocabs.accreditations;
     if !explain {
         let any = served.iter().any(|s| s.caps.iter().any(|(c, _)| !c.accreditations.is_empty()));
         return (if any { 1.0 } else { 0.0 }, String::new());
@@ -455,19 +562,33 @@ fn maturity(p: &Platform, explain: bool) -> (f64, String) {
     ((f64::from(l) - 1.0) / 2.0, why!(explain, "Maturity level {l} ({what})"))
 }
 
-fn equity(need: &NeedFields, p: &Platform, ctx: &Context<'_>, explain: bool) -> (f64, String) {
-    let c = &p.fields.country;
-    let techs: Vec<&str> = need.technologies.iter().filter(|t| t.required).map(|t| t.technology.as_str()).collect();
-    if techs.is_empty() {
-        return (0.0, why!(explain, "No must-have technology to weigh equity on"));
+/// The mean, over the must-have technologies, of 1 / the platforms offering it in country `c`:
+/// scarce expertise weighs more.
+fn equity_value(need: &NeedFields, c: &str, ctx: &Context<'_>) -> f64 {
+    let mut techs = need.technologies.iter().filter(|t| t.required).peekable();
+    if techs.peek().is_none() {
+        return 0.0;
     }
-    let counts: Vec<u64> = techs.iter().map(|t| ctx.supply.count(t, c).max(1)).collect();
-    let value = counts.iter().map(|n| 1.0 / *n as f64).sum::<f64>() / counts.len() as f64;
+    let (mut sum, mut n) = (0.0, 0);
+    for t in techs {
+        sum += 1.0 / ctx.supply.count(&t.technology, c).max(1) as f64;
+        n += 1;
+    }
+    sum / f64::from(n)
+}
+
+fn equity(prep: &Prepared<'_>, p: &Platform, explain: bool) -> (f64, String) {
+    let c = &p.fields.country;
+    let Some(first) = prep.must.first() else {
+        return (0.0, why!(explain, "No must-have technology to weigh equity on"));
+    };
+    let value = prep.equity(c);
     if !explain {
         return (value, String::new());
     }
-    let label = lower(ctx.vocabs.technologies.label(techs[0]));
-    (value, format!("{} offering {label} in {}", plural(counts[0] as usize, "platform", "platforms"), ctx.vocabs.countries.label(c)))
+    let (ctx, label) = (prep.ctx, lower(prep.ctx.vocabs.technologies.label(first.id)));
+    let n = ctx.supply.count(first.id, c).max(1) as usize;
+    (value, format!("{} offering {label} in {}", plural(n, "platform", "platforms"), ctx.vocabs.countries.label(c)))
 }
 
 fn text(id: Uuid, ctx: &Context<'_>, explain: bool) -> (f64, String) {
@@ -490,30 +611,38 @@ pub fn evaluate(need: &NeedFields, p: &Platform, ctx: &Context<'_>, text_key: Uu
 /// [`evaluate`], with reasons (and exclusion sentences) left empty unless `explain`; the
 /// score is the same either way.
 fn assess(need: &NeedFields, p: &Platform, ctx: &Context<'_>, text_key: Uuid, explain: bool) -> Evaluation {
-    let excluded = check(need, p, ctx.vocabs, explain);
+    assess_prepared(&Prepared::light(need, ctx), p, text_key, explain)
+}
+
+/// Without reasons, the components are left out too (the score is all ranking needs).
+fn assess_prepared(prep: &Prepared<'_>, p: &Platform, text_key: Uuid, explain: bool) -> Evaluation {
+    let excluded = check(prep, p, explain);
     if !excluded.is_empty() {
         return Evaluation::Excluded(excluded);
     }
-    let served = serving(need, p, ctx.vocabs);
+    let (need, ctx) = (prep.need, prep.ctx);
+    let served = serving(prep, p);
     let w = ctx.weights;
     let parts: [(&'static str, f64, (f64, String)); 8] = [
-        ("technology", w.technology, technology(need, p, &served, ctx, explain)),
+        ("technology", w.technology, technology(prep, p, &served, explain)),
         ("readiness", w.readiness, readiness(need, p, ctx, explain)),
-        ("country", w.country, country(need, p, ctx, explain)),
-        ("capacity", w.capacity, capacity(need, &served, ctx, explain)),
+        ("country", w.country, country(prep, p, explain)),
+        ("capacity", w.capacity, capacity(prep, &served, explain)),
         ("text", w.text, text(text_key, ctx, explain)),
         ("maturity", w.maturity, maturity(p, explain)),
-        ("accreditation", w.accreditation, accreditation(&served, ctx, explain)),
-        ("equity", w.equity, equity(need, p, ctx, explain)),
+        ("accreditation", w.accreditation, accreditation(prep, &served, explain)),
+        ("equity", w.equity, equity(prep, p, explain)),
     ];
     let total = w.total();
-    let components: Vec<Component> = parts
-        .into_iter()
-        .map(|(name, weight, (value, reason))| {
-            let value = value.clamp(0.0, 1.0);
-            Component { name, value, weight, contribution: contribution(value, weight, total), reason }
-        })
-        .collect();
+    let component = |(name, weight, (value, reason)): (&'static str, f64, (f64, String))| {
+        let value = f64::clamp(value, 0.0, 1.0);
+        Component { name, value, weight, contribution: contribution(value, weight, total), reason }
+    };
+    if !explain {
+        let score = parts.into_iter().map(|c| component(c).contribution).sum::<f64>().clamp(0.0, 1.0);
+        return Evaluation::Match { score, components: Vec::new() };
+    }
+    let components: Vec<Component> = parts.into_iter().map(component).collect();
     let score = components.iter().map(|c| c.contribution).sum::<f64>().clamp(0.0, 1.0);
     Evaluation::Match { score, components }
 }
@@ -543,17 +672,23 @@ pub struct Ranking<'a, T> {
 /// country, text, maturity, equity) as they are, the others (technology, capacity,
 /// accreditation, which walk the capabilities) as 1. Summed as [`assess`] sums, so it is never
 /// below the score.
+#[cfg(test)]
 fn bound(need: &NeedFields, p: &Platform, ctx: &Context<'_>, text_key: Uuid) -> f64 {
+    bound_prepared(&Prepared::light(need, ctx), p, text_key)
+}
+
+fn bound_prepared(prep: &Prepared<'_>, p: &Platform, text_key: Uuid) -> f64 {
+    let (need, ctx) = (prep.need, prep.ctx);
     let w = ctx.weights;
     let total = w.total();
     if total <= 0.0 {
         return 0.0;
     }
-    let equity = if w.equity > 0.0 { equity(need, p, ctx, false).0 } else { 0.0 };
+    let equity = if w.equity > 0.0 { equity(prep, p, false).0 } else { 0.0 };
     [
         (w.technology, 1.0),
         (w.readiness, readiness(need, p, ctx, false).0),
-        (w.country, country(need, p, ctx, false).0),
+        (w.country, country(prep, p, false).0),
         (w.capacity, 1.0),
         (w.text, text(text_key, ctx, false).0),
         (w.maturity, maturity(p, false).0),
@@ -648,7 +783,15 @@ fn rank<'a, T>(
 
 /// Platforms for a need, best first: those scoring at least `min_score`, at most `limit`.
 pub fn rank_platforms<'a>(need: &NeedFields, candidates: &[&'a Platform], ctx: &Context<'_>, want: Want) -> Ranking<'a, Platform> {
-    rank(candidates, want, |p, explain| assess(need, p, ctx, p.meta.id, explain), |p| bound(need, p, ctx, p.meta.id), |p| p.meta.id)
+    // One need against many platforms: the need's tables pay for themselves.
+    let prep = Prepared::tabled(need, ctx);
+    rank(
+        candidates,
+        want,
+        |p, explain| assess_prepared(&prep, p, p.meta.id, explain),
+        |p| bound_prepared(&prep, p, p.meta.id),
+        |p| p.meta.id,
+    )
 }
 
 /// Open needs a platform could serve, best first.
@@ -657,7 +800,7 @@ pub fn rank_needs<'a>(platform: &Platform, candidates: &[&'a Need], ctx: &Contex
         candidates,
         want,
         |n, explain| assess(&n.fields, platform, ctx, n.meta.id, explain),
-        |n| bound(&n.fields, platform, ctx, n.meta.id),
+        |n| bound_prepared(&Prepared::light(&n.fields, ctx), platform, n.meta.id),
         |n| n.meta.id,
     )
 }

@@ -449,3 +449,41 @@ proptest! {
         prop_assert!(bound(&n, &p, &c, p.meta.id) >= evaluate(&n, &p, &c, p.meta.id).score());
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(300))]
+
+    /// A ranking's tables (relations, sample types, accreditations, country and equity values
+    /// worked out once per need) give what working each out for the pair gives.
+    #[test]
+    fn the_need_tables_give_what_direct_lookups_give(
+        mut n in arb_need(),
+        mut p in arb_platform(),
+        text in 0.0f64..=1.0,
+        eq in 0.0f64..5.0,
+        sample in proptest::sample::select(vec!["ffpe-tissue", "tissue", "plasma", "blood", "urine", "extracted-dna"]),
+        takes in proptest::sample::subsequence(vec!["tissue", "ffpe-tissue", "blood", "plasma", "extracted-dna"], 0..3),
+        required in proptest::option::of(proptest::sample::select(vec!["iso-15189", "eqa-participation", "emqn-eqa"])),
+        held in proptest::sample::subsequence(vec!["iso-15189", "emqn-eqa", "eqa-participation", "cap"], 0..3),
+        acceptable in proptest::sample::subsequence(vec!["DE", "BE", "FR", "ANY"], 0..2),
+        offered in 0u64..4,
+    ) {
+        n.sample_type = sample.into();
+        n.accreditation_required = required.map(Into::into);
+        n.acceptable_countries = acceptable.iter().map(|c| c.to_string()).collect();
+        for c in &mut p.fields.capabilities {
+            c.sample_types = takes.iter().map(|s| s.to_string()).collect();
+            c.accreditations = held.iter().map(|s| s.to_string()).collect();
+        }
+        let t = HashMap::from([(p.meta.id, text)]);
+        let counts = |c: &str| HashMap::from([(c.to_owned(), offered), ("PT".to_owned(), offered + 1)]);
+        let s = Supply(n.technologies.iter().map(|w| (w.technology.clone(), counts(&p.fields.country))).collect());
+        let mut c = ctx(&t, &s);
+        c.weights.equity = eq;
+        let (light, tabled) = (Prepared::light(&n, &c), Prepared::tabled(&n, &c));
+        for explain in [false, true] {
+            prop_assert_eq!(assess_prepared(&light, &p, p.meta.id, explain), assess_prepared(&tabled, &p, p.meta.id, explain));
+        }
+        prop_assert_eq!(bound_prepared(&light, &p, p.meta.id).to_bits(), bound_prepared(&tabled, &p, p.meta.id).to_bits());
+    }
+}
