@@ -11,7 +11,7 @@ use std::time::Instant;
 use criterion::{Criterion, criterion_group, criterion_main};
 use omics_api::routes::matches::{Plan, platforms_for};
 use omics_domain::{Meta, NeedFields, Platform, PlatformFields, Vocabularies};
-use omics_matching::{Context, Supply, Want, Weights, rank_platforms};
+use omics_matching::{Candidate, Context, Features, Supply, Want, Weights, rank_platforms};
 
 fn need(v: &Vocabularies) -> NeedFields {
     let n: NeedFields = serde_json::from_value(serde_json::json!({
@@ -56,7 +56,8 @@ fn engine(c: &mut Criterion) {
         readings: &[],
     };
     c.bench_function("engine: rank 1,000 candidate platforms, top 20 with reasons", |b| {
-        let ps: Vec<&Platform> = ps.iter().collect();
+        let fs: Vec<Option<Features>> = ps.iter().map(|p| Features::of(p, &v)).collect();
+        let ps: Vec<Candidate> = ps.iter().zip(&fs).map(|(platform, f)| Candidate { platform, features: f.as_ref() }).collect();
         let want = Want { limit: 20, min_score: 0.0, excluded: false };
         b.iter(|| rank_platforms(&need, &ps, &ctx, want))
     });

@@ -19,12 +19,12 @@ use std::time::{Duration, Instant};
 use anyhow::Context as _;
 use chrono::Utc;
 use clap::Parser;
-use omics_api::routes::matches::{Plan, PlatformMatches, platforms_for};
+use omics_api::routes::matches::{Plan, PlatformMatches, platforms_for, platforms_of};
 use omics_api::{AppState, Settings};
 use omics_benches::{Stats, emit_stats, read_json_array, sample_needs, searches, spread, stats};
-use omics_domain::{Kind, Need, Platform, Record};
+use omics_domain::{Kind, Need, Record};
 use omics_index::{Audience, Filter, SearchRequest, Sort};
-use omics_matching::{Context, Weights};
+use omics_matching::{Candidate, Context, Weights};
 
 #[derive(Parser)]
 #[command(about = "In-process match and search latency on an imported data directory")]
@@ -97,8 +97,7 @@ fn main() -> anyhow::Result<()> {
         phases[0].push(t.elapsed());
         let t = Instant::now();
         let records = state.index.catalogue.get_many(&found.ids);
-        let platforms: Vec<&Platform> =
-            records.iter().filter(|r| r.is_public()).filter_map(|r| if let Record::Platform(p) = &**r { Some(p) } else { None }).collect();
+        let platforms: Vec<Candidate> = platforms_of(&records).collect();
         phases[1].push(t.elapsed());
         let t = Instant::now();
         let must: Vec<String> = need.technologies.iter().filter(|t| t.required).map(|t| t.technology.clone()).collect();

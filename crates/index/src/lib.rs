@@ -11,7 +11,7 @@ mod catalogue;
 mod facets;
 
 pub use candidates::Candidates;
-pub use catalogue::Catalogue;
+pub use catalogue::{Catalogue, Entry};
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::Path;
@@ -306,7 +306,7 @@ impl SearchIndex {
             }
             // Before the commit: a search never finds an id the catalogue does not hold yet.
             if self.catalogue_loaded.load(Ordering::Acquire) {
-                self.catalogue.apply(&ids, current);
+                self.catalogue.apply(&ids, current, &self.vocabs);
             }
             applied += changes.len();
             pending += changes.len();
@@ -330,7 +330,7 @@ impl SearchIndex {
         let _w = self.lock_writer();
         let mut all = rustc_hash::FxHashMap::default();
         scan_all(store, |rec| {
-            all.insert(rec.meta().id, Arc::new(rec));
+            all.insert(rec.meta().id, Arc::new(Entry::new(rec, &self.vocabs)));
             Ok(())
         })?;
         let n = all.len();

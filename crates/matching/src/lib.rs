@@ -4,17 +4,18 @@
 //! in [0, 1] as a weighted mean of components, each with a sentence a person can check.
 
 pub mod eval;
+mod features;
 mod weights;
 
 use std::collections::{HashMap, HashSet, VecDeque};
 
 use chrono::NaiveDate;
 use omics_domain::{Capability, Need, NeedFields, NeedStatus, Platform, PlatformStatus, Vocabularies, Vocabulary};
-use rustc_hash::FxHashMap;
 use serde::Serialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
+pub use features::{Candidate, Features};
 pub use weights::{NAMES as COMPONENTS, Weights};
 
 /// Months assumed when a need has no deadline.
@@ -141,10 +142,22 @@ pub fn relation(v: &Vocabulary, want: &str, have: &str) -> Option<Relation> {
     v.siblings(want, have).then_some(Relation::Sibling)
 }
 
-/// For one must-have technology: the capabilities that serve it, with their relation.
+/// For one must-have technology: whether some capability offers it (or a narrower technique)
+/// and takes the need's sample, and the capabilities that serve it (those that also hold a
+/// required accreditation), with their relation.
 struct Served<'p> {
     technology: &'p str,
+    offered: bool,
+    taken: bool,
     caps: Vec<(&'p Capability, Relation)>,
+}
+
+/// A platform's capabilities, each with the vocabulary position of its technology (looked up
+/// once per candidate).
+type Caps<'p> = Vec<(&'p Capability, Option<usize>)>;
+
+fn caps_of<'p>(prep: &Prepared<'_>, p: &'p Platform) -> Caps<'p> {
+    p.fields.capabilities.iter().map(|c| (c, prep.ctx.vocabs.technologies.position(&c.technology))).collect()
 }
 
 /// A technology the need asks for, with how every technology term relates to it (by vocabulary
@@ -168,9 +181,19 @@ struct Prepared<'a> {
     samples: Vec<&'a str>,
     /// With a required accreditation: it and its narrower terms (holding any satisfies it).
     accreditations: Option<Vec<&'a str>>,
-    /// Country and equity value (without reasons) of a platform in each country, when tabled.
-    country: FxHashMap<&'a str, f64>,
-    equity: FxHashMap<&'a str, f64>,
+    /// Readiness areas with their steps from the need's (None: the need's area is unknown).
+    readiness: Option<Vec<(&'a str, usize)>>,
+    /// When tabled, by country position: the country and equity values (without reasons) of
+    /// a platform there, and whether the requester accepts it.
+    country: Vec<f64>,
+    equity: Vec<f64>,
+    acceptable: Vec<bool>,
+    /// When tabled, as bit sets of vocabulary positions: [`Prepared::samples`] and
+    /// [`Prepared::accreditations`] (for [`Features`], whose sets are bit sets too).
+    sample_bits: u64,
+    accreditation_bits: Option<u64>,
+    /// The requester's country position.
+    need_country: Option<usize>,
 }
 
 impl<'a> Prepared<'a> {
@@ -183,15 +206,24 @@ impl<'a> Prepared<'a> {
             let narrower = v.accreditations.terms().iter().map(|t| t.id.as_str()).filter(|t| *t != a);
             std::iter::once(a).chain(narrower.filter(|t| v.accreditations.ancestors(t).any(|x| x == a))).collect()
         });
+        let areas = &v.readiness_areas;
+        let readiness = areas
+            .position(&need.readiness_area)
+            .map(|w| areas.terms().iter().enumerate().map(|(i, t)| (t.id.as_str(), i.abs_diff(w))).collect());
         Prepared {
             need,
             ctx,
+            readiness,
             must: wanted(true),
             nice: wanted(false),
             samples: v.sample_types.self_and_ancestors(&need.sample_type).collect(),
             accreditations,
-            country: FxHashMap::default(),
-            equity: FxHashMap::default(),
+            country: Vec::new(),
+            equity: Vec::new(),
+            acceptable: Vec::new(),
+            sample_bits: 0,
+            accreditation_bits: None,
+            need_country: v.countries.position(&need.country),
         }
     }
 
@@ -203,17 +235,19 @@ impl<'a> Prepared<'a> {
             w.table = Some(techs.terms().iter().map(|t| relation(techs, w.id, &t.id)).collect());
         }
         for c in ctx.vocabs.countries.terms() {
-            let (country, equity) = (country_value(need, &c.id, ctx), equity_value(need, &c.id, ctx));
-            p.country.insert(c.id.as_str(), country);
-            p.equity.insert(c.id.as_str(), equity);
+            p.country.push(country_value(need, &c.id, ctx));
+            p.equity.push(equity_value(need, &c.id, ctx));
+            p.acceptable.push(need.accepts_country(&c.id));
         }
+        p.sample_bits = features::bits(&ctx.vocabs.sample_types, p.samples.iter().copied());
+        p.accreditation_bits = p.accreditations.as_ref().map(|a| features::bits(&ctx.vocabs.accreditations, a.iter().copied()));
         p
     }
 
-    /// How the capability's technology relates to `w`.
-    fn relation(&self, w: &Wanted<'_>, cap: &Capability) -> Option<Relation> {
+    /// How the capability's technology (at vocabulary position `pos`) relates to `w`.
+    fn relation(&self, w: &Wanted<'_>, cap: &Capability, pos: Option<usize>) -> Option<Relation> {
         let v = &self.ctx.vocabs.technologies;
-        match (&w.table, v.position(&cap.technology)) {
+        match (&w.table, pos) {
             (Some(table), Some(i)) => table[i],
             _ => relation(v, w.id, &cap.technology),
         }
@@ -229,11 +263,13 @@ impl<'a> Prepared<'a> {
     }
 
     fn country(&self, c: &str) -> f64 {
-        self.country.get(c).copied().unwrap_or_else(|| country_value(self.need, c, self.ctx))
+        let at = self.ctx.vocabs.countries.position(c).and_then(|i| self.country.get(i));
+        at.copied().unwrap_or_else(|| country_value(self.need, c, self.ctx))
     }
 
     fn equity(&self, c: &str) -> f64 {
-        self.equity.get(c).copied().unwrap_or_else(|| equity_value(self.need, c, self.ctx))
+        let at = self.ctx.vocabs.countries.position(c).and_then(|i| self.equity.get(i));
+        at.copied().unwrap_or_else(|| equity_value(self.need, c, self.ctx))
     }
 }
 
@@ -291,11 +327,12 @@ fn plural(n: usize, one: &str, many: &str) -> String {
 pub fn exclusions(need: &NeedFields, p: &Platform, v: &Vocabularies) -> Vec<Exclusion> {
     let (text, supply) = (HashMap::new(), Supply::default());
     let ctx = Context { vocabs: v, weights: Weights::default(), today: NaiveDate::MIN, text: &text, supply: &supply, readings: &[] };
-    check(&Prepared::light(need, &ctx), p, true)
+    let prep = Prepared::light(need, &ctx);
+    check(&prep, p, &serving(&prep, &caps_of(&prep, p)), true)
 }
 
 /// Hard constraints broken; reasons are empty unless `explain`.
-fn check(prep: &Prepared<'_>, p: &Platform, explain: bool) -> Vec<Exclusion> {
+fn check(prep: &Prepared<'_>, p: &Platform, served: &[Served<'_>], explain: bool) -> Vec<Exclusion> {
     let (need, v) = (prep.need, prep.ctx.vocabs);
     let mut out = Vec::new();
     let f = &p.fields;
@@ -306,20 +343,14 @@ fn check(prep: &Prepared<'_>, p: &Platform, explain: bool) -> Vec<Exclusion> {
     if matches!(need.status, NeedStatus::Closed | NeedStatus::Withdrawn | NeedStatus::Matched | NeedStatus::Suspended) {
         ex("need_not_open", why!(explain, "the need is {}", need.status.as_str()));
     }
-    for want in &prep.must {
-        let label = || v.technologies.label(want.id);
-        let offering = |c: &&Capability| prep.relation(want, c).is_some_and(Relation::satisfies);
-        if !f.capabilities.iter().any(|c| offering(&c)) {
+    for s in served {
+        let label = || v.technologies.label(s.technology);
+        if !s.offered {
             ex("missing_technology", why!(explain, "offers no {} (nor a narrower technique), a must-have", label()));
-            continue;
-        }
-        let mut taking = f.capabilities.iter().filter(offering).filter(|c| prep.takes_sample(c)).peekable();
-        if taking.peek().is_none() {
+        } else if !s.taken {
             ex("sample_type_not_accepted", why!(explain, "its {} does not take {}", label(), v.sample_types.label(&need.sample_type)));
-            continue;
-        }
-        if let Some(a) = &need.accreditation_required
-            && !taking.any(|c| prep.accredited(c))
+        } else if let Some(a) = &need.accreditation_required
+            && s.caps.is_empty()
         {
             ex(
                 "accreditation_missing",
@@ -350,25 +381,27 @@ fn check(prep: &Prepared<'_>, p: &Platform, explain: bool) -> Vec<Exclusion> {
     out
 }
 
-fn serving<'p>(prep: &'p Prepared<'_>, p: &'p Platform) -> Vec<Served<'p>> {
+fn serving<'p>(prep: &'p Prepared<'_>, caps: &Caps<'p>) -> Vec<Served<'p>> {
     prep.must
         .iter()
-        .map(|want| Served {
-            technology: want.id,
-            caps: p
-                .fields
-                .capabilities
-                .iter()
-                .filter_map(|c| {
-                    let r = prep.relation(want, c)?;
-                    (r.satisfies() && prep.takes_sample(c) && prep.accredited(c)).then_some((c, r))
-                })
-                .collect(),
+        .map(|want| {
+            let mut s = Served { technology: want.id, offered: false, taken: false, caps: Vec::new() };
+            for &(c, pos) in caps {
+                let Some(r) = prep.relation(want, c, pos).filter(|r| r.satisfies()) else { continue };
+                s.offered = true;
+                if prep.takes_sample(c) {
+                    s.taken = true;
+                    if prep.accredited(c) {
+                        s.caps.push((c, r));
+                    }
+                }
+            }
+            s
         })
         .collect()
 }
 
-fn technology(prep: &Prepared<'_>, p: &Platform, served: &[Served<'_>], explain: bool) -> (f64, String) {
+fn technology(prep: &Prepared<'_>, caps: &Caps<'_>, served: &[Served<'_>], explain: bool) -> (f64, String) {
     let v = &prep.ctx.vocabs.technologies;
     let mut parts = Vec::new();
     let (mut must, mut met) = (0.0, 0);
@@ -391,7 +424,7 @@ fn technology(prep: &Prepared<'_>, p: &Platform, served: &[Served<'_>], explain:
     }
     let (mut nice, mut have) = (0.0, Vec::new());
     for want in &prep.nice {
-        let q = p.fields.capabilities.iter().filter_map(|c| prep.relation(want, c)).map(Relation::value).fold(0.0, f64::max);
+        let q = caps.iter().filter_map(|&(c, pos)| prep.relation(want, c, pos)).map(Relation::value).fold(0.0, f64::max);
         nice += q;
         if explain && q > 0.0 {
             have.push(lower(v.label(want.id)));
@@ -408,36 +441,44 @@ fn technology(prep: &Prepared<'_>, p: &Platform, served: &[Served<'_>], explain:
     for r in prep.ctx.readings.iter().filter(|_| explain) {
         parts.push(format!("'{}' read as {} (similarity {:.2})", r.typed, v.label(&r.technology), r.similarity));
     }
-    let must = if served.is_empty() { 0.0 } else { must / served.len() as f64 };
-    let nice = if prep.nice.is_empty() { 0.0 } else { nice / prep.nice.len() as f64 };
-    let value = match (served.is_empty(), prep.nice.is_empty()) {
-        (false, true) => must,
-        (false, false) => 0.75 * must + 0.25 * nice,
-        (true, false) => nice,
-        (true, true) => 0.0,
-    };
-    (value, parts.join("; "))
+    (technology_value(must, served.len(), nice, prep.nice.len()), parts.join("; "))
 }
 
-fn readiness(need: &NeedFields, p: &Platform, ctx: &Context<'_>, explain: bool) -> (f64, String) {
-    let v = &ctx.vocabs.readiness_areas;
-    let want = &need.readiness_area;
-    let Some(w) = v.position(want) else { return (0.0, why!(explain, "the need's readiness area is unknown")) };
-    let steps = |a: &String| v.position(a).map(|i| i.abs_diff(w));
-    if !explain {
-        let value = match p.fields.readiness_areas.iter().filter_map(steps).min() {
-            Some(0) => 1.0,
-            Some(1) => 0.5,
-            _ => 0.0,
-        };
-        return (value, String::new());
+/// The technology component from the sums of the best relation values of the `n_must`
+/// must-have and `n_nice` nice-to-have technologies: must-haves weigh three quarters.
+fn technology_value(must: f64, n_must: usize, nice: f64, n_nice: usize) -> f64 {
+    let mean = |sum: f64, n: usize| if n == 0 { 0.0 } else { sum / n as f64 };
+    match (n_must == 0, n_nice == 0) {
+        (false, true) => mean(must, n_must),
+        (false, false) => 0.75 * mean(must, n_must) + 0.25 * mean(nice, n_nice),
+        (true, false) => mean(nice, n_nice),
+        (true, true) => 0.0,
     }
+}
+
+fn readiness(prep: &Prepared<'_>, p: &Platform, explain: bool) -> (f64, String) {
+    let Some(table) = &prep.readiness else { return (0.0, why!(explain, "the need's readiness area is unknown")) };
+    let steps = |a: &String| table.iter().find(|(id, _)| id == a).map(|&(_, d)| d);
+    if !explain {
+        return (readiness_value(p.fields.readiness_areas.iter().filter_map(steps).min()), String::new());
+    }
+    let (v, want) = (&prep.ctx.vocabs.readiness_areas, &prep.need.readiness_area);
     let best = p.fields.readiness_areas.iter().filter_map(|a| steps(a).map(|d| (d, a))).min();
     match best {
         None => (0.0, "States no clinical readiness area".into()),
         Some((0, _)) => (1.0, format!("Serves {} (same area)", lower(v.label(want)))),
         Some((1, a)) => (0.5, format!("Serves {}, adjacent to {}", lower(v.label(a)), lower(v.label(want)))),
         Some((d, a)) => (0.0, format!("Serves {}, {d} steps from {}", lower(v.label(a)), lower(v.label(want)))),
+    }
+}
+
+/// The readiness component from the fewest steps between an area the platform serves and the
+/// need's: the same area 1, the next one 0.5.
+fn readiness_value(steps: Option<usize>) -> f64 {
+    match steps {
+        Some(0) => 1.0,
+        Some(1) => 0.5,
+        _ => 0.0,
     }
 }
 
@@ -490,11 +531,14 @@ fn country(prep: &Prepared<'_>, p: &Platform, explain: bool) -> (f64, String) {
 }
 
 fn capacity(prep: &Prepared<'_>, served: &[Served<'_>], explain: bool) -> (f64, String) {
-    let need = prep.need;
-    let days_left = need.deadline.map(|d| (d - prep.ctx.today).num_days().max(0));
+    let (need, days_left) = (prep.need, days_left(prep));
     let mut worst: Option<(f64, String)> = None;
     for s in served {
-        let best = s.caps.iter().map(|(c, _)| capacity_of(need, c, days_left, explain)).max_by(|a, b| a.0.total_cmp(&b.0));
+        let best = s
+            .caps
+            .iter()
+            .map(|(c, _)| capacity_of(need, c.monthly_capacity, c.turnaround_days, days_left, explain))
+            .max_by(|a, b| a.0.total_cmp(&b.0));
         let Some((value, reason)) = best else { continue };
         if worst.as_ref().is_none_or(|(w, _)| value < *w) {
             worst = Some((value, reason));
@@ -503,8 +547,14 @@ fn capacity(prep: &Prepared<'_>, served: &[Served<'_>], explain: bool) -> (f64, 
     worst.unwrap_or_else(|| (0.0, why!(explain, "No capability serves the must-have technologies")))
 }
 
-fn capacity_of(need: &NeedFields, cap: &Capability, days_left: Option<i64>, explain: bool) -> (f64, String) {
-    let tat = cap.turnaround_days.map(f64::from);
+/// Days left before the need's deadline (none without one).
+fn days_left(prep: &Prepared<'_>) -> Option<i64> {
+    prep.need.deadline.map(|d| (d - prep.ctx.today).num_days().max(0))
+}
+
+/// What a capability of `monthly` samples a month and `turnaround` days can do for the need.
+fn capacity_of(need: &NeedFields, monthly: Option<u32>, turnaround: Option<u32>, days_left: Option<i64>, explain: bool) -> (f64, String) {
+    let tat = turnaround.map(f64::from);
     let months = match days_left {
         Some(d) => ((d as f64 - tat.unwrap_or(0.0)).max(0.0)) / DAYS_PER_MONTH,
         None => HORIZON_MONTHS_WITHOUT_DEADLINE,
@@ -513,7 +563,7 @@ fn capacity_of(need: &NeedFields, cap: &Capability, days_left: Option<i64>, expl
         (Some(d), Some(_)) => why!(explain, "{months:.1} months before the deadline ({d})"),
         _ => why!(explain, "{months:.0} months (no deadline given)"),
     };
-    let (cap_value, cap_text) = match cap.monthly_capacity {
+    let (cap_value, cap_text) = match monthly {
         None => (0.5, why!(explain, "monthly capacity not stated")),
         Some(m) => {
             let doable = f64::from(m) * months;
@@ -559,7 +609,11 @@ fn maturity(p: &Platform, explain: bool) -> (f64, String) {
         2 => "intermediate",
         _ => "leader in the field",
     };
-    ((f64::from(l) - 1.0) / 2.0, why!(explain, "Maturity level {l} ({what})"))
+    (maturity_value(l), why!(explain, "Maturity level {l} ({what})"))
+}
+
+fn maturity_value(level: u8) -> f64 {
+    (f64::from(level.clamp(1, 3)) - 1.0) / 2.0
 }
 
 /// The mean, over the must-have technologies, of 1 / the platforms offering it in country `c`:
@@ -616,16 +670,17 @@ fn assess(need: &NeedFields, p: &Platform, ctx: &Context<'_>, text_key: Uuid, ex
 
 /// Without reasons, the components are left out too (the score is all ranking needs).
 fn assess_prepared(prep: &Prepared<'_>, p: &Platform, text_key: Uuid, explain: bool) -> Evaluation {
-    let excluded = check(prep, p, explain);
+    let caps = caps_of(prep, p);
+    let served = serving(prep, &caps);
+    let excluded = check(prep, p, &served, explain);
     if !excluded.is_empty() {
         return Evaluation::Excluded(excluded);
     }
-    let (need, ctx) = (prep.need, prep.ctx);
-    let served = serving(prep, p);
+    let ctx = prep.ctx;
     let w = ctx.weights;
     let parts: [(&'static str, f64, (f64, String)); 8] = [
-        ("technology", w.technology, technology(prep, p, &served, explain)),
-        ("readiness", w.readiness, readiness(need, p, ctx, explain)),
+        ("technology", w.technology, technology(prep, &caps, &served, explain)),
+        ("readiness", w.readiness, readiness(prep, p, explain)),
         ("country", w.country, country(prep, p, explain)),
         ("capacity", w.capacity, capacity(prep, &served, explain)),
         ("text", w.text, text(text_key, ctx, explain)),
@@ -639,8 +694,7 @@ fn assess_prepared(prep: &Prepared<'_>, p: &Platform, text_key: Uuid, explain: b
         Component { name, value, weight, contribution: contribution(value, weight, total), reason }
     };
     if !explain {
-        let score = parts.into_iter().map(|c| component(c).contribution).sum::<f64>().clamp(0.0, 1.0);
-        return Evaluation::Match { score, components: Vec::new() };
+        return Evaluation::Match { score: score(w, parts.map(|(_, _, (value, _))| value)), components: Vec::new() };
     }
     let components: Vec<Component> = parts.into_iter().map(component).collect();
     let score = components.iter().map(|c| c.contribution).sum::<f64>().clamp(0.0, 1.0);
@@ -651,6 +705,14 @@ fn assess_prepared(prep: &Prepared<'_>, p: &Platform, text_key: Uuid, explain: b
 /// and [`bound`], so the bound is never below the score.
 fn contribution(value: f64, weight: f64, total: f64) -> f64 {
     if total > 0.0 { value * weight / total } else { 0.0 }
+}
+
+/// The score of the component values, in the order of [`COMPONENTS`], summed as [`assess`]
+/// sums the components it explains.
+fn score(w: Weights, values: [f64; 8]) -> f64 {
+    let total = w.total();
+    let weights = [w.technology, w.readiness, w.country, w.capacity, w.text, w.maturity, w.accreditation, w.equity];
+    values.into_iter().zip(weights).map(|(value, weight)| contribution(value.clamp(0.0, 1.0), weight, total)).sum::<f64>().clamp(0.0, 1.0)
 }
 
 /// A ranked candidate.
@@ -678,27 +740,10 @@ fn bound(need: &NeedFields, p: &Platform, ctx: &Context<'_>, text_key: Uuid) -> 
 }
 
 fn bound_prepared(prep: &Prepared<'_>, p: &Platform, text_key: Uuid) -> f64 {
-    let (need, ctx) = (prep.need, prep.ctx);
-    let w = ctx.weights;
-    let total = w.total();
-    if total <= 0.0 {
-        return 0.0;
-    }
+    let w = prep.ctx.weights;
     let equity = if w.equity > 0.0 { equity(prep, p, false).0 } else { 0.0 };
-    [
-        (w.technology, 1.0),
-        (w.readiness, readiness(need, p, ctx, false).0),
-        (w.country, country(prep, p, false).0),
-        (w.capacity, 1.0),
-        (w.text, text(text_key, ctx, false).0),
-        (w.maturity, maturity(p, false).0),
-        (w.accreditation, 1.0),
-        (w.equity, equity),
-    ]
-    .into_iter()
-    .map(|(weight, value): (f64, f64)| contribution(value.clamp(0.0, 1.0), weight, total))
-    .sum::<f64>()
-    .clamp(0.0, 1.0)
+    let (readiness, country, text) = (readiness(prep, p, false).0, country(prep, p, false).0, text(text_key, prep.ctx, false).0);
+    score(w, [1.0, readiness, country, 1.0, text, maturity(p, false).0, 1.0, equity])
 }
 
 /// What a ranking returns.
@@ -717,17 +762,18 @@ pub struct Want {
 /// Score candidates without reasons, keep those scoring at least `min_score`, best first
 /// (equal scores by id, so equal inputs give equal rankings), at most `limit`, and explain
 /// only those; the excluded apart, fewest broken constraints first, at most `limit`.
-fn rank<'a, T>(
-    candidates: &[&'a T],
+fn rank<'a, T, C: Copy>(
+    candidates: &[C],
     want: Want,
-    assess: impl Fn(&T, bool) -> Evaluation,
-    bound: impl Fn(&T) -> f64,
+    assess: impl Fn(C, bool) -> Evaluation,
+    bound: impl Fn(C) -> f64,
+    item: impl Fn(C) -> &'a T,
     id: impl Fn(&T) -> Uuid,
 ) -> Ranking<'a, T> {
     let limit = want.limit;
-    let mut scored: Vec<(f64, &T)> = Vec::new();
-    let mut excluded: Vec<(usize, &T)> = Vec::new();
-    let mut order: Vec<(f64, &'a T)> = candidates.iter().map(|&c| (if want.excluded { 1.0 } else { bound(c) }, c)).collect();
+    let mut scored: Vec<(f64, C)> = Vec::new();
+    let mut excluded: Vec<(usize, C)> = Vec::new();
+    let mut order: Vec<(f64, C)> = candidates.iter().map(|&c| (if want.excluded { 1.0 } else { bound(c) }, c)).collect();
     if !want.excluded {
         order.sort_by(|a, b| b.0.total_cmp(&a.0));
     }
@@ -753,7 +799,7 @@ fn rank<'a, T>(
             Evaluation::Excluded(why) => excluded.push((why.len(), c)),
         }
     }
-    let best_first = |a: &(f64, &T), b: &(f64, &T)| b.0.total_cmp(&a.0).then_with(|| id(a.1).cmp(&id(b.1)));
+    let best_first = |a: &(f64, C), b: &(f64, C)| b.0.total_cmp(&a.0).then_with(|| id(item(a.1)).cmp(&id(item(b.1))));
     if scored.len() > limit {
         scored.select_nth_unstable_by(limit, best_first);
         scored.truncate(limit);
@@ -762,19 +808,19 @@ fn rank<'a, T>(
     let matches = scored
         .into_iter()
         .filter_map(|(_, c)| match assess(c, true) {
-            Evaluation::Match { score, components } => Some(Ranked { item: c, score, components }),
+            Evaluation::Match { score, components } => Some(Ranked { item: item(c), score, components }),
             Evaluation::Excluded(_) => None,
         })
         .collect();
     if !want.excluded {
         return Ranking { matches, excluded: Vec::new() };
     }
-    excluded.sort_by_key(|(n, c)| (*n, id(c)));
+    excluded.sort_by_key(|&(n, c)| (n, id(item(c))));
     excluded.truncate(limit);
     let excluded = excluded
         .into_iter()
         .filter_map(|(_, c)| match assess(c, true) {
-            Evaluation::Excluded(why) => Some((c, why)),
+            Evaluation::Excluded(why) => Some((item(c), why)),
             Evaluation::Match { .. } => None,
         })
         .collect();
@@ -782,14 +828,24 @@ fn rank<'a, T>(
 }
 
 /// Platforms for a need, best first: those scoring at least `min_score`, at most `limit`.
-pub fn rank_platforms<'a>(need: &NeedFields, candidates: &[&'a Platform], ctx: &Context<'_>, want: Want) -> Ranking<'a, Platform> {
+/// Candidates with [`Features`] are scored and bounded from them, the others from the record;
+/// the returned matches are explained from the record.
+pub fn rank_platforms<'a>(need: &NeedFields, candidates: &[Candidate<'a>], ctx: &Context<'_>, want: Want) -> Ranking<'a, Platform> {
     // One need against many platforms: the need's tables pay for themselves.
     let prep = Prepared::tabled(need, ctx);
+    let features = |c: Candidate<'a>| c.features.filter(|_| prep.reads_features());
     rank(
         candidates,
         want,
-        |p, explain| assess_prepared(&prep, p, p.meta.id, explain),
-        |p| bound_prepared(&prep, p, p.meta.id),
+        |c, explain| match features(c) {
+            Some(f) if !explain => prep.assess_features(f),
+            _ => assess_prepared(&prep, c.platform, c.platform.meta.id, explain),
+        },
+        |c| match features(c) {
+            Some(f) => prep.bound_features(f),
+            None => bound_prepared(&prep, c.platform, c.platform.meta.id),
+        },
+        |c| c.platform,
         |p| p.meta.id,
     )
 }
@@ -801,6 +857,7 @@ pub fn rank_needs<'a>(platform: &Platform, candidates: &[&'a Need], ctx: &Contex
         want,
         |n, explain| assess(&n.fields, platform, ctx, n.meta.id, explain),
         |n| bound_prepared(&Prepared::light(&n.fields, ctx), platform, n.meta.id),
+        |n| n,
         |n| n.meta.id,
     )
 }

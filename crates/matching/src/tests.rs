@@ -57,6 +57,16 @@ fn merge(a: &mut serde_json::Value, b: serde_json::Value) {
     }
 }
 
+/// Features of each platform, as the catalogue works them out.
+fn features(ps: &[&Platform]) -> Vec<Option<Features>> {
+    ps.iter().map(|p| Features::of(p, vocabs())).collect()
+}
+
+/// The platforms as ranking candidates, with the features given.
+fn candidates<'a>(ps: &[&'a Platform], fs: &'a [Option<Features>]) -> Vec<Candidate<'a>> {
+    ps.iter().zip(fs).map(|(&platform, f)| Candidate { platform, features: f.as_ref() }).collect()
+}
+
 fn ctx<'a>(text: &'a HashMap<Uuid, f64>, supply: &'a Supply) -> Context<'a> {
     Context { vocabs: vocabs(), weights: Weights::default(), today: today(), text, supply, readings: &[] }
 }
@@ -248,6 +258,9 @@ fn ranking_is_deterministic_and_ties_break_by_id() {
     let (t, s) = (HashMap::new(), Supply::default());
     let n = need(serde_json::json!({}));
     let ps: Vec<&Platform> = ps.iter().collect();
+    let fs = features(&ps);
+    assert!(fs.iter().all(Option::is_some));
+    let ps = candidates(&ps, &fs);
     let r1 = rank_platforms(&n, &ps, &ctx(&t, &s), all(10, 0.0));
     let r2 = rank_platforms(&n, &ps, &ctx(&t, &s), all(10, 0.0));
     assert_eq!(r1, r2);
@@ -434,10 +447,15 @@ proptest! {
         let mut c = ctx(&text, &s);
         c.weights.equity = eq;
         let refs: Vec<&Platform> = platforms.iter().collect();
-        let full = rank_platforms(&n, &refs, &c, Want { limit, min_score, excluded: true });
-        let quick = rank_platforms(&n, &refs, &c, Want { limit, min_score, excluded: false });
-        prop_assert_eq!(full.matches, quick.matches);
+        let fs = features(&refs);
+        let with = candidates(&refs, &fs);
+        let without: Vec<Candidate> = refs.iter().map(|&p| p.into()).collect();
+        let full = rank_platforms(&n, &without, &c, Want { limit, min_score, excluded: true });
+        let quick = rank_platforms(&n, &with, &c, Want { limit, min_score, excluded: false });
+        prop_assert_eq!(&full.matches, &quick.matches);
         prop_assert!(quick.excluded.is_empty());
+        // Scored from the features or from the records: the same ranking, excluded included.
+        prop_assert_eq!(full, rank_platforms(&n, &with, &c, Want { limit, min_score, excluded: true }));
     }
 
     #[test]
@@ -484,6 +502,20 @@ proptest! {
         for explain in [false, true] {
             prop_assert_eq!(assess_prepared(&light, &p, p.meta.id, explain), assess_prepared(&tabled, &p, p.meta.id, explain));
         }
-        prop_assert_eq!(bound_prepared(&light, &p, p.meta.id).to_bits(), bound_prepared(&tabled, &p, p.meta.id).to_bits());
+        let bound = bound_prepared(&light, &p, p.meta.id);
+        prop_assert_eq!(bound.to_bits(), bound_prepared(&tabled, &p, p.meta.id).to_bits());
+        // The features give the same score, the same exclusions (without their sentences) and
+        // the same bound as the record.
+        let f = Features::of(&p, vocabs()).expect("every term of the platform is known");
+        prop_assert!(tabled.reads_features());
+        match (tabled.assess_features(&f), assess_prepared(&light, &p, p.meta.id, true)) {
+            (Evaluation::Match { score: quick, .. }, Evaluation::Match { score, .. }) => prop_assert_eq!(quick.to_bits(), score.to_bits()),
+            (Evaluation::Excluded(quick), Evaluation::Excluded(why)) => {
+                let names = |x: &[Exclusion]| x.iter().map(|e| e.constraint).collect::<Vec<_>>();
+                prop_assert_eq!(names(&quick), names(&why));
+            }
+            (a, b) => prop_assert!(false, "features and record disagree: {a:?} vs {b:?}"),
+        }
+        prop_assert_eq!(tabled.bound_features(&f).to_bits(), bound.to_bits());
     }
 }

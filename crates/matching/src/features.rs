@@ -1,0 +1,204 @@
+//! A platform as ranking reads it. A match scores thousands of candidates; reading each
+//! record's scattered strings (capabilities, sample types, accreditations, areas, country)
+//! costs a cache miss apiece, and those misses were most of a ranking's time. [`Features`]
+//! holds the same facts as vocabulary positions, bit sets and numbers in one small block,
+//! worked out once when the record enters the catalogue. Ranking scores and bounds candidates
+//! from it; the record itself is read only to explain the few it returns, by the rules of
+//! `lib.rs` (a property test checks that both give the same score and the same exclusions).
+
+use omics_domain::{NeedStatus, Platform, PlatformStatus, Vocabularies, Vocabulary};
+use uuid::Uuid;
+
+use super::{Evaluation, Exclusion, Prepared, Relation, capacity_of, days_left, maturity_value, readiness_value, score, technology_value};
+
+/// A platform's facts as ranking reads them (see the module documentation).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Features {
+    id: Uuid,
+    published: bool,
+    external: bool,
+    cross_border: bool,
+    country: u16,
+    maturity: u8,
+    /// Bit `i`: the platform serves the readiness area at position `i`.
+    readiness: u64,
+    caps: Vec<CapabilityFeatures>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+struct CapabilityFeatures {
+    technology: u16,
+    /// Bit sets of vocabulary positions; empty when the capability lists none.
+    samples: u64,
+    accreditations: u64,
+    monthly_capacity: Option<u32>,
+    turnaround_days: Option<u32>,
+}
+
+/// A candidate platform, with its features when the catalogue has them.
+#[derive(Debug, Clone, Copy)]
+pub struct Candidate<'a> {
+    pub platform: &'a Platform,
+    pub features: Option<&'a Features>,
+}
+
+impl<'a> From<&'a Platform> for Candidate<'a> {
+    fn from(platform: &'a Platform) -> Self {
+        Candidate { platform, features: None }
+    }
+}
+
+/// The bit set of the terms' positions (terms the vocabulary does not know are left out).
+pub(crate) fn bits<'t>(v: &Vocabulary, terms: impl Iterator<Item = &'t str>) -> u64 {
+    terms.filter_map(|t| v.position(t)).filter(|&i| i < 64).fold(0, |b, i| b | 1 << i)
+}
+
+/// The positions of every term, or None when one is unknown or beyond a bit set's 64.
+fn all_bits(v: &Vocabulary, terms: &[String]) -> Option<u64> {
+    terms.iter().try_fold(0u64, |b, t| v.position(t).filter(|&i| i < 64).map(|i| b | 1 << i))
+}
+
+impl Features {
+    /// Whether the platform is published (what `Record::is_public` says of it).
+    pub fn is_public(&self) -> bool {
+        self.published
+    }
+
+    /// The platform's features, or None when a term is unknown to the vocabularies (or a
+    /// vocabulary outgrows a bit set): such a platform is ranked from its record.
+    pub fn of(p: &Platform, v: &Vocabularies) -> Option<Features> {
+        let f = &p.fields;
+        let caps = f
+            .capabilities
+            .iter()
+            .map(|c| {
+                Some(CapabilityFeatures {
+                    technology: u16::try_from(v.technologies.position(&c.technology)?).ok()?,
+                    samples: all_bits(&v.sample_types, &c.sample_types)?,
+                    accreditations: all_bits(&v.accreditations, &c.accreditations)?,
+                    monthly_capacity: c.monthly_capacity,
+                    turnaround_days: c.turnaround_days,
+                })
+            })
+            .collect::<Option<Vec<_>>>()?;
+        Some(Features {
+            id: p.meta.id,
+            published: f.status == PlatformStatus::Published,
+            external: f.accepts_external_samples,
+            cross_border: f.accepts_cross_border,
+            country: u16::try_from(v.countries.position(&f.country)?).ok()?,
+            maturity: f.maturity_level,
+            readiness: all_bits(&v.readiness_areas, &f.readiness_areas)?,
+            caps,
+        })
+    }
+}
+
+impl Prepared<'_> {
+    /// Whether the tables [`Features`] are read with are here.
+    pub(crate) fn reads_features(&self) -> bool {
+        !self.country.is_empty() && self.must.iter().chain(&self.nice).all(|w| w.table.is_some())
+    }
+
+    fn readiness_of(&self, f: &Features) -> f64 {
+        let Some(table) = &self.readiness else { return 0.0 };
+        let steps = table.iter().enumerate().filter(|(i, _)| f.readiness & (1 << i) != 0).map(|(_, &(_, d))| d).min();
+        readiness_value(steps)
+    }
+
+    fn text_of(&self, f: &Features) -> f64 {
+        self.ctx.text.get(&f.id).copied().unwrap_or(0.0)
+    }
+
+    /// [`super::bound_prepared`] from the features.
+    pub(crate) fn bound_features(&self, f: &Features) -> f64 {
+        let w = self.ctx.weights;
+        let c = usize::from(f.country);
+        let equity = if w.equity > 0.0 && !self.must.is_empty() { self.equity[c] } else { 0.0 };
+        score(w, [1.0, self.readiness_of(f), self.country[c], 1.0, self.text_of(f), maturity_value(f.maturity), 1.0, equity])
+    }
+
+    /// [`super::assess_prepared`] without reasons, from the features.
+    pub(crate) fn assess_features(&self, f: &Features) -> Evaluation {
+        let need = self.need;
+        let mut out = Vec::new();
+        let mut ex = |constraint| out.push(Exclusion { constraint, reason: String::new() });
+        if !f.published {
+            ex("not_published");
+        }
+        if matches!(need.status, NeedStatus::Closed | NeedStatus::Withdrawn | NeedStatus::Matched | NeedStatus::Suspended) {
+            ex("need_not_open");
+        }
+        let days_left = days_left(self);
+        let (mut must, mut capacity, mut accredited) = (0.0, None::<f64>, false);
+        for want in &self.must {
+            let Some(table) = &want.table else { continue };
+            let (mut offered, mut taken) = (false, false);
+            let mut best: Option<Relation> = None;
+            let mut best_capacity: Option<f64> = None;
+            for c in &f.caps {
+                let Some(r) = table[usize::from(c.technology)].filter(|r| r.satisfies()) else { continue };
+                offered = true;
+                if c.samples != 0 && c.samples & self.sample_bits == 0 {
+                    continue;
+                }
+                taken = true;
+                if self.accreditation_bits.is_some_and(|a| c.accreditations & a == 0) {
+                    continue;
+                }
+                if best.is_none_or(|b| r.value().total_cmp(&b.value()).is_ge()) {
+                    best = Some(r);
+                }
+                let (value, _) = capacity_of(need, c.monthly_capacity, c.turnaround_days, days_left, false);
+                if best_capacity.is_none_or(|b| value.total_cmp(&b).is_ge()) {
+                    best_capacity = Some(value);
+                }
+                accredited |= c.accreditations != 0;
+            }
+            if !offered {
+                ex("missing_technology");
+            } else if !taken {
+                ex("sample_type_not_accepted");
+            } else if need.accreditation_required.is_some() && best.is_none() {
+                ex("accreditation_missing");
+            }
+            must += best.map_or(0.0, Relation::value);
+            if let Some(v) = best_capacity
+                && capacity.is_none_or(|w| v < w)
+            {
+                capacity = Some(v);
+            }
+        }
+        if !f.external {
+            ex("no_external_samples");
+        }
+        let c = usize::from(f.country);
+        if Some(c) != self.need_country && !f.cross_border {
+            ex("no_cross_border");
+        }
+        if !self.acceptable[c] {
+            ex("country_not_acceptable");
+        }
+        if !out.is_empty() {
+            return Evaluation::Excluded(out);
+        }
+        let mut nice = 0.0;
+        for want in &self.nice {
+            let Some(table) = &want.table else { continue };
+            nice += f.caps.iter().filter_map(|c| table[usize::from(c.technology)]).map(Relation::value).fold(0.0, f64::max);
+        }
+        let technology = technology_value(must, self.must.len(), nice, self.nice.len());
+        let equity = if self.must.is_empty() { 0.0 } else { self.equity[c] };
+        let values = [
+            technology,
+            self.readiness_of(f),
+            self.country[c],
+            capacity.unwrap_or(0.0),
+            self.text_of(f),
+            maturity_value(f.maturity),
+            if accredited { 1.0 } else { 0.0 },
+            equity,
+        ];
+        Evaluation::Match { score: score(self.ctx.weights, values), components: Vec::new() }
+    }
+}
