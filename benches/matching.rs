@@ -11,7 +11,7 @@ use std::time::Instant;
 use criterion::{Criterion, criterion_group, criterion_main};
 use omics_api::routes::matches::{Plan, platforms_for};
 use omics_domain::{Meta, NeedFields, Platform, PlatformFields, Vocabularies};
-use omics_matching::{Candidate, Context, Features, Supply, Want, Weights, rank_platforms};
+use omics_matching::{Candidate, Context, Features, Supply, TextScores, Want, Weights, rank_platforms};
 
 fn need(v: &Vocabularies) -> NeedFields {
     let n: NeedFields = serde_json::from_value(serde_json::json!({
@@ -45,7 +45,7 @@ fn engine(c: &mut Criterion) {
     let v = Vocabularies::builtin().unwrap();
     let need = need(&v);
     let ps = platforms(&v, 1_000);
-    let text: HashMap<uuid::Uuid, f64> = ps.iter().map(|p| (p.meta.id, 0.5)).collect();
+    let text: TextScores = ps.iter().map(|p| (p.meta.id, 0.5)).collect();
     let supply = Supply::default();
     let ctx = Context {
         vocabs: &v,

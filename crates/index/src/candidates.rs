@@ -5,10 +5,10 @@
 use std::collections::{HashMap, HashSet};
 
 use omics_domain::{Kind, NeedFields, NeedStatus, Platform, PlatformStatus};
-use omics_matching::Supply;
+use omics_matching::{Supply, TextScores};
 use tantivy::Term;
 use tantivy::collector::TopDocs;
-use tantivy::query::{BooleanQuery, BoostQuery, Occur, Query};
+use tantivy::query::{BooleanQuery, ConstScoreQuery, Occur, Query};
 use uuid::Uuid;
 
 use crate::facets::FacetCounts;
@@ -18,7 +18,7 @@ use crate::{Result, SearchIndex};
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Candidates {
     pub ids: Vec<Uuid>,
-    pub text: HashMap<Uuid, f64>,
+    pub text: TextScores,
 }
 
 /// At most this many distinct words of a text are considered for its relevance query.
@@ -28,7 +28,7 @@ const RELEVANCE_WORDS: usize = 16;
 
 fn filter(q: Box<dyn Query>) -> (Occur, Box<dyn Query>) {
     // Filters must match but add nothing to the score.
-    (Occur::Must, Box::new(BoostQuery::new(q, 0.0)))
+    (Occur::Must, Box::new(ConstScoreQuery::new(q, 0.0)))
 }
 
 impl SearchIndex {

@@ -29,43 +29,59 @@ impl Entry {
     }
 }
 
-type Map = FxHashMap<Uuid, Arc<Entry>>;
+pub(crate) type Map = FxHashMap<Uuid, Arc<Entry>>;
+
+#[derive(Debug, Default)]
+struct Inner {
+    map: Map,
+    /// The change-log sequence number the records reflect at least.
+    seq: i64,
+}
 
 #[derive(Debug, Default)]
 pub struct Catalogue {
-    records: RwLock<Map>,
+    inner: RwLock<Inner>,
 }
 
 impl Catalogue {
-    fn read(&self) -> std::sync::RwLockReadGuard<'_, Map> {
-        self.records.read().unwrap_or_else(|p| p.into_inner())
+    fn read(&self) -> std::sync::RwLockReadGuard<'_, Inner> {
+        self.inner.read().unwrap_or_else(|p| p.into_inner())
     }
 
-    fn write(&self) -> std::sync::RwLockWriteGuard<'_, Map> {
-        self.records.write().unwrap_or_else(|p| p.into_inner())
+    fn write(&self) -> std::sync::RwLockWriteGuard<'_, Inner> {
+        self.inner.write().unwrap_or_else(|p| p.into_inner())
     }
 
     /// Records by id, in the order of `ids`; unknown ids are skipped.
     pub fn get_many(&self, ids: &[Uuid]) -> Vec<Arc<Entry>> {
-        let map = self.read();
-        ids.iter().filter_map(|id| map.get(id).cloned()).collect()
+        let inner = self.read();
+        ids.iter().filter_map(|id| inner.map.get(id).cloned()).collect()
+    }
+
+    /// The change-log sequence number the catalogue reflects at least. Read before records
+    /// are taken, it tells whether they are current: if the change log still ends there, no
+    /// record changed since (the catalogue never runs ahead of the database).
+    pub fn seq(&self) -> i64 {
+        self.read().seq
     }
 
     /// Apply one batch of changes: `changed` are the ids the change log named, `current` what
-    /// the store holds for them now (an id without a record was deleted).
-    pub(crate) fn apply(&self, changed: &[Uuid], current: Vec<Record>, vocabs: &Vocabularies) {
+    /// the store holds for them now (an id without a record was deleted), and `seq` the last
+    /// change of the batch.
+    pub(crate) fn apply(&self, changed: &[Uuid], current: Vec<Record>, vocabs: &Vocabularies, seq: i64) {
         let entries: Vec<Arc<Entry>> = current.into_iter().map(|r| Arc::new(Entry::new(r, vocabs))).collect();
-        let mut map = self.write();
+        let mut inner = self.write();
         for id in changed {
-            map.remove(id);
+            inner.map.remove(id);
         }
         for e in entries {
-            map.insert(e.record.meta().id, e);
+            inner.map.insert(e.record.meta().id, e);
         }
+        inner.seq = inner.seq.max(seq);
     }
 
-    /// Replace everything.
-    pub(crate) fn replace(&self, all: Map) {
-        *self.write() = all;
+    /// Replace everything with records read at change `seq` or later.
+    pub(crate) fn replace(&self, map: Map, seq: i64) {
+        *self.write() = Inner { map, seq };
     }
 }

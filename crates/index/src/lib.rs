@@ -13,7 +13,7 @@ mod facets;
 pub use candidates::Candidates;
 pub use catalogue::{Catalogue, Entry};
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashSet};
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -306,7 +306,7 @@ impl SearchIndex {
             }
             // Before the commit: a search never finds an id the catalogue does not hold yet.
             if self.catalogue_loaded.load(Ordering::Acquire) {
-                self.catalogue.apply(&ids, current, &self.vocabs);
+                self.catalogue.apply(&ids, current, &self.vocabs, last);
             }
             applied += changes.len();
             pending += changes.len();
@@ -334,7 +334,8 @@ impl SearchIndex {
             Ok(())
         })?;
         let n = all.len();
-        self.catalogue.replace(all);
+        // Read after the index's sequence number (under the writer lock): at least that new.
+        self.catalogue.replace(all, self.applied_seq());
         self.catalogue_loaded.store(true, Ordering::Release);
         Ok(n)
     }
@@ -596,14 +597,15 @@ fn scan_all(store: &Store, mut each: impl FnMut(Record) -> Result<()>) -> Result
 
 /// The record ids of `hits`, with their scores, in order (from the id fast fields).
 pub(crate) fn ids_of(searcher: &tantivy::Searcher, hits: Vec<(f32, tantivy::DocAddress)>) -> Result<Vec<(Uuid, f32)>> {
-    let mut columns = HashMap::new();
+    // The id columns of each segment, opened once (hits interleave the segments).
+    let mut columns: Vec<_> = (0..searcher.segment_readers().len()).map(|_| None).collect();
     let mut out = Vec::with_capacity(hits.len());
     for (score, addr) in hits {
-        let (hi, lo) = match columns.entry(addr.segment_ord) {
-            std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
-            std::collections::hash_map::Entry::Vacant(e) => {
+        let (hi, lo) = match &mut columns[addr.segment_ord as usize] {
+            Some(c) => c,
+            slot => {
                 let ff = searcher.segment_reader(addr.segment_ord).fast_fields();
-                e.insert((ff.u64("id_hi")?, ff.u64("id_lo")?))
+                slot.insert((ff.u64("id_hi")?, ff.u64("id_lo")?))
             }
         };
         if let (Some(h), Some(l)) = (hi.first(addr.doc_id), lo.first(addr.doc_id)) {

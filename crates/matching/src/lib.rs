@@ -80,6 +80,9 @@ impl Supply {
     }
 }
 
+/// Text relevance by candidate id, in [0, 1] (an Fx hash: ids are random already).
+pub type TextScores = HashMap<Uuid, f64, rustc_hash::FxBuildHasher>;
+
 /// Everything besides the pair itself that scoring reads.
 #[derive(Debug, Clone)]
 pub struct Context<'a> {
@@ -87,7 +90,7 @@ pub struct Context<'a> {
     pub weights: Weights,
     pub today: NaiveDate,
     /// Text relevance of each candidate, normalised to [0, 1] (best candidate 1).
-    pub text: &'a HashMap<Uuid, f64>,
+    pub text: &'a TextScores,
     pub supply: &'a Supply,
     pub readings: &'a [Reading],
 }
@@ -325,7 +328,7 @@ fn plural(n: usize, one: &str, many: &str) -> String {
 
 /// Hard constraints of a platform for a need; empty when none is broken.
 pub fn exclusions(need: &NeedFields, p: &Platform, v: &Vocabularies) -> Vec<Exclusion> {
-    let (text, supply) = (HashMap::new(), Supply::default());
+    let (text, supply) = (TextScores::default(), Supply::default());
     let ctx = Context { vocabs: v, weights: Weights::default(), today: NaiveDate::MIN, text: &text, supply: &supply, readings: &[] };
     let prep = Prepared::light(need, &ctx);
     check(&prep, p, &serving(&prep, &caps_of(&prep, p)), true)

@@ -67,12 +67,12 @@ fn candidates<'a>(ps: &[&'a Platform], fs: &'a [Option<Features>]) -> Vec<Candid
     ps.iter().zip(fs).map(|(&platform, f)| Candidate { platform, features: f.as_ref() }).collect()
 }
 
-fn ctx<'a>(text: &'a HashMap<Uuid, f64>, supply: &'a Supply) -> Context<'a> {
+fn ctx<'a>(text: &'a TextScores, supply: &'a Supply) -> Context<'a> {
     Context { vocabs: vocabs(), weights: Weights::default(), today: today(), text, supply, readings: &[] }
 }
 
 fn eval(n: &NeedFields, p: &Platform) -> Evaluation {
-    let (t, s) = (HashMap::new(), Supply::default());
+    let (t, s) = (TextScores::default(), Supply::default());
     evaluate(n, p, &ctx(&t, &s), p.meta.id)
 }
 
@@ -217,7 +217,7 @@ fn capacity_component() {
 #[test]
 fn text_maturity_accreditation_equity_components() {
     let p = platform(serde_json::json!({"maturity_level": 3}));
-    let text = HashMap::from([(p.meta.id, 0.4)]);
+    let text = TextScores::from_iter([(p.meta.id, 0.4)]);
     let supply = Supply(HashMap::from([("whole-exome-sequencing".to_owned(), HashMap::from([("PT".to_owned(), 4)]))]));
     let mut c = ctx(&text, &supply);
     c.weights.equity = 0.1;
@@ -255,7 +255,7 @@ fn ranking_is_deterministic_and_ties_break_by_id() {
         })
         .collect();
     ps.push(platform(serde_json::json!({"status": "archived"})));
-    let (t, s) = (HashMap::new(), Supply::default());
+    let (t, s) = (TextScores::default(), Supply::default());
     let n = need(serde_json::json!({}));
     let ps: Vec<&Platform> = ps.iter().collect();
     let fs = features(&ps);
@@ -281,7 +281,7 @@ fn needs_for_a_platform() {
         mk(2, serde_json::json!({"sample_type": "plasma"})),
         mk(3, serde_json::json!({"readiness_area": "routine-care"})),
     ];
-    let (t, s) = (HashMap::new(), Supply::default());
+    let (t, s) = (TextScores::default(), Supply::default());
     let needs: Vec<&Need> = needs.iter().collect();
     let r = rank_needs(&p, &needs, &ctx(&t, &s), all(10, 0.0));
     let ids: Vec<u128> = r.matches.iter().map(|m| m.item.meta.id.as_u128()).collect();
@@ -346,7 +346,7 @@ proptest! {
 
     #[test]
     fn scores_stay_in_unit_interval(n in arb_need(), p in arb_platform(), text in 0.0f64..=1.0, eq in 0.0f64..5.0) {
-        let t = HashMap::from([(p.meta.id, text)]);
+        let t = TextScores::from_iter([(p.meta.id, text)]);
         let s = Supply::default();
         let mut c = ctx(&t, &s);
         c.weights.equity = eq;
@@ -362,10 +362,10 @@ proptest! {
     #[test]
     fn improving_a_component_never_lowers_the_score(n in arb_need(), p in arb_platform(), text in 0.0f64..=0.9) {
         let s = Supply::default();
-        let t = HashMap::from([(p.meta.id, text)]);
+        let t = TextScores::from_iter([(p.meta.id, text)]);
         let base = evaluate(&n, &p, &ctx(&t, &s), p.meta.id).score();
         // Better text relevance.
-        let t2 = HashMap::from([(p.meta.id, text + 0.1)]);
+        let t2 = TextScores::from_iter([(p.meta.id, text + 0.1)]);
         prop_assert!(evaluate(&n, &p, &ctx(&t2, &s), p.meta.id).score() >= base);
         // Higher maturity.
         let mut better = p.clone();
@@ -390,7 +390,7 @@ proptest! {
 
     #[test]
     fn adding_a_capability_never_lowers_the_score(n in arb_need(), p in arb_platform(), extra in arb_platform()) {
-        let (t, s) = (HashMap::new(), Supply::default());
+        let (t, s) = (TextScores::default(), Supply::default());
         let base = evaluate(&n, &p, &ctx(&t, &s), p.meta.id).score();
         let mut more = p.clone();
         more.fields.capabilities.extend(extra.fields.capabilities);
@@ -404,7 +404,7 @@ proptest! {
     /// Ranking scores without reasons and explains the winners: both passes must agree.
     #[test]
     fn scoring_without_reasons_gives_the_same_outcome(n in arb_need(), p in arb_platform(), text in 0.0f64..=1.0, eq in 0.0f64..5.0) {
-        let t = HashMap::from([(p.meta.id, text)]);
+        let t = TextScores::from_iter([(p.meta.id, text)]);
         let s = Supply::default();
         let mut c = ctx(&t, &s);
         c.weights.equity = eq;
@@ -437,7 +437,7 @@ proptest! {
         eq in 0.0f64..2.0,
     ) {
         let mut platforms = Vec::new();
-        let mut text = HashMap::new();
+        let mut text = TextScores::default();
         for (i, (mut p, t)) in ps.into_iter().enumerate() {
             p.meta.id = Uuid::from_u128(i as u128 + 1);
             text.insert(p.meta.id, t);
@@ -460,7 +460,7 @@ proptest! {
 
     #[test]
     fn the_bound_is_never_below_the_score(n in arb_need(), p in arb_platform(), text in 0.0f64..=1.0, eq in 0.0f64..5.0) {
-        let t = HashMap::from([(p.meta.id, text)]);
+        let t = TextScores::from_iter([(p.meta.id, text)]);
         let s = Supply::default();
         let mut c = ctx(&t, &s);
         c.weights.equity = eq;
@@ -493,7 +493,7 @@ proptest! {
             c.sample_types = takes.iter().map(|s| s.to_string()).collect();
             c.accreditations = held.iter().map(|s| s.to_string()).collect();
         }
-        let t = HashMap::from([(p.meta.id, text)]);
+        let t = TextScores::from_iter([(p.meta.id, text)]);
         let counts = |c: &str| HashMap::from([(c.to_owned(), offered), ("PT".to_owned(), offered + 1)]);
         let s = Supply(n.technologies.iter().map(|w| (w.technology.clone(), counts(&p.fields.country))).collect());
         let mut c = ctx(&t, &s);

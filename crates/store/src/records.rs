@@ -341,6 +341,23 @@ impl Store {
         Ok(ids.iter().filter_map(|id| out.remove(id)).collect())
     }
 
+    /// The stored version of each record of `ids` that exists: enough to tell whether a copy
+    /// held elsewhere (the catalogue) is current, without reading the bodies. Every change of
+    /// a record raises its version (it is the record's ETag).
+    pub fn versions(&self, ids: &[Uuid]) -> Result<std::collections::HashMap<Uuid, i64>> {
+        let mut c = self.conn()?;
+        let mut out = std::collections::HashMap::with_capacity(ids.len());
+        for chunk in ids.chunks(500) {
+            let keys: Vec<String> = chunk.iter().map(Uuid::to_string).collect();
+            let rows =
+                records::table.filter(records::id.eq_any(keys)).select((records::id, records::version)).load::<(String, i64)>(&mut *c)?;
+            for (id, version) in rows {
+                out.insert(parse_uuid(&id)?, version);
+            }
+        }
+        Ok(out)
+    }
+
     /// A record of `kind` by its external key.
     pub fn by_external_key(&self, kind: Kind, key: &str) -> Result<Option<Record>> {
         let mut c = self.conn()?;

@@ -149,13 +149,33 @@ pub fn platforms_of(entries: &[Arc<Entry>]) -> impl Iterator<Item = Candidate<'_
     })
 }
 
-/// The records to show, read again from the database: candidates are scored from the
+/// The records to show as the database holds them now. Candidates are scored from the
 /// catalogue, which follows the change log and may lag behind the database (a change by
-/// another instance, a failed catch-up). What the database says now decides: a record
-/// withdrawn or suspended meanwhile is dropped, and the others are shown as they are now.
-fn as_stored(state: &AppState, ids: impl Iterator<Item = Uuid>, viewer: Option<&AuthUser>) -> ApiResult<HashMap<Uuid, Record>> {
-    let ids: Vec<Uuid> = ids.collect();
-    Ok(state.store.get_many(&ids)?.into_iter().filter(|r| records::visible(r, viewer)).map(|r| (r.meta().id, r)).collect())
+/// another instance, a failed catch-up), so the database decides. If its change log still
+/// ends at `seq`, the catalogue's sequence number read before the records were taken, nothing
+/// changed since and the copies are current. Otherwise each record's version decides (every
+/// change raises it: it is the ETag): a copy at the stored version is shown as it is, a record
+/// changed meanwhile is read again (and dropped if it was withdrawn or suspended), a deleted
+/// one is dropped.
+fn as_stored(
+    state: &AppState,
+    held: impl Iterator<Item = Record>,
+    seq: i64,
+    viewer: Option<&AuthUser>,
+) -> ApiResult<HashMap<Uuid, Record>> {
+    let held: Vec<Record> = held.collect();
+    if state.store.last_seq()? == seq {
+        return Ok(held.into_iter().filter(|r| records::visible(r, viewer)).map(|r| (r.meta().id, r)).collect());
+    }
+    let ids: Vec<Uuid> = held.iter().map(|r| r.meta().id).collect();
+    let versions = state.store.versions(&ids)?;
+    let (current, changed): (Vec<Record>, Vec<Record>) = held
+        .into_iter()
+        .filter(|r| versions.contains_key(&r.meta().id))
+        .partition(|r| versions.get(&r.meta().id) == Some(&r.meta().version));
+    let reread =
+        if changed.is_empty() { Vec::new() } else { state.store.get_many(&changed.iter().map(|r| r.meta().id).collect::<Vec<_>>())? };
+    Ok(current.into_iter().chain(reread).filter(|r| records::visible(r, viewer)).map(|r| (r.meta().id, r)).collect())
 }
 
 /// Rank platforms for `need` (blocking: index, store and engine).
@@ -168,6 +188,7 @@ pub fn platforms_for(
 ) -> ApiResult<PlatformMatches> {
     let max = state.settings.matching.max_candidates;
     let found = state.index.platform_candidates(need, false, max)?;
+    let seq = state.index.catalogue.seq();
     let records = state.index.catalogue.get_many(&found.ids);
     let extra = if plan.include_excluded {
         let relaxed = state.index.platform_candidates(need, true, max)?;
@@ -190,8 +211,8 @@ pub fn platforms_for(
         readings,
     };
     let ranking = omics_matching::rank_platforms(need, &candidates, &ctx, plan.want());
-    let shown = ranking.matches.iter().map(|m| m.item.meta.id).chain(ranking.excluded.iter().map(|(p, _)| p.meta.id));
-    let mut stored = as_stored(state, shown, None)?;
+    let shown = ranking.matches.iter().map(|m| m.item).chain(ranking.excluded.iter().map(|(p, _)| *p));
+    let mut stored = as_stored(state, shown.map(|p| Record::Platform(p.clone())), seq, None)?;
     let mut take = |id: &Uuid| match stored.remove(id) {
         Some(Record::Platform(p)) => Some(p),
         _ => None,
@@ -341,6 +362,7 @@ pub async fn for_platform(
     let viewer = viewer.0;
     let result = web::block(move || -> ApiResult<NeedMatches> {
         let found = state.index.need_candidates(&platform, state.settings.matching.max_candidates)?;
+        let seq = state.index.catalogue.seq();
         let found_records = state.index.catalogue.get_many(&found.ids);
         let needs: Vec<&Need> = found_records
             .iter()
@@ -360,8 +382,8 @@ pub async fn for_platform(
             readings: &[],
         };
         let ranking = omics_matching::rank_needs(&platform, &needs, &ctx, plan.want());
-        let ids = ranking.matches.iter().map(|m| m.item.meta.id).chain(ranking.excluded.iter().map(|(n, _)| n.meta.id));
-        let mut stored = as_stored(&state, ids, viewer.as_ref())?;
+        let held = ranking.matches.iter().map(|m| m.item).chain(ranking.excluded.iter().map(|(n, _)| *n));
+        let mut stored = as_stored(&state, held.map(|n| Record::Need(n.clone())), seq, viewer.as_ref())?;
         let mut shown = |n: &Need| -> Option<Need> {
             let mut rec = stored.remove(&n.meta.id)?;
             records::redact(&mut rec, viewer.as_ref());
