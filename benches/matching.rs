@@ -5,7 +5,6 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::collections::HashMap;
 use std::time::Instant;
 
 use criterion::{Criterion, criterion_group, criterion_main};

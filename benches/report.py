@@ -154,9 +154,9 @@ def table(rs, header):
 main = table(rows, ("figure", "value", "target", "result"))
 phases = [(name, ms(num(f"match_phase_{key}_p50_ms")), ms(num(f"match_phase_{key}_mean_ms")))
           for key, name in (("candidates", "index: candidates + BM25 (platform_candidates)"),
-                            ("fetch", "catalogue: the candidates' records (in memory, parsed)"),
-                            ("supply", "index: supply per country (equity)"),
-                            ("rank", "engine: exclusions, components, reasons, top 20"),
+                            ("fetch", "catalogue: the candidates' records and features (in memory)"),
+                            ("supply", "index: supply per country (equity; kept per index generation)"),
+                            ("rank", "engine: need tables, bound, scores from features, reasons for the top 20"),
                             ("serialise", "JSON of the response (HTTP only)"))]
 breakdown = table(phases, ("step of one match", "p50", "mean"))
 
@@ -200,8 +200,9 @@ step; the whole call is the in-process figure above).
 - **In-process latency** (`benches/src/bin/latency.rs`): opens the data dir as the server does;
   the sample is 200 needs spread evenly over `needs.json`, read back from the store by external
   key. One untimed warm-up pass, then 5 timed passes; each timing is one
-  `omics_api::routes::matches::platforms_for` call (index candidates with BM25, records from
-  SQLite, hard constraints, eight components with their sentences, top 20, default weights).
+  `omics_api::routes::matches::platforms_for` call (index candidates with BM25, records and
+  features from the in-memory catalogue, hard constraints, eight components, top 20 with their
+  sentences, the returned records checked against the database's change log, default weights).
   Faceted search: `SearchIndex::search` with `q`, a technology family filter, the need's
   country and the three facets, then reading the page's 20 records: what the list route does
   before writing JSON. Searches cycle over ten (words, family) pairs in the sampled needs'

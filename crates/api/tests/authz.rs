@@ -964,19 +964,27 @@ async fn matches_recheck_what_the_index_says(app: TestApp) {
     let (_, v) = app.get(&matches, None).await;
     assert_eq!(v["matches"][0]["platform"]["id"], id.as_str(), "{v}");
 
-    // Another instance suspends it: the change is in the database, not yet in this index.
+    // Another instance changes it, in the database only (not yet in this index and catalogue).
     let uuid = uuid::Uuid::parse_str(&id).unwrap();
-    app.state
-        .store
-        .modify(omics_domain::Kind::Platform, uuid, None, |rec| -> Result<_, std::convert::Infallible> {
-            let omics_domain::Record::Platform(mut p) = rec else { unreachable!() };
-            p.fields.status = omics_domain::PlatformStatus::Suspended;
-            p.meta.version += 1;
-            Ok(omics_domain::Record::Platform(p))
-        })
-        .unwrap()
-        .unwrap();
-    assert!(app.state.index.applied_seq() < app.state.store.last_seq().unwrap(), "the index already saw the change");
+    let elsewhere = |change: fn(&mut omics_domain::PlatformFields)| {
+        app.state
+            .store
+            .modify(omics_domain::Kind::Platform, uuid, None, |rec| -> Result<_, std::convert::Infallible> {
+                let omics_domain::Record::Platform(mut p) = rec else { unreachable!() };
+                change(&mut p.fields);
+                p.meta.version += 1;
+                Ok(omics_domain::Record::Platform(p))
+            })
+            .unwrap()
+            .unwrap();
+        assert!(app.state.index.applied_seq() < app.state.store.last_seq().unwrap(), "the index already saw the change");
+    };
+    // Renamed: matches show it as the database has it now, not as this catalogue does.
+    elsewhere(|f| f.name = "Renamed Lab".into());
+    let (_, v) = app.get(&matches, None).await;
+    assert_eq!(v["matches"][0]["platform"]["name"], "Renamed Lab", "{v}");
+    // Suspended: hidden at once.
+    elsewhere(|f| f.status = omics_domain::PlatformStatus::Suspended);
 
     let (s, _) = app.get(&format!("/api/v1/platforms/{id}"), None).await;
     assert_eq!(s, StatusCode::NOT_FOUND);

@@ -158,9 +158,10 @@ impl SearchIndex {
                 *cache = SupplyCache { generation, counts: HashMap::new() };
             }
             for t in technologies {
-                match cache.counts.get(t) {
-                    Some(c) => drop(out.insert(t.clone(), c.clone())),
-                    None => missing.push(t),
+                if let Some(c) = cache.counts.get(t) {
+                    out.insert(t.clone(), c.clone());
+                } else {
+                    missing.push(t);
                 }
             }
         }

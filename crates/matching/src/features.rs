@@ -94,6 +94,12 @@ impl Features {
     }
 }
 
+/// A table's entry at a position (the default past its end: features and tables come from the
+/// same vocabularies, so that never happens, but a ranking must not panic on it).
+fn at<T: Copy + Default>(table: &[T], i: u16) -> T {
+    table.get(usize::from(i)).copied().unwrap_or_default()
+}
+
 impl Prepared<'_> {
     /// Whether the tables [`Features`] are read with are here.
     pub(crate) fn reads_features(&self) -> bool {
@@ -102,7 +108,7 @@ impl Prepared<'_> {
 
     fn readiness_of(&self, f: &Features) -> f64 {
         let Some(table) = &self.readiness else { return 0.0 };
-        let steps = table.iter().enumerate().filter(|(i, _)| f.readiness & (1 << i) != 0).map(|(_, &(_, d))| d).min();
+        let steps = table.iter().take(64).enumerate().filter(|(i, _)| f.readiness & (1 << i) != 0).map(|(_, &(_, d))| d).min();
         readiness_value(steps)
     }
 
@@ -113,9 +119,9 @@ impl Prepared<'_> {
     /// [`super::bound_prepared`] from the features.
     pub(crate) fn bound_features(&self, f: &Features) -> f64 {
         let w = self.ctx.weights;
-        let c = usize::from(f.country);
-        let equity = if w.equity > 0.0 && !self.must.is_empty() { self.equity[c] } else { 0.0 };
-        score(w, [1.0, self.readiness_of(f), self.country[c], 1.0, self.text_of(f), maturity_value(f.maturity), 1.0, equity])
+        let c = f.country;
+        let equity = if w.equity > 0.0 && !self.must.is_empty() { at(&self.equity, c) } else { 0.0 };
+        score(w, [1.0, self.readiness_of(f), at(&self.country, c), 1.0, self.text_of(f), maturity_value(f.maturity), 1.0, equity])
     }
 
     /// [`super::assess_prepared`] without reasons, from the features.
@@ -137,7 +143,7 @@ impl Prepared<'_> {
             let mut best: Option<Relation> = None;
             let mut best_capacity: Option<f64> = None;
             for c in &f.caps {
-                let Some(r) = table[usize::from(c.technology)].filter(|r| r.satisfies()) else { continue };
+                let Some(r) = at(table, c.technology).filter(|r| r.satisfies()) else { continue };
                 offered = true;
                 if c.samples != 0 && c.samples & self.sample_bits == 0 {
                     continue;
@@ -172,11 +178,11 @@ impl Prepared<'_> {
         if !f.external {
             ex("no_external_samples");
         }
-        let c = usize::from(f.country);
-        if Some(c) != self.need_country && !f.cross_border {
+        let c = f.country;
+        if Some(usize::from(c)) != self.need_country && !f.cross_border {
             ex("no_cross_border");
         }
-        if !self.acceptable[c] {
+        if !at(&self.acceptable, c) {
             ex("country_not_acceptable");
         }
         if !out.is_empty() {
@@ -185,14 +191,14 @@ impl Prepared<'_> {
         let mut nice = 0.0;
         for want in &self.nice {
             let Some(table) = &want.table else { continue };
-            nice += f.caps.iter().filter_map(|c| table[usize::from(c.technology)]).map(Relation::value).fold(0.0, f64::max);
+            nice += f.caps.iter().filter_map(|c| at(table, c.technology)).map(Relation::value).fold(0.0, f64::max);
         }
         let technology = technology_value(must, self.must.len(), nice, self.nice.len());
-        let equity = if self.must.is_empty() { 0.0 } else { self.equity[c] };
+        let equity = if self.must.is_empty() { 0.0 } else { at(&self.equity, c) };
         let values = [
             technology,
             self.readiness_of(f),
-            self.country[c],
+            at(&self.country, c),
             capacity.unwrap_or(0.0),
             self.text_of(f),
             maturity_value(f.maturity),

@@ -467,12 +467,13 @@ fn readiness(prep: &Prepared<'_>, p: &Platform, explain: bool) -> (f64, String) 
     }
     let (v, want) = (&prep.ctx.vocabs.readiness_areas, &prep.need.readiness_area);
     let best = p.fields.readiness_areas.iter().filter_map(|a| steps(a).map(|d| (d, a))).min();
-    match best {
-        None => (0.0, "States no clinical readiness area".into()),
-        Some((0, _)) => (1.0, format!("Serves {} (same area)", lower(v.label(want)))),
-        Some((1, a)) => (0.5, format!("Serves {}, adjacent to {}", lower(v.label(a)), lower(v.label(want)))),
-        Some((d, a)) => (0.0, format!("Serves {}, {d} steps from {}", lower(v.label(a)), lower(v.label(want)))),
-    }
+    let reason = match best {
+        None => "States no clinical readiness area".into(),
+        Some((0, _)) => format!("Serves {} (same area)", lower(v.label(want))),
+        Some((1, a)) => format!("Serves {}, adjacent to {}", lower(v.label(a)), lower(v.label(want))),
+        Some((d, a)) => format!("Serves {}, {d} steps from {}", lower(v.label(a)), lower(v.label(want))),
+    };
+    (readiness_value(best.map(|(d, _)| d)), reason)
 }
 
 /// The readiness component from the fewest steps between an area the platform serves and the
@@ -733,15 +734,15 @@ pub struct Ranking<'a, T> {
     pub excluded: Vec<(&'a T, Vec<Exclusion>)>,
 }
 
-/// An upper bound of a pair's score: the components that are cheap to compute (readiness,
-/// country, text, maturity, equity) as they are, the others (technology, capacity,
-/// accreditation, which walk the capabilities) as 1. Summed as [`assess`] sums, so it is never
-/// below the score.
 #[cfg(test)]
 fn bound(need: &NeedFields, p: &Platform, ctx: &Context<'_>, text_key: Uuid) -> f64 {
     bound_prepared(&Prepared::light(need, ctx), p, text_key)
 }
 
+/// An upper bound of a pair's score: the components that are cheap to compute (readiness,
+/// country, text, maturity, equity) as they are, the others (technology, capacity,
+/// accreditation, which walk the capabilities) as 1. Summed as [`assess`] sums, so it is never
+/// below the score.
 fn bound_prepared(prep: &Prepared<'_>, p: &Platform, text_key: Uuid) -> f64 {
     let w = prep.ctx.weights;
     let equity = if w.equity > 0.0 { equity(prep, p, false).0 } else { 0.0 };

@@ -273,6 +273,22 @@ fn ranking_is_deterministic_and_ties_break_by_id() {
 }
 
 #[test]
+fn a_platform_with_a_term_the_vocabularies_lack_is_ranked_from_its_record() {
+    let known = platform(serde_json::json!({}));
+    assert!(Features::of(&known, vocabs()).is_some());
+    let mut odd = platform(serde_json::json!({}));
+    odd.meta.id = Uuid::from_u128(2);
+    odd.fields.capabilities[0].sample_types.push("not-a-sample-type".into());
+    assert_eq!(Features::of(&odd, vocabs()), None);
+    let (t, s) = (TextScores::default(), Supply::default());
+    let ps = [&known, &odd];
+    let fs = features(&ps);
+    let r = rank_platforms(&need(serde_json::json!({})), &candidates(&ps, &fs), &ctx(&t, &s), all(10, 0.0));
+    assert_eq!(r.matches.len(), 2, "{r:?}");
+    assert_eq!(r.matches[0].score.to_bits(), r.matches[1].score.to_bits(), "an unknown extra sample type changes nothing");
+}
+
+#[test]
 fn needs_for_a_platform() {
     let p = platform(serde_json::json!({}));
     let mk = |i: u128, json: serde_json::Value| Need { meta: meta(i), fields: need(json) };
