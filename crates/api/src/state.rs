@@ -114,7 +114,7 @@ impl Default for Settings {
             rate_limit_auth_per_minute: 20,
             rate_limit_anonymous_match_per_minute: 60,
             workers: 0,
-            blocking_threads: 16,
+            blocking_threads: 4,
             moderation: false,
             vocabularies: HashMap::new(),
             matching: MatchSettings::default(),
