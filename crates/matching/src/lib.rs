@@ -856,12 +856,16 @@ pub fn rank_platforms<'a>(need: &NeedFields, candidates: &[Candidate<'a>], ctx: 
 
 /// Open needs a platform could serve, best first.
 pub fn rank_needs<'a>(platform: &Platform, candidates: &[&'a Need], ctx: &Context<'_>, want: Want) -> Ranking<'a, Need> {
+    // Each need is worked out once (light: it is scored against this one platform), for both
+    // its bound and its score.
+    let preps: Vec<Prepared<'_>> = candidates.iter().map(|n| Prepared::light(&n.fields, ctx)).collect();
+    let pairs: Vec<(&'a Need, &Prepared<'_>)> = candidates.iter().copied().zip(&preps).collect();
     rank(
-        candidates,
+        &pairs,
         want,
-        |n, explain| assess(&n.fields, platform, ctx, n.meta.id, explain),
-        |n| bound_prepared(&Prepared::light(&n.fields, ctx), platform, n.meta.id),
-        |n| n,
+        |(n, prep), explain| assess_prepared(prep, platform, n.meta.id, explain),
+        |(n, prep)| bound_prepared(prep, platform, n.meta.id),
+        |(n, _)| n,
         |n| n.meta.id,
     )
 }

@@ -186,6 +186,15 @@ fn insert_in(c: &mut DbConn, rec: &Record, actor: Option<Uuid>) -> Result<i64> {
     log(c, rec.kind(), rec.meta().id, Op::Create, rec.meta().version, actor, Some(rec.body_json()))
 }
 
+/// The rows `query` gives for `ids`, asked in chunks of 500 keys (bind-parameter limits).
+fn by_ids<T>(c: &mut DbConn, ids: &[Uuid], mut query: impl FnMut(&mut DbConn, Vec<String>) -> Result<Vec<T>>) -> Result<Vec<T>> {
+    let mut out = Vec::with_capacity(ids.len());
+    for chunk in ids.chunks(500) {
+        out.extend(query(c, chunk.iter().map(Uuid::to_string).collect())?);
+    }
+    Ok(out)
+}
+
 fn update_in(c: &mut DbConn, rec: &Record, expected_version: i64, actor: Option<Uuid>) -> Result<i64> {
     let id = rec.meta().id;
     let old_body: Option<String> = records::table.find(id.to_string()).select(records::body).first(c).optional()?;
@@ -328,15 +337,13 @@ impl Store {
 
     /// Records by id, in the order of `ids`; ids not stored are skipped.
     pub fn get_many(&self, ids: &[Uuid]) -> Result<Vec<Record>> {
-        let mut c = self.conn()?;
-        let mut out = std::collections::HashMap::with_capacity(ids.len());
-        for chunk in ids.chunks(500) {
-            let keys: Vec<String> = chunk.iter().map(Uuid::to_string).collect();
-            let rows = records::table.filter(records::id.eq_any(keys)).select(Row::as_select()).load::<Row>(&mut *c)?;
-            for row in rows {
-                let rec = row.into_record()?;
-                out.insert(rec.meta().id, rec);
-            }
+        let rows = by_ids(&mut *self.conn()?, ids, |c, keys| {
+            Ok(records::table.filter(records::id.eq_any(keys)).select(Row::as_select()).load::<Row>(c)?)
+        })?;
+        let mut out = std::collections::HashMap::with_capacity(rows.len());
+        for row in rows {
+            let rec = row.into_record()?;
+            out.insert(rec.meta().id, rec);
         }
         Ok(ids.iter().filter_map(|id| out.remove(id)).collect())
     }
@@ -345,17 +352,10 @@ impl Store {
     /// held elsewhere (the catalogue) is current, without reading the bodies. Every change of
     /// a record raises its version (it is the record's ETag).
     pub fn versions(&self, ids: &[Uuid]) -> Result<std::collections::HashMap<Uuid, i64>> {
-        let mut c = self.conn()?;
-        let mut out = std::collections::HashMap::with_capacity(ids.len());
-        for chunk in ids.chunks(500) {
-            let keys: Vec<String> = chunk.iter().map(Uuid::to_string).collect();
-            let rows =
-                records::table.filter(records::id.eq_any(keys)).select((records::id, records::version)).load::<(String, i64)>(&mut *c)?;
-            for (id, version) in rows {
-                out.insert(parse_uuid(&id)?, version);
-            }
-        }
-        Ok(out)
+        let rows = by_ids(&mut *self.conn()?, ids, |c, keys| {
+            Ok(records::table.filter(records::id.eq_any(keys)).select((records::id, records::version)).load::<(String, i64)>(c)?)
+        })?;
+        rows.into_iter().map(|(id, version)| Ok((parse_uuid(&id)?, version))).collect()
     }
 
     /// A record of `kind` by its external key.

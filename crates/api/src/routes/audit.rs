@@ -2,7 +2,7 @@
 
 use actix_web::{HttpResponse, web};
 use chrono::{DateTime, Utc};
-use omics_domain::{Code, FieldError, Kind, limits};
+use omics_domain::{Kind, limits};
 use omics_store::AuditFilter;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -10,6 +10,7 @@ use uuid::Uuid;
 
 use crate::auth::AuthUser;
 use crate::error::{ApiError, ApiResult, Problem};
+use crate::routes::records::out_of_range;
 use crate::state::AppState;
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -68,7 +69,6 @@ pub async fn list(state: web::Data<AppState>, user: AuthUser, params: web::Query
         return Err(ApiError::forbidden("the audit trail is for the network's admins"));
     }
     let (default, max) = (i64::from(limits::DEFAULT_AUDIT_PAGE), i64::from(limits::MAX_PAGE));
-    let out_of_range = |field: &str, m: String| ApiError::field(Code::InvalidQuery, FieldError::new(field, "out_of_range", m));
     let limit = params.limit.unwrap_or(default);
     if !(1..=max).contains(&limit) {
         return Err(out_of_range("limit", format!("limit is 1 to {max}; got {limit}")));

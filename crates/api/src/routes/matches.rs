@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::Utc;
-use omics_domain::{Code, FieldError, Need, NeedFields, NeedStatus, Platform, PlatformFields, Record, body};
+use omics_domain::{Need, NeedFields, NeedStatus, Platform, PlatformFields, Record, body};
 use omics_index::Entry;
 use omics_matching::{Candidate, Component, Context, Exclusion, Reading, Want, Weights};
 use serde::{Deserialize, Serialize};
@@ -117,8 +117,7 @@ impl Plan {
 }
 
 pub fn plan(state: &AppState, p: &MatchParams) -> ApiResult<Plan> {
-    let bad = |field: &str, m: String| ApiError::field(Code::InvalidQuery, FieldError::new(field, "invalid_value", m));
-    let out_of_range = |field: &str, m: String| ApiError::field(Code::InvalidQuery, FieldError::new(field, "out_of_range", m));
+    use records::{bad_param, out_of_range};
     let limit = p.limit.unwrap_or(DEFAULT_LIMIT);
     if !(1..=MAX_LIMIT).contains(&limit) {
         return Err(out_of_range("limit", format!("limit is 1 to {MAX_LIMIT}; got {limit}")));
@@ -130,7 +129,7 @@ pub fn plan(state: &AppState, p: &MatchParams) -> ApiResult<Plan> {
     records::check_param_length("weights", p.weights.as_deref(), omics_domain::limits::SHORT_TEXT)?;
     let mut weights = state.settings.matching.weights;
     if let Some(spec) = &p.weights {
-        weights.apply_overrides(spec).map_err(|m| bad("weights", m))?;
+        weights.apply_overrides(spec).map_err(|m| bad_param("weights", m))?;
     }
     Ok(Plan { weights, limit: limit as usize, min_score, include_excluded: p.include_excluded.unwrap_or(false) })
 }

@@ -386,11 +386,13 @@ pub struct Page<T: ToSchema> {
     pub facets: Facets,
 }
 
-fn bad_param(field: &str, message: String) -> ApiError {
+/// 400 `invalid_query` naming the query parameter, `invalid_value`.
+pub fn bad_param(field: &str, message: String) -> ApiError {
     ApiError::field(Code::InvalidQuery, FieldError::new(field, "invalid_value", message))
 }
 
-fn out_of_range(field: &str, message: String) -> ApiError {
+/// 400 `invalid_query` naming the query parameter, `out_of_range`.
+pub fn out_of_range(field: &str, message: String) -> ApiError {
     ApiError::field(Code::InvalidQuery, FieldError::new(field, "out_of_range", message))
 }
 
