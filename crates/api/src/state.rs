@@ -83,13 +83,11 @@ pub struct MatchSettings {
     pub weights: omics_matching::Weights,
     /// Most candidates taken from the index for one match.
     pub max_candidates: usize,
-    /// Least similarity (0-1) at which a free-text technology is read as the closest term.
-    pub fuzzy_threshold: f64,
 }
 
 impl Default for MatchSettings {
     fn default() -> Self {
-        MatchSettings { weights: omics_matching::Weights::default(), max_candidates: 5_000, fuzzy_threshold: 0.85 }
+        MatchSettings { weights: omics_matching::Weights::default(), max_candidates: 5_000 }
     }
 }
 
@@ -243,9 +241,6 @@ pub fn open(settings: &Settings) -> Result<Opened, StartError> {
 /// `export`, `reindex`) and need no matching.
 pub fn open_for_batch(settings: &Settings) -> Result<Opened, StartError> {
     settings.matching.weights.validate().map_err(StartError::Matching)?;
-    if !(0.0..=1.0).contains(&settings.matching.fuzzy_threshold) {
-        return Err(StartError::Matching("fuzzy_threshold is 0 to 1".into()));
-    }
     std::fs::create_dir_all(&settings.data_dir).map_err(|e| StartError::DataDir(settings.data_dir.clone(), e))?;
     let vocabs = Arc::new(settings.load_vocabularies()?);
     let store = Arc::new(Store::open(&settings.effective_database_url(), settings.db_pool_size)?);

@@ -56,9 +56,9 @@ pub struct FieldError {
     pub code: String,
     /// What was wrong and what would be right, for a person.
     pub message: String,
-    /// For `unknown_term`: the closest valid terms (canonical ids), best first.
+    /// For `unknown_term`: the closest valid terms, best first, with how well each fits.
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub suggestions: Vec<String>,
+    pub suggestions: Vec<crate::linker::Suggestion>,
 }
 
 impl FieldError {

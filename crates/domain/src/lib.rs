@@ -6,9 +6,11 @@
 pub mod body;
 pub mod error;
 pub mod limits;
+pub mod linker;
 pub mod model;
 pub mod vocab;
 
 pub use error::{Code, FieldError, ValidationErrors};
+pub use linker::{Confidence, Suggestion};
 pub use model::*;
-pub use vocab::{Resolved, Term, Vocabularies, Vocabulary, normalize};
+pub use vocab::{Read, Term, Vocabularies, Vocabulary, normalize};

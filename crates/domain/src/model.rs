@@ -9,6 +9,7 @@ use uuid::Uuid;
 
 use crate::error::{FieldError, ValidationErrors};
 use crate::limits;
+use crate::linker::{Reading, Warning};
 use crate::vocab::{Vocabularies, Vocabulary};
 
 /// The current time at the precision both databases keep (microseconds), so that what a
@@ -159,9 +160,14 @@ pub struct Organisation {
 /// One technology a platform offers, with what it takes and delivers.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct Capability {
-    /// A technologies term: id, label or synonym (stored as the id).
+    /// A technologies term: id, label, synonym or a phrase the term linker reads with
+    /// confidence (stored as the id; what was typed is kept in `technology_text`).
     #[schema(example = "whole-exome-sequencing")]
     pub technology: String,
+    /// The technology as typed, when it was not the canonical id (searchable).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(example = "germline WES (Twist Exome 2.0)")]
+    pub technology_text: Option<String>,
     /// Instruments, free text.
     #[serde(default)]
     #[schema(example = json!(["Illumina NovaSeq X Plus"]))]
@@ -240,9 +246,14 @@ fn yes() -> bool {
 /// A technology a need asks for.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct TechnologyRequirement {
-    /// A technologies term: id, label or synonym.
+    /// A technologies term: id, label, synonym or a phrase the term linker reads with
+    /// confidence (stored as the id; what was typed is kept in `technology_text`).
     #[schema(example = "single-cell-rna-sequencing")]
     pub technology: String,
+    /// The technology as typed, when it was not the canonical id (searchable).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(example = "single cel RNA seq")]
+    pub technology_text: Option<String>,
     /// Must-have (`true`, the default) or nice-to-have.
     #[serde(default = "yes")]
     pub required: bool,
@@ -402,29 +413,121 @@ impl Record {
     }
 }
 
-/// Collects field errors while walking an input.
-struct Check<'v> {
-    vocabs: &'v Vocabularies,
-    errors: ValidationErrors,
+/// A validated input with how its vocabulary values were read.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Checked<T> {
+    pub fields: T,
+    /// Every vocabulary value not typed as its canonical id, with how it was read.
+    pub readings: Vec<Reading>,
+    /// Values of open lists kept as typed.
+    pub warnings: Vec<Warning>,
 }
 
-impl Check<'_> {
-    fn term(&mut self, vocab: &Vocabulary, field: &str, value: &mut String) {
-        match vocab.resolve(field, value) {
-            Ok(id) => *value = id,
+/// How strictly typed values are read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct ReadMode {
+    /// Only ids, labels and synonyms are taken; no automatic reading.
+    pub strict: bool,
+}
+
+/// Collects field errors, readings and warnings while walking an input.
+struct Check<'v> {
+    vocabs: &'v Vocabularies,
+    mode: ReadMode,
+    errors: ValidationErrors,
+    readings: Vec<Reading>,
+    warnings: Vec<Warning>,
+}
+
+impl<'v> Check<'v> {
+    fn new(vocabs: &'v Vocabularies, mode: ReadMode) -> Self {
+        Check { vocabs, mode, errors: ValidationErrors::default(), readings: Vec::new(), warnings: Vec::new() }
+    }
+    fn done<T>(self, fields: T) -> Result<Checked<T>, ValidationErrors> {
+        let (readings, warnings) = (self.readings, self.warnings);
+        self.errors.into_result(fields).map(|fields| Checked { fields, readings, warnings })
+    }
+    /// Read a closed-list value into its canonical id (false: refused, the error recorded).
+    fn term(&mut self, vocab: &Vocabulary, field: &str, value: &mut String) -> bool {
+        match vocab.read(field, value, self.mode.strict) {
+            Ok(r) => {
+                if *value != r.term.id {
+                    self.readings.push(Reading {
+                        field: field.to_owned(),
+                        typed: value.clone(),
+                        term: r.term.id.clone(),
+                        label: r.term.label.clone(),
+                        confidence: r.confidence,
+                        score: r.score,
+                        qualifiers: r.qualifiers,
+                    });
+                    value.clone_from(&r.term.id);
+                }
+                true
+            }
+            Err(e) => {
+                self.errors.push(e);
+                false
+            }
+        }
+    }
+    /// An open-list value: its canonical id when read with confidence, else kept as typed with
+    /// a warning (only a value too long for any term is refused).
+    fn open_term(&mut self, vocab: &Vocabulary, field: &str, value: &mut String) {
+        let trimmed = value.trim();
+        if trimmed.len() != value.len() {
+            *value = trimmed.to_owned();
+        }
+        if value.is_empty() {
+            self.err(field, "required", format!("{field} must not be empty"));
+            return;
+        }
+        match vocab.read(field, value, self.mode.strict) {
+            Ok(_) => {
+                self.term(vocab, field, value);
+            }
+            Err(e) if e.code == "unknown_term" => self.warnings.push(Warning {
+                field: field.to_owned(),
+                code: "free_text_kept".into(),
+                message: format!("'{value}' is not a known {} term; kept as typed", vocab.name),
+                typed: value.clone(),
+                suggestions: e.suggestions,
+            }),
             Err(e) => self.errors.push(e),
         }
     }
     fn terms(&mut self, vocab: &Vocabulary, field: &str, values: &mut Vec<String>) {
-        if values.len() > limits::LIST {
-            self.err(field, "too_many", format!("at most {} items, got {}", limits::LIST, values.len()));
+        if self.list_too_long(field, values.len()) {
             return;
         }
         for (i, v) in values.iter_mut().enumerate() {
             self.term(vocab, &format!("{field}[{i}]"), v);
         }
-        let mut seen = std::collections::HashSet::new();
-        values.retain(|v| seen.insert(v.clone()));
+        dedup(values);
+    }
+    fn open_terms(&mut self, vocab: &Vocabulary, field: &str, values: &mut Vec<String>) {
+        if self.list_too_long(field, values.len()) {
+            return;
+        }
+        for (i, v) in values.iter_mut().enumerate() {
+            self.open_term(vocab, &format!("{field}[{i}]"), v);
+        }
+        dedup(values);
+    }
+    fn list_too_long(&mut self, field: &str, n: usize) -> bool {
+        if n > limits::LIST {
+            self.err(field, "too_many", format!("at most {} items, got {n}", limits::LIST));
+        }
+        n > limits::LIST
+    }
+    /// A technology field with the typed text kept beside the canonical id.
+    fn technology(&mut self, field: &str, value: &mut String, text: &mut Option<String>) {
+        self.opt_text(&format!("{field}_text"), text, limits::SHORT_TEXT);
+        let typed = value.trim().to_owned();
+        let vocab = &self.vocabs.technologies;
+        if self.term(vocab, field, value) && typed != *value {
+            *text = Some(typed);
+        }
     }
     fn err(&mut self, field: &str, code: &str, message: impl Into<String>) {
         self.errors.push(FieldError::new(field, code, message));
@@ -464,6 +567,30 @@ impl Check<'_> {
         let vocab = &self.vocabs.countries;
         self.term(vocab, field, value);
     }
+    /// Instruments are free text: each is kept as typed, with a warning when the instruments
+    /// vocabulary does not know it.
+    fn instrument(&mut self, field: &str, value: &mut String) {
+        self.text(field, value, 1, limits::SHORT_TEXT);
+        if value.is_empty() || value.chars().count() > limits::SHORT_TEXT {
+            return;
+        }
+        let vocab = &self.vocabs.instruments;
+        if let Err(e) = vocab.read(field, value, false) {
+            self.warnings.push(Warning {
+                field: field.to_owned(),
+                code: "free_text_kept".into(),
+                message: format!("'{value}' is not in the instruments vocabulary; kept as typed"),
+                typed: value.clone(),
+                suggestions: e.suggestions,
+            });
+        }
+    }
+}
+
+/// Drop repeated values, keeping the first of each.
+fn dedup(values: &mut Vec<String>) {
+    let mut seen = std::collections::HashSet::new();
+    values.retain(|v| seen.insert(v.clone()));
 }
 
 /// `https://ror.org/0abcdef12` from either that URL or the bare id.
@@ -491,8 +618,13 @@ pub fn valid_email(s: &str) -> bool {
 
 impl PlatformFields {
     /// Check every field and replace every vocabulary value by its canonical id.
-    pub fn validate(mut self, vocabs: &Vocabularies) -> Result<Self, ValidationErrors> {
-        let mut c = Check { vocabs, errors: ValidationErrors::default() };
+    pub fn validate(self, vocabs: &Vocabularies) -> Result<Self, ValidationErrors> {
+        self.check(vocabs, ReadMode::default()).map(|c| c.fields)
+    }
+
+    /// [`PlatformFields::validate`], reporting how each value was read.
+    pub fn check(mut self, vocabs: &Vocabularies, mode: ReadMode) -> Result<Checked<Self>, ValidationErrors> {
+        let mut c = Check::new(vocabs, mode);
         c.external_key(&mut self.external_key);
         c.text("name", &mut self.name, 1, limits::SHORT_TEXT);
         c.text("organisation.name", &mut self.organisation.name, 1, limits::SHORT_TEXT);
@@ -527,22 +659,23 @@ impl PlatformFields {
             c.err("maturity_level", "out_of_range", format!("maturity_level is {lo} to {hi}; got {}", self.maturity_level));
         }
         c.terms(&vocabs.readiness_areas, "readiness_areas", &mut self.readiness_areas);
-        c.terms(&vocabs.data_standards, "data_standards", &mut self.data_standards);
+        c.open_terms(&vocabs.data_standards, "data_standards", &mut self.data_standards);
         if self.capabilities.len() > limits::CAPABILITIES {
             c.err("capabilities", "too_many", format!("at most {} capabilities", limits::CAPABILITIES));
         } else {
             for (i, cap) in self.capabilities.iter_mut().enumerate() {
                 let f = |n: &str| format!("capabilities[{i}].{n}");
-                c.term(&vocabs.technologies, &f("technology"), &mut cap.technology);
+                c.technology(&f("technology"), &mut cap.technology, &mut cap.technology_text);
                 if cap.instruments.len() > limits::LIST {
                     c.err(&f("instruments"), "too_many", format!("at most {} instruments", limits::LIST));
-                }
-                for (j, ins) in cap.instruments.iter_mut().enumerate() {
-                    c.text(&format!("capabilities[{i}].instruments[{j}]"), ins, 1, limits::SHORT_TEXT);
+                } else {
+                    for (j, ins) in cap.instruments.iter_mut().enumerate() {
+                        c.instrument(&format!("capabilities[{i}].instruments[{j}]"), ins);
+                    }
                 }
                 c.terms(&vocabs.sample_types, &f("sample_types"), &mut cap.sample_types);
                 c.terms(&vocabs.accreditations, &f("accreditations"), &mut cap.accreditations);
-                c.terms(&vocabs.services, &f("services"), &mut cap.services);
+                c.open_terms(&vocabs.services, &f("services"), &mut cap.services);
                 if cap.monthly_capacity.is_some_and(|m| m > limits::MAX_SAMPLES) {
                     c.err(&f("monthly_capacity"), "out_of_range", format!("at most {}", limits::MAX_SAMPLES));
                 }
@@ -551,15 +684,20 @@ impl PlatformFields {
                 }
             }
         }
-        c.errors.into_result(self)
+        c.done(self)
     }
 }
 
 impl NeedFields {
     /// Check every field and replace every vocabulary value by its canonical id. `today`, when
     /// given, bounds the deadline of an open need (imports of older records pass `None`).
-    pub fn validate(mut self, vocabs: &Vocabularies, today: Option<NaiveDate>) -> Result<Self, ValidationErrors> {
-        let mut c = Check { vocabs, errors: ValidationErrors::default() };
+    pub fn validate(self, vocabs: &Vocabularies, today: Option<NaiveDate>) -> Result<Self, ValidationErrors> {
+        self.check(vocabs, today, ReadMode::default()).map(|c| c.fields)
+    }
+
+    /// [`NeedFields::validate`], reporting how each value was read.
+    pub fn check(mut self, vocabs: &Vocabularies, today: Option<NaiveDate>, mode: ReadMode) -> Result<Checked<Self>, ValidationErrors> {
+        let mut c = Check::new(vocabs, mode);
         c.external_key(&mut self.external_key);
         c.text("title", &mut self.title, 1, limits::SHORT_TEXT);
         c.text("description", &mut self.description, 0, limits::LONG_TEXT);
@@ -569,7 +707,7 @@ impl NeedFields {
             c.err("technologies", "too_many", format!("at most {} technologies", limits::LIST));
         } else {
             for (i, t) in self.technologies.iter_mut().enumerate() {
-                c.term(&vocabs.technologies, &format!("technologies[{i}].technology"), &mut t.technology);
+                c.technology(&format!("technologies[{i}].technology"), &mut t.technology, &mut t.technology_text);
             }
             let mut seen = std::collections::HashSet::new();
             let dup = self.technologies.iter().find(|t| !seen.insert(t.technology.clone())).map(|t| t.technology.clone());
@@ -616,7 +754,7 @@ impl NeedFields {
                 c.err("budget_eur", "invalid_value", format!("min {lo} is above max {hi}"));
             }
         }
-        c.errors.into_result(self)
+        c.done(self)
     }
 
     /// Whether `country` is acceptable to the requester.
@@ -659,7 +797,7 @@ mod tests {
     fn platform_errors_are_collected_per_field() {
         let mut v = platform();
         v["maturity_level"] = 7.into();
-        v["capabilities"][0]["technology"] = "whole exom sequencng".into();
+        v["capabilities"][0]["technology"] = "exome and genome".into();
         v["contact_email"] = "not an email".into();
         let p: PlatformFields = serde_json::from_value(v).unwrap();
         let e = p.validate(&vocabs()).unwrap_err();
@@ -668,7 +806,7 @@ mod tests {
         assert!(fields.contains(&"capabilities[0].technology"));
         assert!(fields.contains(&"contact_email"));
         let t = e.0.iter().find(|e| e.field == "capabilities[0].technology").unwrap();
-        assert_eq!(t.suggestions[0], "whole-exome-sequencing");
+        assert_eq!(t.suggestions[0].id, "whole-exome-sequencing");
     }
 
     #[test]

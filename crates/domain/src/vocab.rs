@@ -1,8 +1,10 @@
 //! Controlled vocabularies: technologies (a hierarchy), readiness areas (ordered), sample types,
 //! accreditations, services, data standards, cancer types (OncoTree) and countries.
 //!
-//! Anything a user types for a vocabulary field is resolved by id, label or synonym, ignoring
-//! case, spaces, hyphens and punctuation; an unknown value gets the closest terms suggested.
+//! Anything a user types for a vocabulary field is read by the term linker ([`crate::linker`]):
+//! exactly by id, label or synonym (ignoring case, spaces, hyphens and punctuation), else by
+//! its words, with a confidence; what is not read with confidence gets the closest terms
+//! suggested.
 
 use rustc_hash::FxHashMap;
 use std::collections::HashMap;
@@ -12,6 +14,7 @@ use utoipa::ToSchema;
 
 use crate::error::FieldError;
 use crate::limits;
+use crate::linker::{Confidence, Evidence, Lexicon, Linked, Suggestion, TermIndex};
 
 /// One vocabulary term. Fields that only some vocabularies use are omitted when absent.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
@@ -54,6 +57,9 @@ pub struct Term {
     pub lon: Option<f64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub capital: Option<String>,
+    /// Technique families an instrument, kit or software is evidence for (instruments only).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub technologies: Vec<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -65,21 +71,14 @@ struct VocabularyFile {
     terms: Vec<Term>,
 }
 
-/// How a typed value was read.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub enum Resolved<'a> {
-    /// The canonical id, a label or a synonym (after normalisation).
-    Exact(&'a Term),
-    /// Closest term by string similarity, with its score in [0, 1].
-    Similar(&'a Term, f64),
-}
-
-impl<'a> Resolved<'a> {
-    pub fn term(&self) -> &'a Term {
-        match self {
-            Resolved::Exact(t) | Resolved::Similar(t, _) => t,
-        }
-    }
+/// How a typed value was read: the term stored, how sure the reading is, and the qualifiers
+/// split off the phrase.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Read<'a> {
+    pub term: &'a Term,
+    pub confidence: Confidence,
+    pub score: f64,
+    pub qualifiers: Vec<String>,
 }
 
 /// Lowercase alphanumerics only: `"scRNA-seq"`, `"sc rna seq"` and `"SCRNASEQ"` are one key.
@@ -101,8 +100,8 @@ pub struct Vocabulary {
     children: HashMap<String, Vec<String>>,
     /// Position of each term's parent: the hierarchy walked without looking ids up.
     parents: Vec<Option<usize>>,
-    /// Words of each term's id, label and synonyms, for matching typed phrases word by word.
-    words: Vec<Vec<String>>,
+    /// The term linker's index of the names.
+    index: TermIndex,
 }
 
 /// Why a vocabulary file was refused.
@@ -112,6 +111,8 @@ pub enum VocabularyError {
     Json(String, serde_json::Error),
     #[error("vocabulary {0}: {1}")]
     Invalid(String, String),
+    #[error("{0}")]
+    Lexicon(String),
 }
 
 impl Vocabulary {
@@ -147,21 +148,22 @@ impl Vocabulary {
                 by_key.entry(normalize(s)).or_insert(i);
             }
         }
-        let words = file
+        let lexicon = Lexicon::builtin().map_err(VocabularyError::Lexicon)?;
+        let names: Vec<Vec<&str>> = file
             .terms
             .iter()
             .map(|t| {
-                let mut w: Vec<String> =
-                    std::iter::once(&t.id).chain(std::iter::once(&t.label)).chain(&t.synonyms).flat_map(|k| words_of(k)).collect();
-                w.sort();
-                w.dedup();
-                w
+                std::iter::once(t.id.as_str())
+                    .chain(std::iter::once(t.label.as_str()))
+                    .chain(t.synonyms.iter().map(String::as_str))
+                    .collect()
             })
             .collect();
+        let index = TermIndex::build(name, &names, lexicon);
         let parents = file.terms.iter().map(|t| t.parent.as_ref().and_then(|p| by_id.get(p).copied())).collect();
         let vocab = Vocabulary {
             parents,
-            words,
+            index,
             name: file.vocabulary,
             version: file.version,
             description: file.description,
@@ -200,84 +202,78 @@ impl Vocabulary {
         self.by_key.get(&normalize(input)).map(|&i| &self.terms[i])
     }
 
-    /// Terms ranked by similarity to `input`, best first, each with its best score in [0, 1]:
-    /// the edit similarity of the whole phrase to an id, label or synonym, or, for phrases of
-    /// several words, how well each typed word is found among the term's words (so
-    /// "single cel RNA seq" finds single-cell RNA sequencing, and "quantum sequencing" does not
-    /// pass for any sequencing term on the strength of "sequencing" alone).
-    pub fn similar(&self, input: &str, n: usize) -> Vec<(&Term, f64)> {
-        let key = normalize(input);
-        let typed = words_of(input);
-        let mut best: HashMap<usize, f64> = HashMap::new();
-        for (k, &i) in &self.by_key {
-            let s = strsim::normalized_damerau_levenshtein(&key, k);
-            let e = best.entry(i).or_insert(0.0);
-            if s > *e {
-                *e = s;
-            }
-        }
-        if typed.len() >= 2 {
-            let word_sim =
-                |t: &String, words: &[String]| words.iter().map(|w| strsim::normalized_damerau_levenshtein(t, w)).fold(0.0, f64::max);
-            for (i, term) in self.terms.iter().enumerate() {
-                // One label or synonym read word by word: typed words found, extra words cost.
-                let phrase = std::iter::once(&term.label)
-                    .chain(&term.synonyms)
-                    .map(|k| {
-                        let words = words_of(k);
-                        typed.iter().map(|t| word_sim(t, &words)).sum::<f64>() / typed.len().max(words.len()) as f64
-                    })
-                    .fold(0.0, f64::max);
-                // The typed words spread over several of the term's names count a little less.
-                let spread = 0.9 * typed.iter().map(|t| word_sim(t, &self.words[i])).sum::<f64>() / typed.len() as f64;
-                let e = best.entry(i).or_insert(0.0);
-                *e = e.max(phrase).max(spread);
-            }
-        }
-        let mut ranked: Vec<(&Term, f64)> = best.into_iter().map(|(i, s)| (&self.terms[i], s)).collect();
-        ranked.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.id.cmp(&b.0.id)));
-        ranked.truncate(n);
-        ranked
-    }
-
-    /// Resolve exactly (id, label or synonym), else by similarity at or above `threshold`.
-    /// Longer input is not compared with the terms at all (no term is that long, and the
-    /// comparison costs time in proportion to the length).
-    pub fn resolve_fuzzy(&self, input: &str, threshold: f64) -> Option<Resolved<'_>> {
-        if let Some(t) = self.lookup(input) {
-            return Some(Resolved::Exact(t));
-        }
+    /// What the term linker reads in `input` (see [`crate::linker`]). Values longer than
+    /// [`limits::SHORT_TEXT`] are not read at all (no term is that long).
+    pub fn link(&self, input: &str) -> Linked {
         if input.chars().count() > limits::SHORT_TEXT {
-            return None;
+            return Linked::default();
         }
-        let (t, s) = *self.similar(input, 1).first()?;
-        (s >= threshold).then_some(Resolved::Similar(t, s))
+        let Ok(lexicon) = Lexicon::builtin() else { return Linked::default() };
+        let exact = self.by_key.get(&normalize(input)).copied();
+        let related =
+            |a: usize, b: usize| self.ancestor_positions(Some(a)).any(|x| x == b) || self.ancestor_positions(Some(b)).any(|x| x == a);
+        self.index.link(input, lexicon, related, exact)
     }
 
-    /// Resolve a value for `field` to its canonical id, or a field error with suggestions.
-    /// Values longer than [`limits::SHORT_TEXT`] are refused as `too_long` before any comparison.
-    pub fn resolve(&self, field: &str, input: &str) -> Result<String, FieldError> {
+    /// How `input` reads, if it reads as a term at all (at any confidence).
+    pub fn reading(&self, input: &str) -> Option<Read<'_>> {
+        let best = self.link(input).best?;
+        Some(Read { term: &self.terms[best.term], confidence: best.confidence, score: best.score, qualifiers: best.qualifiers })
+    }
+
+    /// The closest terms to `input`, best first, at most `n`.
+    pub fn suggest(&self, input: &str, n: usize) -> Vec<Suggestion> {
+        self.suggestions(&self.link(input), n)
+    }
+
+    fn suggestions(&self, linked: &Linked, n: usize) -> Vec<Suggestion> {
+        linked
+            .ranked
+            .iter()
+            .take(n)
+            .map(|&(i, score)| Suggestion {
+                id: self.terms[i].id.clone(),
+                label: self.terms[i].label.clone(),
+                score: (score * 1000.0).round() / 1000.0,
+            })
+            .collect()
+    }
+
+    /// Read a value for `field`: the term when the reading is exact or high (only exact when
+    /// `strict`), else a field error `unknown_term` with the ranked suggestions. Values longer
+    /// than [`limits::SHORT_TEXT`] are refused as `too_long` before any comparison.
+    pub fn read(&self, field: &str, input: &str, strict: bool) -> Result<Read<'_>, FieldError> {
         let n = input.chars().count();
         if n > limits::SHORT_TEXT {
             return Err(FieldError::new(field, "too_long", format!("{field} has {n} characters; at most {}", limits::SHORT_TEXT)));
         }
-        if let Some(t) = self.lookup(input) {
-            return Ok(t.id.clone());
+        let linked = self.link(input);
+        if let Some(best) = &linked.best
+            && (best.confidence == Confidence::Exact || (!strict && best.confidence.automatic()))
+        {
+            let b = best.clone();
+            return Ok(Read { term: &self.terms[b.term], confidence: b.confidence, score: b.score, qualifiers: b.qualifiers });
         }
-        let suggestions: Vec<String> = self.similar(input, 3).into_iter().map(|(t, _)| t.id.clone()).collect();
+        let suggestions = self.suggestions(&linked, 5);
+        let listed: Vec<&str> = suggestions.iter().take(3).map(|s| s.id.as_str()).collect();
+        let closest = if listed.is_empty() { "no close term".to_owned() } else { format!("closest: {}", listed.join(", ")) };
+        let how = match &linked.best {
+            Some(b) if strict && b.confidence == Confidence::High => " (strict: only ids, labels and synonyms are taken)".to_owned(),
+            Some(b) => format!(" (read as {} with {} confidence only)", self.terms[b.term].id, b.confidence.as_str()),
+            None => String::new(),
+        };
         let mut e = FieldError::new(
             field,
             "unknown_term",
-            format!(
-                "'{}' is not a known {} term; closest: {} (see /api/v1/vocabularies/{})",
-                truncate(input, 80),
-                self.name,
-                suggestions.join(", "),
-                self.name
-            ),
+            format!("'{}' is not a known {} term{how}; {closest} (see /api/v1/vocabularies/{})", truncate(input, 80), self.name, self.name),
         );
         e.suggestions = suggestions;
         Err(e)
+    }
+
+    /// Resolve a value for `field` to its canonical id (see [`Vocabulary::read`]).
+    pub fn resolve(&self, field: &str, input: &str) -> Result<String, FieldError> {
+        self.read(field, input, false).map(|r| r.term.id.clone())
     }
 
     /// Ancestors of `id`, nearest first (not including `id`).
@@ -325,11 +321,6 @@ impl Vocabulary {
     }
 }
 
-/// Lower-cased alphanumeric words of a phrase.
-fn words_of(s: &str) -> Vec<String> {
-    s.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).map(str::to_lowercase).collect()
-}
-
 fn truncate(s: &str, n: usize) -> String {
     if s.chars().count() <= n { s.to_owned() } else { s.chars().take(n).collect::<String>() + "…" }
 }
@@ -345,6 +336,8 @@ pub struct Vocabularies {
     pub data_standards: Vocabulary,
     pub cancer_types: Vocabulary,
     pub countries: Vocabulary,
+    /// An open list: evidence for technique families, never a technique itself.
+    pub instruments: Vocabulary,
 }
 
 macro_rules! builtin {
@@ -354,7 +347,7 @@ macro_rules! builtin {
 }
 
 /// The vocabulary files compiled into the binary, by URL name.
-pub const BUILTIN: [(&str, &str); 8] = [
+pub const BUILTIN: [(&str, &str); 9] = [
     builtin!("technologies"),
     builtin!("readiness-areas"),
     builtin!("sample-types"),
@@ -363,6 +356,7 @@ pub const BUILTIN: [(&str, &str); 8] = [
     builtin!("data-standards"),
     builtin!("cancer-types"),
     builtin!("countries"),
+    builtin!("instruments"),
 ];
 
 impl Vocabularies {
@@ -383,7 +377,18 @@ impl Vocabularies {
             data_standards: take("data-standards")?,
             cancer_types: take("cancer-types")?,
             countries: take("countries")?,
+            instruments: take("instruments")?,
         };
+        let mut v = v;
+        let lexicon = Lexicon::builtin().map_err(VocabularyError::Lexicon)?;
+        let evidence = Evidence::from_instruments(&v.instruments, lexicon);
+        for t in v.instruments.terms() {
+            if let Some(bad) = t.technologies.iter().find(|x| v.technologies.get(x).is_none()) {
+                return Err(VocabularyError::Invalid("instruments".into(), format!("{} names unknown technology {bad}", t.id)));
+            }
+        }
+        let techs = v.technologies.clone();
+        v.technologies.index.set_evidence(&evidence, |id| techs.position(id));
         for t in v.countries.terms() {
             if t.lat.is_none() || t.lon.is_none() {
                 return Err(VocabularyError::Invalid("countries".into(), format!("{} has no lat/lon", t.id)));
@@ -408,12 +413,22 @@ impl Vocabularies {
             "data-standards" => &self.data_standards,
             "cancer-types" => &self.cancer_types,
             "countries" => &self.countries,
+            "instruments" => &self.instruments,
             _ => return None,
         })
     }
 
-    pub const NAMES: [&'static str; 8] =
-        ["technologies", "readiness-areas", "sample-types", "accreditations", "services", "data-standards", "cancer-types", "countries"];
+    pub const NAMES: [&'static str; 9] = [
+        "technologies",
+        "readiness-areas",
+        "sample-types",
+        "accreditations",
+        "services",
+        "data-standards",
+        "cancer-types",
+        "countries",
+        "instruments",
+    ];
 }
 
 #[cfg(test)]
@@ -438,10 +453,10 @@ mod tests {
         let e = v.resolve("technology", &long).unwrap_err();
         assert_eq!(e.code, "too_long");
         assert!(e.suggestions.is_empty());
-        assert!(v.resolve_fuzzy(&long, 0.0).is_none());
-        let at_limit = "x".repeat(limits::SHORT_TEXT);
-        assert_eq!(v.resolve("technology", &at_limit).unwrap_err().code, "unknown_term");
-        assert!(v.resolve_fuzzy(&at_limit, 0.0).is_some());
+        assert!(v.link(&long).best.is_none() && v.link(&long).ranked.is_empty());
+        let at_limit = "exome ".repeat(limits::SHORT_TEXT / 6) + "x";
+        assert_eq!(at_limit.chars().count(), limits::SHORT_TEXT - 1);
+        assert!(v.link(&at_limit).best.is_some(), "a value within the limit is read");
     }
 
     #[test]
@@ -455,9 +470,9 @@ mod tests {
     #[test]
     fn unknown_term_suggests_closest() {
         let v = Vocabulary::from_json("technologies", MINI).unwrap();
-        let e = v.resolve("capabilities[0].technology", "whole exom sequencing").unwrap_err();
+        let e = v.resolve("capabilities[0].technology", "exome and genome").unwrap_err();
         assert_eq!(e.code, "unknown_term");
-        assert_eq!(e.suggestions[0], "whole-exome-sequencing");
+        assert_eq!(e.suggestions[0].id, "whole-exome-sequencing");
         assert!(e.message.contains("capabilities") || e.field.contains("capabilities"));
     }
 
@@ -465,14 +480,140 @@ mod tests {
     fn free_text_is_read_word_by_word_but_not_by_a_shared_generic_word() {
         let v = Vocabularies::builtin().unwrap();
         let t = &v.technologies;
-        let read = |s: &str| t.resolve_fuzzy(s, 0.85).map(|r| r.term().id.clone());
+        let read = |s: &str| t.read("f", s, false).ok().map(|r| r.term.id.clone());
         assert_eq!(read("single cel RNA seq").as_deref(), Some("single-cell-rna-sequencing"));
         assert_eq!(read("10x scRNA").as_deref(), Some("single-cell-rna-sequencing"));
         assert_eq!(read("10x singel cell").as_deref(), Some("single-cell-rna-sequencing"));
         assert_eq!(read("whole exom sequencng").as_deref(), Some("whole-exome-sequencing"));
         assert_eq!(read("quantum sequencing"), None);
         assert_eq!(read("banana"), None);
-        assert!(matches!(t.resolve_fuzzy("WES", 0.85), Some(Resolved::Exact(_))));
+        assert_eq!(t.read("f", "WES", true).map(|r| r.confidence), Ok(Confidence::Exact));
+    }
+
+    /// How the built-in technologies read `typed`: the term and confidence, if read at all.
+    fn tech(typed: &str) -> Option<(String, Confidence)> {
+        static V: std::sync::OnceLock<Vocabularies> = std::sync::OnceLock::new();
+        let v = V.get_or_init(|| Vocabularies::builtin().unwrap());
+        v.technologies.reading(typed).map(|r| (r.term.id.clone(), r.confidence))
+    }
+
+    fn stored(typed: &str) -> Option<String> {
+        tech(typed).filter(|(_, c)| c.automatic()).map(|(t, _)| t)
+    }
+
+    #[test]
+    fn normalisation_case_unicode_hyphens_spacing_and_spelling() {
+        for (typed, want) in [
+            ("whole-genome bisulphite sequencing", "whole-genome-bisulfite-sequencing"),
+            ("Whole Genome Bisulfite  Sequencing", "whole-genome-bisulfite-sequencing"),
+            ("single\u{2013}cell RNA-seq", "single-cell-rna-sequencing"),
+            ("Single Cell RNA Seq", "single-cell-rna-sequencing"),
+            ("scRNAseq", "single-cell-rna-sequencing"),
+            ("RNAseq", "rna-sequencing"),
+            ("tumour-normal WGS", "whole-genome-sequencing"),
+            ("Tumor/Normal WGS", "whole-genome-sequencing"),
+            ("circulating tumour DNA", "ctdna-analysis"),
+        ] {
+            assert_eq!(tech(typed), Some((want.to_owned(), Confidence::Exact)), "{typed}");
+        }
+    }
+
+    #[test]
+    fn qualifiers_are_split_off_and_kept() {
+        let v = Vocabularies::builtin().unwrap();
+        let r = v.technologies.read("f", "WGS (PCR-free, Illumina NovaSeq X)", false).unwrap();
+        assert_eq!((r.term.id.as_str(), r.confidence), ("whole-genome-sequencing", Confidence::High));
+        assert_eq!(r.qualifiers, ["PCR-free, Illumina NovaSeq X"]);
+        for (typed, want) in [
+            ("DIA-MS proteomics (Orbitrap Astral)", "dia-ms"),
+            ("Whole exome sequencing - Twist Exome 2.0", "whole-exome-sequencing"),
+            ("WGS on NovaSeq X (90x/30x)", "whole-genome-sequencing"),
+            ("hereditary cancer panel (BRCA1/2 + 28 genes)", "hereditary-cancer-panel"),
+            ("RNA-seq (poly-A, stranded)", "mrna-sequencing"),
+        ] {
+            assert_eq!(stored(typed).as_deref(), Some(want), "{typed}");
+        }
+    }
+
+    #[test]
+    fn modifiers_change_the_reading_only_where_the_vocabulary_has_the_narrower_term() {
+        assert_eq!(stored("germline WES").as_deref(), Some("whole-exome-sequencing"));
+        assert_eq!(stored("somatic WGS").as_deref(), Some("whole-genome-sequencing"));
+        assert_eq!(stored("clinical exome").as_deref(), Some("whole-exome-sequencing"));
+        assert_eq!(stored("bulk RNA sequencing").as_deref(), Some("rna-sequencing"));
+        assert_eq!(stored("targeted RNA-seq").as_deref(), Some("targeted-rna-sequencing"));
+        assert_eq!(stored("high-throughput RNA-seq").as_deref(), Some("rna-sequencing"));
+        assert_eq!(stored("germline cancer panel").as_deref(), Some("hereditary-cancer-panel"));
+        // A term naming a modifier the phrase does not say is a narrower assay: not chosen.
+        assert_ne!(stored("GC-MS metabolomics").as_deref(), Some("targeted-metabolomics"));
+    }
+
+    #[test]
+    fn typos_are_tolerated_per_word() {
+        assert_eq!(stored("single cel RNA seq").as_deref(), Some("single-cell-rna-sequencing"));
+        assert_eq!(stored("whole exom sequencing").as_deref(), Some("whole-exome-sequencing"));
+        assert_eq!(stored("TCR repertoir sequencing").as_deref(), Some("tcr-sequencing"));
+        assert_eq!(stored("nanopore sequncing").as_deref(), Some("nanopore-sequencing"));
+        // Two typos in a nine-letter word.
+        assert_eq!(stored("proteomcis").as_deref(), Some("proteomics"));
+        // No typo is forgiven in a short word: WGS is not WES.
+        assert_ne!(stored("WGZ").as_deref(), Some("whole-genome-sequencing"));
+    }
+
+    #[test]
+    fn the_rare_word_decides_and_generic_words_alone_are_refused() {
+        for typed in ["sequencing", "mass spec", "omics", "genomics", "PCR", "methylation", "banana", "quantum sequencing", "analysis"] {
+            assert_eq!(stored(typed), None, "{typed} must not be stored automatically");
+        }
+    }
+
+    #[test]
+    fn instruments_are_evidence_never_the_whole_answer() {
+        let v = Vocabularies::builtin().unwrap();
+        for typed in ["NovaSeq 6000", "Orbitrap Exploris 480", "Illumina NextSeq 2000"] {
+            let e = v.technologies.read("f", typed, false).unwrap_err();
+            assert_eq!(e.code, "unknown_term", "{typed}");
+            let first = &e.suggestions.first().unwrap_or_else(|| panic!("{typed}: no suggestion")).id;
+            let family = |id: &str| v.technologies.self_and_ancestors(id).last().unwrap_or(id).to_owned();
+            assert!(
+                ["dna-sequencing", "rna-sequencing", "proteomics", "metabolomics"].contains(&family(first).as_str()),
+                "{typed}: {first}"
+            );
+        }
+        assert_eq!(stored("10x Chromium single-cell RNA-seq").as_deref(), Some("single-cell-rna-sequencing"));
+    }
+
+    #[test]
+    fn strict_takes_only_ids_labels_and_synonyms() {
+        let v = Vocabularies::builtin().unwrap();
+        assert!(v.technologies.read("f", "germline WES", false).is_ok());
+        let e = v.technologies.read("f", "germline WES", true).unwrap_err();
+        assert_eq!(e.code, "unknown_term");
+        assert_eq!(e.suggestions[0].id, "whole-exome-sequencing");
+        assert!(v.technologies.read("f", "WES", true).is_ok());
+    }
+
+    #[test]
+    fn other_vocabularies_read_the_same_way() {
+        let v = Vocabularies::builtin().unwrap();
+        let id = |voc: &Vocabulary, s: &str| voc.read("f", s, false).ok().map(|r| r.term.id.clone());
+        assert_eq!(id(&v.countries, "The Netherlands").as_deref(), Some("NL"));
+        assert_eq!(id(&v.countries, "Czech Republic").as_deref(), Some("CZ"));
+        assert_eq!(id(&v.sample_types, "FFPE blocks").as_deref(), Some("ffpe-tissue"));
+        assert_eq!(id(&v.sample_types, "EDTA whole-blood tubes").as_deref(), Some("whole-blood"));
+        assert_eq!(id(&v.accreditations, "accredited to EN ISO 15189:2022").as_deref(), Some("iso-15189"));
+        assert_eq!(id(&v.readiness_areas, "routine diagnostics").as_deref(), Some("routine-care"));
+        assert_eq!(id(&v.data_standards, "PRIDE submission").as_deref(), Some("proteomexchange"));
+    }
+
+    #[test]
+    fn a_refused_value_gets_ranked_suggestions_with_labels_and_scores() {
+        let v = Vocabularies::builtin().unwrap();
+        let e = v.technologies.read("f", "exome or genome", false).unwrap_err();
+        assert_eq!(e.suggestions[0].id, "whole-exome-sequencing");
+        assert_eq!(e.suggestions[0].label, "Whole exome sequencing");
+        assert!(e.suggestions.windows(2).all(|w| w[0].score >= w[1].score || w[0].id == e.suggestions[0].id));
+        assert!(e.suggestions.iter().all(|s| (0.0..=1.0).contains(&s.score)));
     }
 
     #[test]

@@ -394,6 +394,7 @@ impl SearchIndex {
                 for c in &p.capabilities {
                     techs.extend(v.technologies.self_and_ancestors(&c.technology));
                     tech_text(&v.technologies, &c.technology, &mut text);
+                    text.extend(c.technology_text.as_deref());
                     text.extend(c.instruments.iter().map(String::as_str));
                     for s in &c.sample_types {
                         samples.extend(v.sample_types.self_and_ancestors(s));
@@ -417,6 +418,7 @@ impl SearchIndex {
                         }
                     }
                     tech_text(&v.technologies, &t.technology, &mut text);
+                    text.extend(t.technology_text.as_deref());
                 }
                 samples.extend(v.sample_types.self_and_ancestors(&n.sample_type));
                 text.push(v.sample_types.label(&n.sample_type));

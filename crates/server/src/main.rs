@@ -70,9 +70,11 @@ enum Command {
         #[arg(long)]
         out: Option<PathBuf>,
     },
-    /// Print ranking quality on the judged set (nDCG@5/@10, constraint breaches) against BM25 only.
+    /// Print reading and ranking quality on the judged sets (vocabulary and outsider: nDCG@5/@10,
+    /// P@5, constraint breaches, phrasings read) against BM25 only, and the linking set's
+    /// precision and recall per confidence level.
     Evaluate {
-        /// Folder with needs.json and judgments.json.
+        /// Folder with needs.json and judgments.json (and outsider/, linking/).
         #[arg(long, default_value = "fixtures/evaluation")]
         dir: PathBuf,
         /// Print JSON instead of tables.
@@ -184,13 +186,10 @@ fn main() -> anyhow::Result<()> {
             Ok(())
         }
         Command::Evaluate { dir, json } => {
-            let mut s = config::load(&cli.overrides, None, None)?;
-            // Always on a fresh embedded database with the demo platforms.
+            let s = config::load(&cli.overrides, None, None)?;
+            // Always on fresh embedded databases, one per judged set.
             let scratch = tempfile::tempdir()?;
-            s.data_dir = scratch.path().to_owned();
-            s.database_url = None;
-            let (state, platforms) = evaluate::prepare(&s)?;
-            let report = evaluate::run(&state, platforms, &dir)?;
+            let report = evaluate::run_all(&s, &dir, scratch.path())?;
             if json {
                 println!("{}", serde_json::to_string_pretty(&report)?);
             } else {

@@ -3,7 +3,7 @@
 
 macro_rules! record_handlers {
     (
-        fields = $fields:ty, stored = $stored:ty, page = $page:ty, tag = $tag:literal, noun = $noun:literal,
+        fields = $fields:ty, stored = $stored:ty, written = $written:ty, page = $page:ty, tag = $tag:literal, noun = $noun:literal,
         collection = $collection:literal, item = $item:literal
     ) => {
         use actix_web::{HttpRequest, HttpResponse, web};
@@ -11,7 +11,7 @@ macro_rules! record_handlers {
 
         use crate::auth::{AuthUser, MaybeUser};
         use crate::error::{ApiResult, Problem};
-        use crate::routes::records::{self, ListParams};
+        use crate::routes::records::{self, ListParams, WriteParams};
         use crate::state::AppState;
 
         #[doc = concat!("List and search ", $noun, "s, with facet counts.")]
@@ -28,10 +28,10 @@ macro_rules! record_handlers {
             Ok(HttpResponse::Ok().json(page))
         }
 
-        #[doc = concat!("Create a ", $noun, "; vocabulary values may be ids, labels or synonyms.")]
-        #[utoipa::path(post, path = $collection, tag = $tag, request_body = $fields, security(("bearer" = [])),
+        #[doc = concat!("Create a ", $noun, "; vocabulary values may be ids, labels, synonyms or free text the term linker reads with confidence (`readings` says how; `?strict=true` takes only ids, labels and synonyms).")]
+        #[utoipa::path(post, path = $collection, tag = $tag, request_body = $fields, params(WriteParams), security(("bearer" = [])),
             responses(
-                (status = 201, description = "Created; `ETag` carries the version", body = $stored,
+                (status = 201, description = "Created; `ETag` carries the version; `readings` and `warnings` say how typed values were read", body = $written,
                     headers(("ETag" = String, description = "Version tag"), ("Location" = String, description = "URL of the new record"))),
                 (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
                 (status = 401, description = "No or bad token", body = Problem, content_type = "application/problem+json"),
@@ -41,8 +41,8 @@ macro_rules! record_handlers {
                 (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
                 (status = 422, description = "Invalid fields or unknown terms, with suggestions", body = Problem, content_type = "application/problem+json"),
             ))]
-        pub async fn create(state: web::Data<AppState>, user: AuthUser, body: web::Json<serde_json::Value>) -> ApiResult<HttpResponse> {
-            records::create::<$fields>(state, user, body.into_inner()).await
+        pub async fn create(state: web::Data<AppState>, user: AuthUser, params: web::Query<WriteParams>, body: web::Json<serde_json::Value>) -> ApiResult<HttpResponse> {
+            records::create::<$fields>(state, user, body.into_inner(), params.mode()).await
         }
 
         #[doc = concat!("Read one ", $noun, ".")]
@@ -60,10 +60,10 @@ macro_rules! record_handlers {
 
         #[doc = concat!("Replace a ", $noun, " (owner or admin). Send `If-Match` with the `ETag` you read to avoid overwriting someone else's change.")]
         #[utoipa::path(put, path = $item, tag = $tag, request_body = $fields,
-            params(("id" = Uuid, Path), ("If-Match" = Option<String>, Header, description = "ETag of the version you read")),
+            params(("id" = Uuid, Path), ("If-Match" = Option<String>, Header, description = "ETag of the version you read"), WriteParams),
             security(("bearer" = [])),
             responses(
-                (status = 200, description = "Replaced", body = $stored, headers(("ETag" = String, description = "New version tag"))),
+                (status = 200, description = "Replaced; `readings` and `warnings` say how typed values were read", body = $written, headers(("ETag" = String, description = "New version tag"))),
                 (status = 400, description = "Malformed JSON or id", body = Problem, content_type = "application/problem+json"),
                 (status = 401, description = "No or bad token", body = Problem, content_type = "application/problem+json"),
                 (status = 403, description = "Not the owner", body = Problem, content_type = "application/problem+json"),
@@ -74,17 +74,17 @@ macro_rules! record_handlers {
                 (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
                 (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
             ))]
-        pub async fn replace(state: web::Data<AppState>, req: HttpRequest, id: web::Path<Uuid>, user: AuthUser, body: web::Json<serde_json::Value>) -> ApiResult<HttpResponse> {
-            records::replace::<$fields>(state, req, id.into_inner(), user, body.into_inner()).await
+        pub async fn replace(state: web::Data<AppState>, req: HttpRequest, id: web::Path<Uuid>, user: AuthUser, params: web::Query<WriteParams>, body: web::Json<serde_json::Value>) -> ApiResult<HttpResponse> {
+            records::replace::<$fields>(state, req, id.into_inner(), user, body.into_inner(), params.mode()).await
         }
 
         #[doc = concat!("Change some fields of a ", $noun, " with a JSON merge patch (RFC 7396; `null` removes an optional field).")]
         #[utoipa::path(patch, path = $item, tag = $tag,
             request_body(content = serde_json::Value, content_type = "application/merge-patch+json", description = "Fields to change"),
-            params(("id" = Uuid, Path), ("If-Match" = Option<String>, Header, description = "ETag of the version you read")),
+            params(("id" = Uuid, Path), ("If-Match" = Option<String>, Header, description = "ETag of the version you read"), WriteParams),
             security(("bearer" = [])),
             responses(
-                (status = 200, description = "Changed", body = $stored, headers(("ETag" = String, description = "New version tag"))),
+                (status = 200, description = "Changed; `readings` and `warnings` say how typed values were read", body = $written, headers(("ETag" = String, description = "New version tag"))),
                 (status = 400, description = "Malformed JSON or id", body = Problem, content_type = "application/problem+json"),
                 (status = 401, description = "No or bad token", body = Problem, content_type = "application/problem+json"),
                 (status = 403, description = "Not the owner", body = Problem, content_type = "application/problem+json"),
@@ -95,8 +95,8 @@ macro_rules! record_handlers {
                 (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
                 (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
             ))]
-        pub async fn patch(state: web::Data<AppState>, req: HttpRequest, id: web::Path<Uuid>, user: AuthUser, body: web::Json<serde_json::Value>) -> ApiResult<HttpResponse> {
-            records::patch::<$fields>(state, req, id.into_inner(), user, body.into_inner()).await
+        pub async fn patch(state: web::Data<AppState>, req: HttpRequest, id: web::Path<Uuid>, user: AuthUser, params: web::Query<WriteParams>, body: web::Json<serde_json::Value>) -> ApiResult<HttpResponse> {
+            records::patch::<$fields>(state, req, id.into_inner(), user, body.into_inner(), params.mode()).await
         }
 
         #[doc = concat!("Delete a ", $noun, " (owner or admin).")]

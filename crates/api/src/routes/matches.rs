@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::Utc;
-use omics_domain::{Need, NeedFields, NeedStatus, Platform, PlatformFields, Record, body};
+use omics_domain::{Need, NeedFields, NeedStatus, Platform, PlatformFields, ReadMode, Record, body};
 use omics_index::Entry;
 use omics_matching::{Candidate, Component, Context, Exclusion, Reading, Want, Weights};
 use serde::{Deserialize, Serialize};
@@ -34,15 +34,8 @@ pub struct MatchParams {
     pub weights: Option<String>,
     /// Also list the candidates a hard constraint excluded, each with the constraint.
     pub include_excluded: Option<bool>,
-}
-
-/// How a technology typed as free text was read.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct ReadingView {
-    pub typed: String,
-    pub technology: String,
-    pub label: String,
-    pub similarity: f64,
+    /// `POST /matches`: take only ids, labels and synonyms, no automatic reading (default false).
+    pub strict: Option<bool>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -73,9 +66,9 @@ pub struct PlatformMatches {
     /// With `include_excluded=true`: candidates a hard constraint excluded.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub excluded: Option<Vec<ExcludedPlatform>>,
-    /// Technologies typed as free text and how they were read.
+    /// Vocabulary values of the described need not sent as canonical ids, and how they were read.
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub readings: Vec<ReadingView>,
+    pub readings: Vec<omics_domain::linker::Reading>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -108,6 +101,8 @@ pub struct Plan {
     pub limit: usize,
     pub min_score: f64,
     pub include_excluded: bool,
+    /// How a described need's values are read.
+    pub mode: ReadMode,
 }
 
 impl Plan {
@@ -131,7 +126,13 @@ pub fn plan(state: &AppState, p: &MatchParams) -> ApiResult<Plan> {
     if let Some(spec) = &p.weights {
         weights.apply_overrides(spec).map_err(|m| bad_param("weights", m))?;
     }
-    Ok(Plan { weights, limit: limit as usize, min_score, include_excluded: p.include_excluded.unwrap_or(false) })
+    Ok(Plan {
+        weights,
+        limit: limit as usize,
+        min_score,
+        include_excluded: p.include_excluded.unwrap_or(false),
+        mode: ReadMode { strict: p.strict.unwrap_or(false) },
+    })
 }
 
 fn must_haves(n: &NeedFields) -> Vec<String> {
@@ -232,15 +233,7 @@ pub fn platforms_for(
                 .filter_map(|(p, why)| Some(ExcludedPlatform { platform: take(&p.meta.id)?, exclusions: why }))
                 .collect()
         }),
-        readings: readings
-            .iter()
-            .map(|r| ReadingView {
-                typed: r.typed.clone(),
-                technology: r.technology.clone(),
-                label: state.vocabs.technologies.label(&r.technology).to_owned(),
-                similarity: r.similarity,
-            })
-            .collect(),
+        readings: Vec::new(),
     })
 }
 
@@ -278,26 +271,10 @@ pub async fn for_need(
     Ok(HttpResponse::Ok().json(result))
 }
 
-/// Read free-text technologies: exact terms as they are, others by similarity when close enough.
-fn read_technologies(state: &AppState, body: &mut serde_json::Value) -> Vec<Reading> {
-    let v = &state.vocabs.technologies;
-    let threshold = state.settings.matching.fuzzy_threshold;
-    let mut readings = Vec::new();
-    let Some(list) = body.get_mut("technologies").and_then(|t| t.as_array_mut()) else { return readings };
-    for item in list {
-        let Some(slot) = item.get_mut("technology") else { continue };
-        let Some(typed) = slot.as_str().map(str::to_owned) else { continue };
-        if let Some(omics_domain::Resolved::Similar(t, s)) = v.resolve_fuzzy(&typed, threshold) {
-            readings.push(Reading { typed, technology: t.id.clone(), similarity: (s * 100.0).round() / 100.0 });
-            *slot = serde_json::Value::String(t.id.clone());
-        }
-    }
-    readings
-}
-
-/// Platforms for a need described in the body (the fields of a need; nothing is stored). A
-/// technology typed as free text ("single cel RNA seq") is read as the closest term when it
-/// is similar enough, and the reading is reported; otherwise 422 with suggestions.
+/// Platforms for a need described in the body (the fields of a need; nothing is stored). Values
+/// are read exactly as `POST /needs` reads them: free text ("single cel RNA seq") that the term
+/// linker reads with confidence is taken and reported in `readings`; anything less is 422 with
+/// suggestions (`strict=true`: only ids, labels and synonyms).
 #[utoipa::path(post, path = "/api/v1/matches", tag = "matches", request_body = NeedFields, params(MatchParams), security((), ("bearer" = [])),
     responses(
         (status = 200, description = "Ranked platforms with their components and reasons", body = PlatformMatches),
@@ -324,16 +301,31 @@ pub async fn adhoc(
 
 /// Platforms for a need given as JSON (blocking): what `POST /matches` answers.
 pub fn match_described_need(state: &AppState, value: serde_json::Value, plan: &Plan) -> ApiResult<PlatformMatches> {
-    let (need, readings) = read_need(state, value)?;
-    platforms_for(state, &need, None, &readings, plan)
+    let (need, readings) = read_need(state, value, plan.mode)?;
+    let mut result = platforms_for(state, &need, None, &technology_readings(&readings), plan)?;
+    result.readings = readings;
+    Ok(result)
 }
 
-/// A need described as JSON, validated, with free-text technologies read as the closest terms.
-pub fn read_need(state: &AppState, mut value: serde_json::Value) -> ApiResult<(NeedFields, Vec<Reading>)> {
-    let readings = read_technologies(state, &mut value);
+/// A need described as JSON, validated and read as `POST /needs` reads it.
+pub fn read_need(
+    state: &AppState,
+    value: serde_json::Value,
+    mode: ReadMode,
+) -> ApiResult<(NeedFields, Vec<omics_domain::linker::Reading>)> {
     let mut need: NeedFields = body::from_value(value)?;
     need.status = NeedStatus::Open;
-    Ok((need.validate(&state.vocabs, Some(Utc::now().date_naive()))?, readings))
+    let checked = need.check(&state.vocabs, Some(Utc::now().date_naive()), mode)?;
+    Ok((checked.fields, checked.readings))
+}
+
+/// The readings of technologies that were not typed as a term's name, for the technology reason.
+fn technology_readings(readings: &[omics_domain::linker::Reading]) -> Vec<Reading> {
+    readings
+        .iter()
+        .filter(|r| r.field.ends_with(".technology") && r.confidence != omics_domain::Confidence::Exact)
+        .map(|r| Reading { typed: r.typed.clone(), technology: r.term.clone(), similarity: (r.score * 100.0).round() / 100.0 })
+        .collect()
 }
 
 /// Open needs a platform could serve.

@@ -5,6 +5,7 @@ use omics_domain::{Need, NeedFields};
 super::crud_macro::record_handlers!(
     fields = NeedFields,
     stored = Need,
+    written = crate::routes::records::NeedWritten,
     page = crate::routes::records::Page<Need>,
     tag = "needs",
     noun = "need",

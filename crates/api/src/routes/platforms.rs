@@ -5,6 +5,7 @@ use omics_domain::{Platform, PlatformFields};
 super::crud_macro::record_handlers!(
     fields = PlatformFields,
     stored = Platform,
+    written = crate::routes::records::PlatformWritten,
     page = crate::routes::records::Page<Platform>,
     tag = "platforms",
     noun = "platform",

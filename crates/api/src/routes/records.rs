@@ -6,9 +6,10 @@ use std::collections::BTreeMap;
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::{NaiveDate, Utc};
+use omics_domain::linker::{Reading, Warning};
 use omics_domain::{
-    Code, FieldError, Kind, Meta, Need, NeedFields, NeedStatus, Platform, PlatformFields, PlatformStatus, Record, Role, ValidationErrors,
-    Vocabularies, body, limits,
+    Checked, Code, FieldError, Kind, Meta, Need, NeedFields, NeedStatus, Platform, PlatformFields, PlatformStatus, ReadMode, Record, Role,
+    ValidationErrors, Vocabularies, body, limits,
 };
 use omics_index::{Audience, Filter, SearchRequest, Sort};
 use serde::de::DeserializeOwned;
@@ -26,10 +27,13 @@ pub trait Entity: Serialize + DeserializeOwned + Clone + Send + 'static {
     const KIND: Kind;
     const NAME: &'static str;
     type Stored: Serialize;
-    fn validate(self, v: &Vocabularies, today: Option<NaiveDate>) -> Result<Self, ValidationErrors>;
+    /// The stored record with how a write read its values.
+    type Written: Serialize;
+    fn check(self, v: &Vocabularies, today: Option<NaiveDate>, mode: ReadMode) -> Result<Checked<Self>, ValidationErrors>;
     fn wrap(meta: Meta, fields: Self) -> Record;
     fn unwrap(rec: Record) -> Option<(Meta, Self)>;
     fn stored(meta: Meta, fields: Self) -> Self::Stored;
+    fn written(stored: Self::Stored, readings: Vec<Reading>, warnings: Vec<Warning>) -> Self::Written;
     /// Who may create one.
     fn may_create(role: Role) -> bool;
     /// Status rules beyond the schema: only admins set or lift `suspended`; with moderation
@@ -43,8 +47,9 @@ impl Entity for PlatformFields {
     const KIND: Kind = Kind::Platform;
     const NAME: &'static str = "platform";
     type Stored = Platform;
-    fn validate(self, v: &Vocabularies, _: Option<NaiveDate>) -> Result<Self, ValidationErrors> {
-        PlatformFields::validate(self, v)
+    type Written = PlatformWritten;
+    fn check(self, v: &Vocabularies, _: Option<NaiveDate>, mode: ReadMode) -> Result<Checked<Self>, ValidationErrors> {
+        PlatformFields::check(self, v, mode)
     }
     fn wrap(meta: Meta, fields: Self) -> Record {
         Record::Platform(Platform { meta, fields })
@@ -57,6 +62,9 @@ impl Entity for PlatformFields {
     }
     fn stored(meta: Meta, fields: Self) -> Platform {
         Platform { meta, fields }
+    }
+    fn written(platform: Platform, readings: Vec<Reading>, warnings: Vec<Warning>) -> PlatformWritten {
+        PlatformWritten { platform, readings, warnings }
     }
     fn may_create(role: Role) -> bool {
         matches!(role, Role::PlatformManager | Role::Admin)
@@ -90,8 +98,9 @@ impl Entity for NeedFields {
     const KIND: Kind = Kind::Need;
     const NAME: &'static str = "need";
     type Stored = Need;
-    fn validate(self, v: &Vocabularies, today: Option<NaiveDate>) -> Result<Self, ValidationErrors> {
-        NeedFields::validate(self, v, today)
+    type Written = NeedWritten;
+    fn check(self, v: &Vocabularies, today: Option<NaiveDate>, mode: ReadMode) -> Result<Checked<Self>, ValidationErrors> {
+        NeedFields::check(self, v, today, mode)
     }
     fn wrap(meta: Meta, fields: Self) -> Record {
         Record::Need(Need { meta, fields })
@@ -105,6 +114,9 @@ impl Entity for NeedFields {
     fn stored(meta: Meta, fields: Self) -> Need {
         Need { meta, fields }
     }
+    fn written(need: Need, readings: Vec<Reading>, warnings: Vec<Warning>) -> NeedWritten {
+        NeedWritten { need, readings, warnings }
+    }
     fn may_create(_: Role) -> bool {
         true
     }
@@ -117,6 +129,45 @@ impl Entity for NeedFields {
     }
     fn statuses() -> Vec<&'static str> {
         NeedStatus::ALL.iter().map(|s| s.as_str()).collect()
+    }
+}
+
+/// A platform as a write stored it, with how its vocabulary values were read.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PlatformWritten {
+    #[serde(flatten)]
+    pub platform: Platform,
+    /// Every vocabulary value not sent as its canonical id: what was typed, the term stored and
+    /// how sure the reading is.
+    pub readings: Vec<Reading>,
+    /// Values of open lists (data standards, services, instruments) kept as typed.
+    pub warnings: Vec<Warning>,
+}
+
+/// A need as a write stored it, with how its vocabulary values were read.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct NeedWritten {
+    #[serde(flatten)]
+    pub need: Need,
+    /// Every vocabulary value not sent as its canonical id: what was typed, the term stored and
+    /// how sure the reading is.
+    pub readings: Vec<Reading>,
+    /// Values of open lists kept as typed.
+    pub warnings: Vec<Warning>,
+}
+
+/// How a write reads typed vocabulary values.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct WriteParams {
+    /// Take only ids, labels and synonyms: no automatic reading of free text (default false).
+    pub strict: Option<bool>,
+}
+
+impl WriteParams {
+    pub fn mode(&self) -> ReadMode {
+        ReadMode { strict: self.strict.unwrap_or(false) }
     }
 }
 
@@ -146,14 +197,30 @@ fn to_stored<E: Entity>(mut rec: Record, viewer: Option<&AuthUser>) -> ApiResult
 }
 
 fn respond<E: Entity>(rec: Record, status: StatusCode, viewer: Option<&AuthUser>) -> ApiResult<HttpResponse> {
-    let version = rec.meta().version;
-    let id = rec.meta().id;
+    let mut res = headers::<E>(&rec, status);
+    Ok(res.json(to_stored::<E>(rec, viewer)?))
+}
+
+fn headers<E: Entity>(rec: &Record, status: StatusCode) -> actix_web::HttpResponseBuilder {
+    let (version, id) = (rec.meta().version, rec.meta().id);
     let mut res = HttpResponse::build(status);
     res.insert_header((header::ETAG, etag(version)));
     if status == StatusCode::CREATED {
         res.insert_header((header::LOCATION, format!("/api/v1/{}s/{id}", E::NAME)));
     }
-    Ok(res.json(to_stored::<E>(rec, viewer)?))
+    res
+}
+
+/// The answer to a write: the stored record with the readings and warnings of its values.
+fn respond_written<E: Entity>(
+    rec: Record,
+    status: StatusCode,
+    viewer: &AuthUser,
+    readings: Vec<Reading>,
+    warnings: Vec<Warning>,
+) -> ApiResult<HttpResponse> {
+    let mut res = headers::<E>(&rec, status);
+    Ok(res.json(E::written(to_stored::<E>(rec, Some(viewer))?, readings, warnings)))
 }
 
 /// Load a record the viewer may see, or 404.
@@ -213,7 +280,12 @@ fn today() -> NaiveDate {
     Utc::now().date_naive()
 }
 
-pub async fn create<E: Entity>(state: web::Data<AppState>, user: AuthUser, body: serde_json::Value) -> ApiResult<HttpResponse> {
+pub async fn create<E: Entity>(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    body: serde_json::Value,
+    mode: ReadMode,
+) -> ApiResult<HttpResponse> {
     if !E::may_create(user.role) {
         return Err(ApiError::forbidden(format!(
             "a {} account cannot create a {}; platforms are registered by platform managers",
@@ -222,14 +294,14 @@ pub async fn create<E: Entity>(state: web::Data<AppState>, user: AuthUser, body:
         )));
     }
     let fields: E = body::from_value(body)?;
-    let mut fields = fields.validate(&state.vocabs, Some(today()))?;
+    let Checked { mut fields, readings, warnings } = fields.check(&state.vocabs, Some(today()), mode)?;
     fields.apply_status_rules(&user, None, state.settings.moderation)?;
     let now = omics_domain::now();
     let meta = Meta { id: Uuid::now_v7(), owner_id: Some(user.id), created_at: now, updated_at: now, version: 1 };
     let rec = E::wrap(meta, fields);
     let actor = user.id;
     let rec = write(&state, move |s| s.insert(&rec, Some(actor)).map(|_| rec)).await?;
-    respond::<E>(rec, StatusCode::CREATED, Some(&user))
+    respond_written::<E>(rec, StatusCode::CREATED, &user, readings, warnings)
 }
 
 pub async fn get<E: Entity>(state: web::Data<AppState>, id: Uuid, viewer: MaybeUser) -> ApiResult<HttpResponse> {
@@ -255,27 +327,31 @@ async fn change<E: Entity>(
     req: &HttpRequest,
     id: Uuid,
     user: &AuthUser,
+    mode: ReadMode,
     make: impl FnOnce(&E) -> ApiResult<E> + Send + 'static,
 ) -> ApiResult<HttpResponse> {
     load_for_change::<E>(state, req, id, user).await?;
     let if_match = req.headers().get(header::IF_MATCH).cloned();
     let (vocabs, moderation, actor) = (state.vocabs.clone(), state.settings.moderation, user.clone());
     let store = state.store.clone();
-    let rec = web::block(move || {
-        store.modify(E::KIND, id, Some(actor.id), |current| -> ApiResult<Record> {
+    let (rec, readings, warnings) = web::block(move || -> ApiResult<(Record, Vec<Reading>, Vec<Warning>)> {
+        let mut report = (Vec::new(), Vec::new());
+        let rec = store.modify(E::KIND, id, Some(actor.id), |current| -> ApiResult<Record> {
             if let Some(h) = &if_match {
                 check_etag(h, current.meta().version)?;
             }
             let (old, previous) = E::unwrap(current).ok_or_else(|| ApiError::internal("record of the wrong kind"))?;
-            let mut fields = make(&previous)?.validate(&vocabs, Some(today()))?;
+            let Checked { mut fields, readings, warnings } = make(&previous)?.check(&vocabs, Some(today()), mode)?;
+            report = (readings, warnings);
             fields.apply_status_rules(&actor, Some(&previous), moderation)?;
             let meta = Meta { updated_at: omics_domain::now(), version: old.version + 1, ..old };
             Ok(E::wrap(meta, fields))
-        })
+        })??;
+        Ok((rec, report.0, report.1))
     })
-    .await???;
+    .await??;
     catch_up(state).await;
-    respond::<E>(rec, StatusCode::OK, Some(user))
+    respond_written::<E>(rec, StatusCode::OK, user, readings, warnings)
 }
 
 pub async fn replace<E: Entity>(
@@ -284,9 +360,10 @@ pub async fn replace<E: Entity>(
     id: Uuid,
     user: AuthUser,
     body: serde_json::Value,
+    mode: ReadMode,
 ) -> ApiResult<HttpResponse> {
     let fields: E = body::from_value(body)?;
-    change(&state, &req, id, &user, move |_| Ok(fields)).await
+    change(&state, &req, id, &user, mode, move |_| Ok(fields)).await
 }
 
 pub async fn patch<E: Entity>(
@@ -295,6 +372,7 @@ pub async fn patch<E: Entity>(
     id: Uuid,
     user: AuthUser,
     patch: serde_json::Value,
+    mode: ReadMode,
 ) -> ApiResult<HttpResponse> {
     if !patch.is_object() {
         return Err(ApiError::new(
@@ -302,7 +380,7 @@ pub async fn patch<E: Entity>(
             "a merge patch is a JSON object of the fields to change (null removes an optional field)",
         ));
     }
-    change(&state, &req, id, &user, move |current: &E| {
+    change(&state, &req, id, &user, mode, move |current: &E| {
         let mut doc = serde_json::to_value(current).map_err(ApiError::internal)?;
         json_patch::merge(&mut doc, &patch);
         Ok(body::from_value(doc)?)

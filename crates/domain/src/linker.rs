@@ -1,0 +1,803 @@
+//! The term linker: reads what a person typed for a vocabulary field as a careful curator
+//! would, and says how sure it is (ZOOMA's levels: exact, high, medium, low).
+//!
+//! Every vocabulary gets an index when it is loaded: each name of each term (id, label,
+//! synonyms) as canonical tokens, how rare each token is across the vocabulary (inverse
+//! document frequency, a term being the document), postings from tokens to terms, and a
+//! deletion index for typos. Typed text goes through the same tokenizer, so a name and a
+//! phrasing of it meet whatever their spelling:
+//!
+//! 1. Unicode folded to ASCII, lower-cased, split into words at anything not a letter or digit;
+//!    spelling variants folded (`tumour` → `tumor`), abbreviations and glued forms expanded
+//!    (`seq` → `sequencing`, `scRNAseq` → single cell rna sequencing), plurals stemmed. The
+//!    word lists are data (`fixtures/vocabularies/lexicon.json`).
+//! 2. Parenthetical and trailing qualifiers (`(Orbitrap Astral)`, `- Twist Exome 2.0`,
+//!    `, PCR-free`, `on NovaSeq X`) are split off the head phrase and kept. Their words may
+//!    make the reading more specific where a term's names contain them, but never count
+//!    against it.
+//! 3. Each typed word has a role: *informative* (must be found in the term), *modifier*
+//!    (`germline`, `somatic`, `bulk`, `clinical`, ...: counts only where the term has it, so
+//!    `germline WES` is whole exome sequencing and `targeted RNA-seq` is targeted RNA
+//!    sequencing), or *aside* (stop words, numbers, sequencing depth such as `30x`, and names
+//!    from the instruments vocabulary, which are evidence for a technique family and never the
+//!    whole answer).
+//! 4. A word not in the vocabulary is corrected when one vocabulary word is within one edit
+//!    (five letters or more) or two (nine or more), or when it is that word cut short by its
+//!    last letter (`cel` → `cell`).
+//! 5. A term's fit is how much of the typed phrase's weight its names hold (every informative
+//!    word found: *coverage*) and how much of its best name the phrase holds (*completeness*),
+//!    each weighted by rarity, so the informative word decides.
+//!
+//! Confidence: **exact** when the whole input equals a name after normalisation; **high**
+//! when every informative word is found, the best name is at least half typed, at most one
+//! word needed a typo correction (two in phrases of three or more words) and no unrelated
+//! term fits as well; **medium** when most of the weight fits; **low** otherwise. What is
+//! stored automatically is exact or high; medium and low are refused with the ranked
+//! suggestions (see [`crate::vocab::Vocabulary::read`]).
+
+use std::collections::{HashMap, HashSet};
+use std::sync::OnceLock;
+
+use rustc_hash::{FxHashMap, FxHashSet};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+/// How sure a reading is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Confidence {
+    /// The input is an id, label or synonym of the term, after normalisation.
+    Exact,
+    /// Every informative word found, the term clearly the best: stored automatically.
+    High,
+    /// A plausible reading that a person should confirm: refused with suggestions.
+    Medium,
+    /// A weak reading: refused with suggestions.
+    Low,
+}
+
+impl Confidence {
+    /// Whether a value read at this level is stored without asking.
+    pub fn automatic(self) -> bool {
+        matches!(self, Confidence::Exact | Confidence::High)
+    }
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Confidence::Exact => "exact",
+            Confidence::High => "high",
+            Confidence::Medium => "medium",
+            Confidence::Low => "low",
+        }
+    }
+}
+
+/// A term offered instead of a value that was not read automatically.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct Suggestion {
+    #[schema(example = "whole-exome-sequencing")]
+    pub id: String,
+    #[schema(example = "Whole exome sequencing")]
+    pub label: String,
+    /// How well the typed value fits this term, in [0, 1].
+    #[schema(example = 0.83)]
+    pub score: f64,
+}
+
+/// How one typed vocabulary value of a request was read (reported in write responses and
+/// matches: `readings[]`).
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct Reading {
+    /// JSON path of the field, e.g. `capabilities[0].technology`.
+    #[schema(example = "capabilities[0].technology")]
+    pub field: String,
+    /// What was typed.
+    #[schema(example = "WGS (PCR-free, Illumina NovaSeq X)")]
+    pub typed: String,
+    /// The canonical term stored.
+    #[schema(example = "whole-genome-sequencing")]
+    pub term: String,
+    #[schema(example = "Whole genome sequencing")]
+    pub label: String,
+    pub confidence: Confidence,
+    /// Fit in [0, 1] (1 for exact).
+    #[schema(example = 1.0)]
+    pub score: f64,
+    /// Qualifiers split off the phrase and kept (instruments, kits, depth, panel names).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schema(example = json!(["PCR-free, Illumina NovaSeq X"]))]
+    pub qualifiers: Vec<String>,
+}
+
+/// A value of an open list (data standards, services, instruments) that is no known term: kept
+/// as typed, and reported.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct Warning {
+    #[schema(example = "data_standards[2]")]
+    pub field: String,
+    /// `free_text_kept`.
+    #[schema(example = "free_text_kept")]
+    pub code: String,
+    pub message: String,
+    #[schema(example = "PRIDE submission")]
+    pub typed: String,
+    /// Known terms close to it, best first.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub suggestions: Vec<Suggestion>,
+}
+
+/// The linker's best reading of one typed value.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Link {
+    /// Position of the term in its vocabulary.
+    pub term: usize,
+    pub confidence: Confidence,
+    /// Fit in [0, 1] (1 for exact).
+    pub score: f64,
+    /// Qualifiers split off the phrase, as typed.
+    pub qualifiers: Vec<String>,
+}
+
+/// What linking one value found: the reading (if any) and the ranked alternatives.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Linked {
+    pub best: Option<Link>,
+    /// Term positions with their scores, best first (the reading's term first when there is one).
+    pub ranked: Vec<(usize, f64)>,
+}
+
+/// Word lists the tokenizer applies (see `fixtures/vocabularies/lexicon.json`).
+#[derive(Debug, Deserialize)]
+struct LexiconFile {
+    spelling: HashMap<String, String>,
+    expand: HashMap<String, Vec<String>>,
+    glued_suffixes: Vec<String>,
+    glued_prefixes: Vec<String>,
+    stopwords: Vec<String>,
+    modifiers: HashMap<String, Vec<String>>,
+}
+
+/// The compiled-in lexicon.
+#[derive(Debug)]
+pub struct Lexicon {
+    spelling: FxHashMap<String, String>,
+    expand: FxHashMap<String, Vec<String>>,
+    glued_suffixes: Vec<String>,
+    glued_prefixes: Vec<String>,
+    stopwords: FxHashSet<String>,
+    /// Modifiers for every vocabulary (`*`) and for one vocabulary by its URL name.
+    modifiers: FxHashMap<String, FxHashSet<String>>,
+}
+
+const LEXICON: &str = include_str!("../../../fixtures/vocabularies/lexicon.json");
+
+impl Lexicon {
+    /// The built-in lexicon, parsed once.
+    pub fn builtin() -> Result<&'static Lexicon, String> {
+        static L: OnceLock<Result<Lexicon, String>> = OnceLock::new();
+        L.get_or_init(|| Lexicon::from_json(LEXICON)).as_ref().map_err(Clone::clone)
+    }
+
+    pub fn from_json(json: &str) -> Result<Lexicon, String> {
+        let f: LexiconFile = serde_json::from_str(json).map_err(|e| format!("lexicon: {e}"))?;
+        let lower = |s: &str| s.to_lowercase();
+        Ok(Lexicon {
+            spelling: f.spelling.iter().map(|(k, v)| (lower(k), lower(v))).collect(),
+            expand: f.expand.iter().map(|(k, v)| (lower(k), v.iter().map(|w| lower(w)).collect())).collect(),
+            glued_suffixes: f.glued_suffixes.iter().map(|s| lower(s)).collect(),
+            glued_prefixes: f.glued_prefixes.iter().map(|s| lower(s)).collect(),
+            stopwords: f.stopwords.iter().map(|s| lower(s)).collect(),
+            modifiers: f.modifiers.iter().map(|(k, v)| (k.clone(), v.iter().map(|w| canonical_word(&lower(w))).collect())).collect(),
+        })
+    }
+
+    fn is_modifier(&self, vocabulary: &str, word: &str) -> bool {
+        ["*", vocabulary].iter().any(|k| self.modifiers.get(*k).is_some_and(|m| m.contains(word)))
+    }
+}
+
+/// `tumours` → `tumour`, `biopsies` → `biopsy`; words ending in -ss, -us, -is kept.
+fn stem(w: &str) -> String {
+    let n = w.len();
+    if n > 4 && w.ends_with("ies") {
+        return format!("{}y", &w[..n - 3]);
+    }
+    if n > 3 && w.ends_with('s') && !w.ends_with("ss") && !w.ends_with("us") && !w.ends_with("is") && w.is_ascii() {
+        return w[..n - 1].to_owned();
+    }
+    w.to_owned()
+}
+
+/// A word as the modifier lists compare it (stemmed).
+fn canonical_word(w: &str) -> String {
+    stem(w)
+}
+
+/// Words of `s`: folded to ASCII, lower-cased, split at anything not a letter or digit.
+fn raw_words(s: &str) -> Vec<String> {
+    let ascii = deunicode::deunicode(s);
+    ascii.split(|c: char| !c.is_ascii_alphanumeric()).filter(|w| !w.is_empty()).map(str::to_ascii_lowercase).collect()
+}
+
+/// `30x`, `2.5x`: a sequencing depth, never what names a technique.
+fn is_depth(w: &str) -> bool {
+    w.len() >= 2 && w.ends_with('x') && w[..w.len() - 1].chars().all(|c| c.is_ascii_digit())
+}
+
+fn is_number(w: &str) -> bool {
+    w.chars().all(|c| c.is_ascii_digit())
+}
+
+/// Expands and canonicalises the raw words of one text.
+struct Tokenizer<'a> {
+    lex: &'a Lexicon,
+    /// Raw words of the vocabulary's names: a glued form is split only where its parts are
+    /// words the vocabulary uses (`rnaseq` → rna + seq, but `novaseq` stays an instrument).
+    known: &'a FxHashSet<String>,
+}
+
+impl Tokenizer<'_> {
+    fn tokens(&self, text: &str) -> Vec<String> {
+        let mut out = Vec::new();
+        for w in raw_words(text) {
+            self.word(&w, 0, &mut out);
+        }
+        out
+    }
+
+    fn word(&self, w: &str, depth: u8, out: &mut Vec<String>) {
+        let w = self.lex.spelling.get(w).map_or(w, String::as_str);
+        if let Some(e) = self.lex.expand.get(w) {
+            for x in e {
+                let x = stem(x);
+                out.push(self.lex.spelling.get(&x).cloned().unwrap_or(x));
+            }
+            return;
+        }
+        if depth < 2 {
+            for suffix in &self.lex.glued_suffixes {
+                if let Some(prefix) = w.strip_suffix(suffix.as_str())
+                    && prefix.len() >= 2
+                    && (self.known.contains(prefix) || self.lex.expand.contains_key(prefix))
+                {
+                    self.word(prefix, depth + 1, out);
+                    self.word(suffix, depth + 1, out);
+                    return;
+                }
+            }
+            for prefix in &self.lex.glued_prefixes {
+                if let Some(rest) = w.strip_prefix(prefix.as_str())
+                    && rest.len() >= 3
+                    && !self.known.contains(w)
+                    && (self.known.contains(rest) || self.lex.expand.contains_key(rest))
+                {
+                    self.word(prefix, depth + 1, out);
+                    self.word(rest, depth + 1, out);
+                    return;
+                }
+            }
+        }
+        let s = stem(w);
+        out.push(self.lex.spelling.get(&s).cloned().unwrap_or(s));
+    }
+}
+
+/// Split parenthetical and trailing qualifiers off a phrase: the head, then the qualifiers as
+/// typed (trimmed).
+pub fn split_qualifiers(input: &str) -> (String, Vec<String>) {
+    let mut head = String::new();
+    let mut qualifiers = Vec::new();
+    let mut depth = 0usize;
+    let mut current = String::new();
+    for c in input.chars() {
+        match c {
+            '(' | '[' | '{' => {
+                if depth > 0 {
+                    current.push(c);
+                }
+                depth += 1;
+            }
+            ')' | ']' | '}' if depth > 0 => {
+                depth -= 1;
+                if depth == 0 {
+                    qualifiers.push(std::mem::take(&mut current));
+                } else {
+                    current.push(c);
+                }
+            }
+            _ if depth > 0 => current.push(c),
+            _ => head.push(c),
+        }
+    }
+    if depth > 0 {
+        qualifiers.push(current);
+    }
+    // Trailing qualifiers: after the first separator of the head.
+    let lower = head.to_lowercase();
+    const SEPARATORS: [&str; 17] = [
+        " - ",
+        " – ",
+        " — ",
+        ",",
+        ";",
+        ":",
+        " | ",
+        " with ",
+        " using ",
+        " on ",
+        " via ",
+        " by ",
+        " for ",
+        " incl",
+        " including ",
+        " at ",
+        " from ",
+    ];
+    let cut = SEPARATORS.iter().filter_map(|s| lower.find(s).map(|i| (i, s.len()))).filter(|(i, _)| *i > 0).min();
+    let head = match cut {
+        Some((i, n)) if head.is_char_boundary(i) && head.is_char_boundary(i + n) => {
+            let (h, rest) = head.split_at(i);
+            qualifiers.insert(0, rest[n..].to_owned());
+            h.to_owned()
+        }
+        _ => head,
+    };
+    let qualifiers = qualifiers
+        .into_iter()
+        .map(|q| q.trim().trim_matches(|c: char| c == '-' || c == ',').trim().to_owned())
+        .filter(|q| !q.is_empty())
+        .collect();
+    (head.trim().to_owned(), qualifiers)
+}
+
+/// Technique families that an instrument, kit, vendor or software word is evidence for.
+#[derive(Debug, Clone, Default)]
+pub struct Evidence {
+    /// Canonical token → technology ids (families) it points to.
+    by_token: FxHashMap<String, Vec<String>>,
+}
+
+impl Evidence {
+    /// From the instruments vocabulary: each term's names, tokenized, point to its
+    /// `technologies`. Tokens shared by many instrument terms (`system`, `analyzer`) point
+    /// nowhere.
+    pub fn from_instruments(instruments: &crate::vocab::Vocabulary, lex: &Lexicon) -> Evidence {
+        let known = FxHashSet::default();
+        let tk = Tokenizer { lex, known: &known };
+        let mut df: FxHashMap<String, usize> = FxHashMap::default();
+        let mut per: Vec<(Vec<String>, &[String])> = Vec::new();
+        for t in instruments.terms() {
+            let mut toks: Vec<String> = t.synonyms.iter().chain([&t.label]).flat_map(|n| tk.tokens(n)).collect();
+            toks.sort();
+            toks.dedup();
+            toks.retain(|w| !lex.stopwords.contains(w) && !is_number(w) && w.len() >= 2);
+            for w in &toks {
+                *df.entry(w.clone()).or_default() += 1;
+            }
+            per.push((toks, t.technologies.as_slice()));
+        }
+        let mut by_token: FxHashMap<String, Vec<String>> = FxHashMap::default();
+        for (toks, techs) in per {
+            for w in toks {
+                if df.get(&w).copied().unwrap_or(0) <= 3 {
+                    let e = by_token.entry(w).or_default();
+                    e.extend(techs.iter().cloned());
+                    e.sort();
+                    e.dedup();
+                }
+            }
+        }
+        Evidence { by_token }
+    }
+}
+
+/// A vocabulary's linking index (built when the vocabulary is loaded).
+#[derive(Debug, Clone, Default)]
+pub struct TermIndex {
+    vocabulary: String,
+    token_id: FxHashMap<String, u32>,
+    tokens: Vec<String>,
+    idf: Vec<f64>,
+    /// Token is a modifier for this vocabulary.
+    modifier: Vec<bool>,
+    /// Term positions containing each token.
+    postings: Vec<Vec<u32>>,
+    /// Each name: its term and its tokens.
+    names: Vec<(u32, Vec<u32>)>,
+    /// Names of each term.
+    term_names: Vec<Vec<u32>>,
+    /// Tokens of each term (all names), sorted.
+    term_tokens: Vec<Vec<u32>>,
+    /// Canonical token sequence of a name, space-joined → term (exact after normalisation).
+    canon: FxHashMap<String, u32>,
+    /// Deletion variants (one, or two for words of seven letters or more) → tokens.
+    deletes: FxHashMap<String, Vec<u32>>,
+    /// A token minus its last letter → token (for four- and five-letter words).
+    truncated: FxHashMap<String, u32>,
+    known: FxHashSet<String>,
+    unknown_weight: f64,
+    /// Technology positions an instrument token points to (technologies only).
+    evidence: FxHashMap<String, Vec<u32>>,
+}
+
+/// A typed token with its role.
+#[derive(Debug, Clone)]
+struct Tok {
+    /// The vocabulary token it is (after typo correction), if any.
+    id: Option<u32>,
+    role: Role,
+    typo: bool,
+    head: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Role {
+    Informative,
+    Modifier,
+    Aside,
+}
+
+/// How one term fits the typed tokens.
+#[derive(Debug, Clone, Copy)]
+struct Fit {
+    term: u32,
+    coverage: f64,
+    /// Over the names that hold no modifier the phrase left out: a name saying `targeted` or
+    /// `germline` is a narrower assay than a phrase that does not say so.
+    clean: f64,
+    completeness: f64,
+    qualifier: f64,
+    evidence: bool,
+    typos: usize,
+}
+
+impl Fit {
+    fn score(&self) -> f64 {
+        (self.coverage * (0.5 + 0.5 * self.clean.max(0.8 * self.completeness))).clamp(0.0, 1.0)
+    }
+}
+
+fn deletions(w: &str, max: usize, out: &mut Vec<String>) {
+    let chars: Vec<char> = w.chars().collect();
+    let mut frontier = vec![chars];
+    for _ in 0..max {
+        let mut next = Vec::new();
+        for c in &frontier {
+            for i in 0..c.len() {
+                let mut d = c.clone();
+                d.remove(i);
+                next.push(d);
+            }
+        }
+        next.sort();
+        next.dedup();
+        out.extend(next.iter().map(|c| c.iter().collect::<String>()));
+        frontier = next;
+    }
+}
+
+impl TermIndex {
+    /// The index of a vocabulary's terms: `names[i]` are the id, label and synonyms of term `i`.
+    pub fn build(vocabulary: &str, names: &[Vec<&str>], lex: &Lexicon) -> TermIndex {
+        let mut known: FxHashSet<String> = FxHashSet::default();
+        for ns in names {
+            for n in ns {
+                known.extend(raw_words(n));
+            }
+        }
+        let tk = Tokenizer { lex, known: &known };
+        let mut ix = TermIndex { vocabulary: vocabulary.to_owned(), ..TermIndex::default() };
+        let mut term_token_sets: Vec<FxHashSet<u32>> = vec![FxHashSet::default(); names.len()];
+        for (t, ns) in names.iter().enumerate() {
+            let mut seen_names: HashSet<Vec<u32>> = HashSet::new();
+            for n in ns {
+                let toks: Vec<String> = tk.tokens(n).into_iter().filter(|w| !lex.stopwords.contains(w)).collect();
+                if toks.is_empty() {
+                    continue;
+                }
+                ix.canon.entry(toks.join(" ")).or_insert(t as u32);
+                let ids: Vec<u32> = toks.iter().map(|w| ix.intern(w)).collect();
+                let mut uniq = ids.clone();
+                uniq.sort_unstable();
+                uniq.dedup();
+                if seen_names.insert(uniq.clone()) {
+                    ix.term_names.resize(names.len(), Vec::new());
+                    ix.term_names[t].push(ix.names.len() as u32);
+                    ix.names.push((t as u32, uniq.clone()));
+                }
+                term_token_sets[t].extend(uniq);
+            }
+        }
+        ix.term_names.resize(names.len(), Vec::new());
+        ix.postings = vec![Vec::new(); ix.tokens.len()];
+        for (t, set) in term_token_sets.iter().enumerate() {
+            let mut v: Vec<u32> = set.iter().copied().collect();
+            v.sort_unstable();
+            for &tok in &v {
+                ix.postings[tok as usize].push(t as u32);
+            }
+            ix.term_tokens.push(v);
+        }
+        let n = names.len().max(1) as f64;
+        ix.idf = ix.postings.iter().map(|p| (1.0 + n / p.len().max(1) as f64).ln()).collect();
+        ix.unknown_weight = (1.0 + 2.0 * n).ln();
+        ix.modifier = ix.tokens.iter().map(|w| lex.is_modifier(vocabulary, w)).collect();
+        for (i, w) in ix.tokens.iter().enumerate() {
+            let len = w.chars().count();
+            if len >= 4 && !is_number(w) {
+                let mut dels = Vec::new();
+                deletions(w, if len >= 7 { 2 } else { 1 }, &mut dels);
+                for d in dels {
+                    ix.deletes.entry(d).or_default().push(i as u32);
+                }
+                ix.deletes.entry(w.clone()).or_default().push(i as u32);
+            }
+            if (4..=5).contains(&len) && w.is_ascii() {
+                ix.truncated.entry(w[..len - 1].to_owned()).or_insert(i as u32);
+            }
+        }
+        for v in ix.deletes.values_mut() {
+            v.sort_unstable();
+            v.dedup();
+        }
+        ix.known = known;
+        ix
+    }
+
+    /// Add what instrument words are evidence for (technologies only), as term positions.
+    pub fn set_evidence(&mut self, evidence: &Evidence, position: impl Fn(&str) -> Option<usize>) {
+        self.evidence = evidence
+            .by_token
+            .iter()
+            .filter(|(w, _)| !self.token_id.contains_key(*w))
+            .map(|(w, techs)| (w.clone(), techs.iter().filter_map(|t| position(t)).map(|p| p as u32).collect()))
+            .collect();
+    }
+
+    fn intern(&mut self, w: &str) -> u32 {
+        if let Some(&i) = self.token_id.get(w) {
+            return i;
+        }
+        let i = self.tokens.len() as u32;
+        self.tokens.push(w.to_owned());
+        self.token_id.insert(w.to_owned(), i);
+        i
+    }
+
+    fn tokenizer<'a>(&'a self, lex: &'a Lexicon) -> Tokenizer<'a> {
+        Tokenizer { lex, known: &self.known }
+    }
+
+    /// The term whose name, normalised to canonical tokens, equals the whole of `input`.
+    pub fn canonical(&self, input: &str, lex: &Lexicon) -> Option<usize> {
+        let toks: Vec<String> = self.tokenizer(lex).tokens(input).into_iter().filter(|w| !lex.stopwords.contains(w)).collect();
+        self.canon.get(&toks.join(" ")).map(|&t| t as usize)
+    }
+
+    /// The vocabulary token a typed word stands for, and whether that took a typo correction.
+    fn correct(&self, w: &str) -> Option<(u32, bool)> {
+        if let Some(&i) = self.token_id.get(w) {
+            return Some((i, false));
+        }
+        let len = w.chars().count();
+        if is_number(w) {
+            return None;
+        }
+        if (3..=4).contains(&len)
+            && let Some(&i) = self.truncated.get(w)
+        {
+            return Some((i, true));
+        }
+        if len < 5 {
+            return None;
+        }
+        let k = if len >= 9 { 2 } else { 1 };
+        let mut variants = vec![w.to_owned()];
+        deletions(w, k, &mut variants);
+        let mut best: Option<(usize, usize, u32)> = None;
+        for v in &variants {
+            for &i in self.deletes.get(v).map_or(&[][..], Vec::as_slice) {
+                let d = strsim::osa_distance(w, &self.tokens[i as usize]);
+                if d == 0 || d > k {
+                    continue;
+                }
+                // Nearest first; among equals, the word more terms use.
+                let key = (d, usize::MAX - self.postings[i as usize].len(), i);
+                if best.is_none_or(|b| key < b) {
+                    best = Some(key);
+                }
+            }
+        }
+        best.map(|(_, _, i)| (i, true))
+    }
+
+    fn classify(&self, words: Vec<String>, head: bool, lex: &Lexicon, evidence: &mut Vec<u32>, out: &mut Vec<Tok>) {
+        for w in words {
+            if lex.stopwords.contains(&w) {
+                continue;
+            }
+            if let Some(e) = self.evidence.get(&w) {
+                evidence.extend(e);
+                out.push(Tok { id: None, role: Role::Aside, typo: false, head });
+                continue;
+            }
+            let found = self.correct(&w);
+            let role = if is_depth(&w) || (is_number(&w) && found.is_none()) {
+                Role::Aside
+            } else if lex.is_modifier(&self.vocabulary, &w) || found.is_some_and(|(i, _)| self.modifier[i as usize]) {
+                Role::Modifier
+            } else {
+                Role::Informative
+            };
+            let (id, typo) = match found {
+                Some((i, t)) => (Some(i), t),
+                None => (None, false),
+            };
+            out.push(Tok { id, role, typo, head });
+        }
+    }
+
+    fn weight(&self, tok: &Tok) -> f64 {
+        tok.id.map_or(self.unknown_weight, |i| self.idf[i as usize])
+    }
+
+    /// Link one typed value. `related(a, b)`: whether two term positions are in one line of the
+    /// hierarchy (one an ancestor of the other), which makes two equal fits no ambiguity.
+    pub fn link(&self, input: &str, lex: &Lexicon, related: impl Fn(usize, usize) -> bool, exact: Option<usize>) -> Linked {
+        if let Some(t) = exact.or_else(|| self.canonical(input, lex)) {
+            return Linked {
+                best: Some(Link { term: t, confidence: Confidence::Exact, score: 1.0, qualifiers: Vec::new() }),
+                ranked: vec![(t, 1.0)],
+            };
+        }
+        let (head, qualifiers) = split_qualifiers(input);
+        let tk = self.tokenizer(lex);
+        let mut toks = Vec::new();
+        let mut evidence = Vec::new();
+        let head_words = if head.is_empty() { tk.tokens(input) } else { tk.tokens(&head) };
+        self.classify(head_words, true, lex, &mut evidence, &mut toks);
+        for q in &qualifiers {
+            self.classify(tk.tokens(q), false, lex, &mut evidence, &mut toks);
+        }
+        evidence.sort_unstable();
+        evidence.dedup();
+
+        let typed: FxHashSet<u32> = toks.iter().filter_map(|t| t.id).collect();
+        let mut candidates: Vec<u32> = toks
+            .iter()
+            .filter(|t| t.head || t.role != Role::Aside)
+            .filter_map(|t| t.id)
+            .flat_map(|i| self.postings[i as usize].iter().copied())
+            .collect();
+        candidates.sort_unstable();
+        candidates.dedup();
+        let mut fits: Vec<Fit> = candidates.into_iter().filter_map(|t| self.fit(t, &toks, &typed, &evidence)).collect();
+        let head_exact = self.canonical(&head, lex).filter(|_| !qualifiers.is_empty());
+        fits.sort_by(|a, b| {
+            b.coverage
+                .total_cmp(&a.coverage)
+                .then(b.clean.total_cmp(&a.clean))
+                .then(b.completeness.total_cmp(&a.completeness))
+                .then(b.qualifier.total_cmp(&a.qualifier))
+                .then(b.evidence.cmp(&a.evidence))
+                .then((Some(b.term as usize) == head_exact).cmp(&(Some(a.term as usize) == head_exact)))
+                .then(a.term.cmp(&b.term))
+        });
+        let mut ranked: Vec<(usize, f64)> = fits.iter().map(|f| (f.term as usize, f.score())).collect();
+        if ranked.is_empty() && !evidence.is_empty() {
+            ranked = evidence.iter().map(|&t| (t as usize, 0.2)).collect();
+        }
+        let Some(best) = fits.first().copied() else { return Linked { best: None, ranked } };
+        let informative = toks.iter().filter(|t| t.head && t.role == Role::Informative).count();
+        // A term none of whose names was typed whole has a rival in any unrelated term that
+        // holds the typed words too ("omics" is in spatial, single-cell and multi-omics).
+        let partial = best.clean < 1.0 - 1e-9;
+        let rival = fits.iter().skip(1).find(|f| {
+            f.coverage >= best.coverage - 1e-9
+                && (f.clean >= best.clean - 0.1 || (partial && f.clean >= 0.3))
+                && !(f.qualifier < best.qualifier - 1e-9 && f.clean <= best.clean + 1e-9)
+                && !related(best.term as usize, f.term as usize)
+        });
+        let typos_ok = best.typos <= 1 || (best.typos <= 2 && informative >= 3);
+        let confidence = if best.coverage >= 1.0 - 1e-9 && best.clean >= 0.5 - 1e-9 && typos_ok && rival.is_none() {
+            Confidence::High
+        } else if best.coverage >= 0.6 {
+            Confidence::Medium
+        } else {
+            Confidence::Low
+        };
+        // Ranked alternatives put the reading first.
+        ranked.sort_by(|a, b| b.1.total_cmp(&a.1));
+        if let Some(i) = ranked.iter().position(|(t, _)| *t == best.term as usize) {
+            let r = ranked.remove(i);
+            ranked.insert(0, r);
+        }
+        Linked { best: Some(Link { term: best.term as usize, confidence, score: best.score(), qualifiers }), ranked }
+    }
+
+    fn fit(&self, term: u32, toks: &[Tok], typed: &FxHashSet<u32>, evidence: &[u32]) -> Option<Fit> {
+        let have = &self.term_tokens[term as usize];
+        let has = |i: u32| have.binary_search(&i).is_ok();
+        let (mut total, mut hit, mut qualifier, mut typos) = (0.0, 0.0, 0.0, 0);
+        for t in toks {
+            let present = t.id.is_some_and(has);
+            if t.head {
+                let counts = match t.role {
+                    Role::Informative => true,
+                    Role::Modifier => present,
+                    Role::Aside => false,
+                };
+                if counts {
+                    let w = self.weight(t);
+                    total += w;
+                    if present {
+                        hit += w;
+                        typos += usize::from(t.typo);
+                    }
+                } else if present {
+                    // A depth, number or modifier the term's names hold too: evidence of the
+                    // more specific reading.
+                    qualifier += self.weight(t);
+                }
+            } else if present {
+                qualifier += self.weight(t);
+                typos += usize::from(t.typo);
+            }
+        }
+        if total <= 0.0 {
+            // Only modifiers and asides in the head: the qualifiers must then carry the reading.
+            return None;
+        }
+        let (mut clean, mut completeness) = (0.0f64, 0.0f64);
+        for &n in &self.term_names[term as usize] {
+            let toks = &self.names[n as usize].1;
+            let all: f64 = toks.iter().map(|&i| self.idf[i as usize]).sum();
+            let got: f64 = toks.iter().filter(|i| typed.contains(i)).map(|&i| self.idf[i as usize]).sum();
+            let c = if all > 0.0 { got / all } else { 0.0 };
+            completeness = completeness.max(c);
+            if !toks.iter().any(|&i| self.modifier[i as usize] && !typed.contains(&i)) {
+                clean = clean.max(c);
+            }
+        }
+        Some(Fit { term, coverage: hit / total, clean, completeness, qualifier, evidence: evidence.contains(&term), typos })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn qualifiers_split_off_and_kept() {
+        assert_eq!(split_qualifiers("WGS (PCR-free, Illumina NovaSeq X)"), ("WGS".into(), vec!["PCR-free, Illumina NovaSeq X".into()]));
+        assert_eq!(
+            split_qualifiers("Tumour/normal exome - Twist Exome 2.0"),
+            ("Tumour/normal exome".into(), vec!["Twist Exome 2.0".into()])
+        );
+        assert_eq!(split_qualifiers("IVDR in-house exemption (Art. 5(5))"), ("IVDR in-house exemption".into(), vec!["Art. 5(5)".into()]));
+        assert_eq!(split_qualifiers("RNA-Seq, bulk, stranded"), ("RNA-Seq".into(), vec!["bulk, stranded".into()]));
+        assert_eq!(split_qualifiers("WGS on NovaSeq X (90x/30x)"), ("WGS".into(), vec!["NovaSeq X".into(), "90x/30x".into()]));
+        assert_eq!(split_qualifiers("single-cell RNA-seq"), ("single-cell RNA-seq".into(), vec![]));
+        assert_eq!(split_qualifiers("(Orbitrap Astral)"), ("".into(), vec!["Orbitrap Astral".into()]));
+    }
+
+    #[test]
+    fn words_fold_unicode_spelling_plurals_and_glued_forms() {
+        let lex = Lexicon::builtin().unwrap();
+        let known: FxHashSet<String> = ["rna", "atac", "chip", "seq"].iter().map(|s| s.to_string()).collect();
+        let tk = Tokenizer { lex, known: &known };
+        assert_eq!(tk.tokens("Tumour–normal"), ["tumor", "normal"]);
+        assert_eq!(tk.tokens("bisulphite"), ["bisulfite"]);
+        assert_eq!(tk.tokens("scRNAseq"), ["single", "cell", "rna", "sequencing"]);
+        assert_eq!(tk.tokens("RNAseq"), ["rna", "sequencing"]);
+        assert_eq!(tk.tokens("sc-RNA seq"), ["single", "cell", "rna", "sequencing"]);
+        assert_eq!(tk.tokens("ChIPseq"), ["chip", "sequencing"]);
+        assert_eq!(tk.tokens("NovaSeq"), ["novaseq"]);
+        assert_eq!(tk.tokens("Biopsies, CTCs"), ["biopsy", "ctc"]);
+        assert_eq!(tk.tokens("Česko"), ["cesko"]);
+    }
+
+    #[test]
+    fn depth_and_numbers() {
+        assert!(is_depth("30x") && is_depth("100x") && !is_depth("x") && !is_depth("10xg"));
+    }
+}
