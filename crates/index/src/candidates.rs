@@ -76,7 +76,8 @@ impl SearchIndex {
 
     /// Published platforms that may serve `need`. With `relaxed`, only the kind and status are
     /// filtered (to show why platforms are excluded); otherwise every must-have technology (or
-    /// a narrower one), external samples, cross-border acceptance and acceptable countries.
+    /// a narrower or a broader one), external samples, cross-border acceptance and acceptable
+    /// countries.
     pub fn platform_candidates(&self, need: &NeedFields, relaxed: bool, limit: usize) -> Result<Candidates> {
         let f = self.f;
         let mut q = vec![
@@ -95,7 +96,14 @@ impl SearchIndex {
             }
         } else {
             for t in &must {
-                q.push(filter(Self::term_query(f.technology, t)));
+                // The term or a narrower one (`technology` holds each capability's term and its
+                // ancestors), or a capability whose own term is broader.
+                let broader: Vec<String> = self.vocabs.technologies.ancestors(t).map(str::to_owned).collect();
+                let mut either = vec![(Occur::Should, Self::term_query(f.technology, t))];
+                if !broader.is_empty() {
+                    either.push((Occur::Should, Self::any_of(f.technology_exact, &broader)));
+                }
+                q.push(filter(Box::new(BooleanQuery::new(either))));
             }
             q.push(filter(Self::term_query(f.external, "yes")));
             q.push(filter(Box::new(BooleanQuery::new(vec![
@@ -124,22 +132,32 @@ impl SearchIndex {
     }
 
     /// Open needs that `platform` may serve: at least one must-have technology is among its
-    /// technologies or their broader terms.
+    /// technologies or their broader terms (the platform offers it or a narrower one), or is
+    /// narrower than one of its technologies (the platform offers a broader one).
     pub fn need_candidates(&self, platform: &Platform, limit: usize) -> Result<Candidates> {
         let f = self.f;
+        let mut exact: Vec<String> = platform.fields.capabilities.iter().map(|c| c.technology.clone()).collect();
         let mut covered: Vec<String> = Vec::new();
         for c in &platform.fields.capabilities {
             covered.extend(self.vocabs.technologies.self_and_ancestors(&c.technology).map(str::to_owned));
         }
-        covered.sort();
-        covered.dedup();
+        for v in [&mut exact, &mut covered] {
+            v.sort();
+            v.dedup();
+        }
         if covered.is_empty() {
             return Ok(Candidates::default());
         }
+        // `technology_required` holds each must-have and its ancestors: one of them is a
+        // platform's own term when the must-have is that term or narrower.
+        let served = BooleanQuery::new(vec![
+            (Occur::Should, Self::any_of(f.technology_required_exact, &covered)),
+            (Occur::Should, Self::any_of(f.technology_required, &exact)),
+        ]);
         let mut q = vec![
             filter(Self::term_query(f.kind, Kind::Need.as_str())),
             filter(Self::term_query(f.status, NeedStatus::Open.as_str())),
-            filter(Self::any_of(f.technology_required_exact, &covered)),
+            filter(Box::new(served)),
         ];
         let p = &platform.fields;
         q.extend(self.relevance(&format!("{}\n{}", p.name, p.description))?);

@@ -29,7 +29,7 @@ use tantivy::{Index, IndexReader, IndexWriter, Order, ReloadPolicy, TantivyDocum
 use uuid::Uuid;
 
 /// Bump when the fields or how they are filled change: the index is then rebuilt at open.
-const SCHEMA_VERSION: u32 = 3;
+const SCHEMA_VERSION: u32 = 4;
 const ANALYZER: &str = "omics";
 const WRITER_MEMORY: usize = 64 * 1024 * 1024;
 const CATCH_UP_BATCH: i64 = 2_000;
@@ -64,6 +64,9 @@ struct Fields {
     name: Field,
     text: Field,
     technology: Field,
+    /// A platform's capabilities' own terms (without their ancestors): a must-have is also met
+    /// by a broader term, found as an ancestor of the must-have among these.
+    technology_exact: Field,
     technology_required: Field,
     technology_required_exact: Field,
     external: Field,
@@ -93,6 +96,7 @@ fn schema() -> (Schema, Fields) {
         name: b.add_text_field("name", text.clone()),
         text: b.add_text_field("text", text),
         technology: b.add_text_field("technology", STRING | FAST),
+        technology_exact: b.add_text_field("technology_exact", STRING),
         technology_required: b.add_text_field("technology_required", STRING),
         technology_required_exact: b.add_text_field("technology_required_exact", STRING),
         external: b.add_text_field("external", STRING),
@@ -377,6 +381,7 @@ impl SearchIndex {
         );
         let mut text: Vec<&str> = vec![rec.label(), v.countries.label(rec.country())];
         let mut techs = HashSet::new();
+        let mut exact = HashSet::new();
         let mut samples = HashSet::new();
         match rec {
             Record::Platform(p) => {
@@ -393,6 +398,7 @@ impl SearchIndex {
                 }
                 for c in &p.capabilities {
                     techs.extend(v.technologies.self_and_ancestors(&c.technology));
+                    exact.insert(c.technology.as_str());
                     tech_text(&v.technologies, &c.technology, &mut text);
                     text.extend(c.technology_text.as_deref());
                     text.extend(c.instruments.iter().map(String::as_str));
@@ -438,6 +444,9 @@ impl SearchIndex {
         }
         for t in techs {
             d.add_text(f.technology, t);
+        }
+        for t in exact {
+            d.add_text(f.technology_exact, t);
         }
         for s in samples {
             d.add_text(f.sample_type, s);

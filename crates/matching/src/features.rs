@@ -136,6 +136,9 @@ impl Prepared<'_> {
             ex("need_not_open");
         }
         let days_left = days_left(self);
+        let takes = |c: &CapabilityFeatures| c.samples == 0 || c.samples & self.sample_bits != 0;
+        let holds = |c: &CapabilityFeatures| self.accreditation_bits.is_none_or(|a| c.accreditations & a != 0);
+        let capacity_of = |c: &CapabilityFeatures| capacity_of(need, c.monthly_capacity, c.turnaround_days, days_left, false).0;
         let (mut must, mut capacity, mut accredited) = (0.0, None::<f64>, false);
         for want in &self.must {
             let Some(table) = &want.table else { continue };
@@ -145,17 +148,17 @@ impl Prepared<'_> {
             for c in &f.caps {
                 let Some(r) = at(table, c.technology).filter(|r| r.satisfies()) else { continue };
                 offered = true;
-                if c.samples != 0 && c.samples & self.sample_bits == 0 {
+                if !takes(c) {
                     continue;
                 }
                 taken = true;
-                if self.accreditation_bits.is_some_and(|a| c.accreditations & a == 0) {
+                if !holds(c) {
                     continue;
                 }
                 if best.is_none_or(|b| r.value().total_cmp(&b.value()).is_ge()) {
                     best = Some(r);
                 }
-                let (value, _) = capacity_of(need, c.monthly_capacity, c.turnaround_days, days_left, false);
+                let value = capacity_of(c);
                 if best_capacity.is_none_or(|b| value.total_cmp(&b).is_ge()) {
                     best_capacity = Some(value);
                 }
@@ -173,6 +176,35 @@ impl Prepared<'_> {
                 && capacity.is_none_or(|w| v < w)
             {
                 capacity = Some(v);
+            }
+        }
+        if self.must.is_empty() {
+            // A need without must-haves: its pool is the capabilities offering a nice-to-have
+            // (exact, narrower or broader), or every capability when none does.
+            let offers = |c: &CapabilityFeatures| {
+                self.nice.iter().any(|w| w.table.as_ref().is_some_and(|t| at(t, c.technology).is_some_and(Relation::satisfies)))
+            };
+            let any = f.caps.iter().any(offers);
+            let (mut taken, mut served) = (false, false);
+            for c in f.caps.iter().filter(|c| !any || offers(c)) {
+                if !takes(c) {
+                    continue;
+                }
+                taken = true;
+                if !holds(c) {
+                    continue;
+                }
+                served = true;
+                let value = capacity_of(c);
+                if capacity.is_none_or(|b| value.total_cmp(&b).is_ge()) {
+                    capacity = Some(value);
+                }
+                accredited |= c.accreditations != 0;
+            }
+            if !taken {
+                ex("sample_type_not_accepted");
+            } else if need.accreditation_required.is_some() && !served {
+                ex("accreditation_missing");
             }
         }
         if !f.external {

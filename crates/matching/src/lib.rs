@@ -101,9 +101,11 @@ pub enum Relation {
     Exact,
     /// The platform's term is narrower (e.g. WES for "DNA sequencing"); `depth` steps below.
     Narrower(usize),
-    /// The platform's term is broader; never satisfies a must-have.
-    Broader,
-    /// Same parent.
+    /// The platform's term is broader (e.g. RNA sequencing for "total RNA sequencing"); `depth`
+    /// steps above. It meets a must-have at a reduced value: the requester must check that the
+    /// generic service covers the variant asked for.
+    Broader(usize),
+    /// Same parent: a different assay, which never meets a must-have.
     Sibling,
 }
 
@@ -113,19 +115,21 @@ impl Relation {
             Relation::Exact => 1.0,
             Relation::Narrower(1) => 0.8,
             Relation::Narrower(_) => 0.7,
-            Relation::Broader => 0.5,
+            Relation::Broader(1) => 0.5,
+            Relation::Broader(_) => 0.4,
             Relation::Sibling => 0.3,
         }
     }
-    /// Whether this relation satisfies a must-have.
+    /// Whether this relation satisfies a must-have: the term itself, a narrower or a broader
+    /// one, never a sibling.
     pub fn satisfies(self) -> bool {
-        matches!(self, Relation::Exact | Relation::Narrower(_))
+        matches!(self, Relation::Exact | Relation::Narrower(_) | Relation::Broader(_))
     }
     fn describe(self) -> &'static str {
         match self {
             Relation::Exact => "exact match",
             Relation::Narrower(_) => "narrower term",
-            Relation::Broader => "broader term",
+            Relation::Broader(_) => "broader term",
             Relation::Sibling => "related term",
         }
     }
@@ -139,20 +143,31 @@ pub fn relation(v: &Vocabulary, want: &str, have: &str) -> Option<Relation> {
     if let Some(d) = v.depth_below(have, want) {
         return Some(Relation::Narrower(d));
     }
-    if v.depth_below(want, have).is_some() {
-        return Some(Relation::Broader);
+    if let Some(d) = v.depth_below(want, have) {
+        return Some(Relation::Broader(d));
     }
     v.siblings(want, have).then_some(Relation::Sibling)
 }
 
-/// For one must-have technology: whether some capability offers it (or a narrower technique)
-/// and takes the need's sample, and the capabilities that serve it (those that also hold a
-/// required accreditation), with their relation.
+/// What a hard-constraint group of a need asks for.
+enum Asked<'p> {
+    /// One must-have technology: its pool is the capabilities offering it, a narrower or a
+    /// broader technique.
+    Must(&'p str),
+    /// A need without must-haves: the nice-to-haves some capability offers (exact, narrower or
+    /// broader), whose capabilities are the pool; when it is empty, every capability is.
+    Nice(Vec<&'p str>),
+}
+
+/// For one group (see [`Asked`]): whether its pool of capabilities is not empty and some
+/// capability of it takes the need's sample, the capabilities that serve it (those that also
+/// hold a required accreditation) and, for a must-have, the best of them with its relation.
 struct Served<'p> {
-    technology: &'p str,
+    asked: Asked<'p>,
     offered: bool,
     taken: bool,
-    caps: Vec<(&'p Capability, Relation)>,
+    caps: Vec<&'p Capability>,
+    best: Option<(&'p Capability, Relation)>,
 }
 
 /// A platform's capabilities, each with the vocabulary position of its technology (looked up
@@ -346,19 +361,42 @@ fn check(prep: &Prepared<'_>, p: &Platform, served: &[Served<'_>], explain: bool
     if matches!(need.status, NeedStatus::Closed | NeedStatus::Withdrawn | NeedStatus::Matched | NeedStatus::Suspended) {
         ex("need_not_open", why!(explain, "the need is {}", need.status.as_str()));
     }
+    let sample = || v.sample_types.label(&need.sample_type);
     for s in served {
-        let label = || v.technologies.label(s.technology);
-        if !s.offered {
-            ex("missing_technology", why!(explain, "offers no {} (nor a narrower technique), a must-have", label()));
+        let nice = |list: &[&str]| list.iter().map(|t| lower(v.technologies.label(t))).collect::<Vec<_>>().join(" or ");
+        if let Asked::Must(t) = &s.asked
+            && !s.offered
+        {
+            ex(
+                "missing_technology",
+                why!(explain, "offers no {}, nor a narrower or broader technique (a must-have)", v.technologies.label(t)),
+            );
         } else if !s.taken {
-            ex("sample_type_not_accepted", why!(explain, "its {} does not take {}", label(), v.sample_types.label(&need.sample_type)));
+            let reason = match &s.asked {
+                Asked::Must(t) => why!(explain, "its {} does not take {}", v.technologies.label(t), sample()),
+                Asked::Nice(list) if !list.is_empty() => {
+                    why!(explain, "none of its capabilities offering {} (nice-to-have) takes {}", nice(list), lower(sample()))
+                }
+                Asked::Nice(_) => why!(explain, "none of its capabilities takes {}", lower(sample())),
+            };
+            ex("sample_type_not_accepted", reason);
         } else if let Some(a) = &need.accreditation_required
             && s.caps.is_empty()
         {
-            ex(
-                "accreditation_missing",
-                why!(explain, "its {} does not hold {}, which the need requires", label(), v.accreditations.label(a)),
-            );
+            let a = v.accreditations.label(a);
+            let reason = match &s.asked {
+                Asked::Must(t) => why!(explain, "its {} does not hold {a}, which the need requires", v.technologies.label(t)),
+                Asked::Nice(list) if !list.is_empty() => why!(
+                    explain,
+                    "none of its capabilities offering {} (nice-to-have) that take {} holds {a}, which the need requires",
+                    nice(list),
+                    lower(sample())
+                ),
+                Asked::Nice(_) => {
+                    why!(explain, "none of its capabilities that take {} holds {a}, which the need requires", lower(sample()))
+                }
+            };
+            ex("accreditation_missing", reason);
         }
     }
     if !f.accepts_external_samples {
@@ -384,24 +422,47 @@ fn check(prep: &Prepared<'_>, p: &Platform, served: &[Served<'_>], explain: bool
     out
 }
 
+/// The groups of hard constraints of a need against the platform's capabilities: one per
+/// must-have technology or, for a need without must-haves, one for the nice-to-haves (see
+/// [`Asked`]). The sample-type and accreditation constraints hold for every need.
 fn serving<'p>(prep: &'p Prepared<'_>, caps: &Caps<'p>) -> Vec<Served<'p>> {
+    if prep.must.is_empty() {
+        let offers = |want: &Wanted<'_>, c: &Capability, pos| prep.relation(want, c, pos).is_some_and(Relation::satisfies);
+        let offered: Vec<&str> = prep.nice.iter().filter(|w| caps.iter().any(|&(c, pos)| offers(w, c, pos))).map(|w| w.id).collect();
+        let whole = offered.is_empty();
+        let pool = caps.iter().filter(move |&&(c, pos)| whole || prep.nice.iter().any(|w| offers(w, c, pos))).map(|&(c, _)| (c, None));
+        return vec![served_by(prep, Asked::Nice(offered), pool)];
+    }
     prep.must
         .iter()
         .map(|want| {
-            let mut s = Served { technology: want.id, offered: false, taken: false, caps: Vec::new() };
-            for &(c, pos) in caps {
-                let Some(r) = prep.relation(want, c, pos).filter(|r| r.satisfies()) else { continue };
-                s.offered = true;
-                if prep.takes_sample(c) {
-                    s.taken = true;
-                    if prep.accredited(c) {
-                        s.caps.push((c, r));
-                    }
-                }
-            }
-            s
+            let pool = caps.iter().filter_map(|&(c, pos)| prep.relation(want, c, pos).filter(|r| r.satisfies()).map(|r| (c, Some(r))));
+            served_by(prep, Asked::Must(want.id), pool)
         })
         .collect()
+}
+
+/// A group's outcome over its pool of capabilities (with their relation to a must-have).
+fn served_by<'p>(prep: &Prepared<'_>, asked: Asked<'p>, pool: impl Iterator<Item = (&'p Capability, Option<Relation>)>) -> Served<'p> {
+    let mut s = Served { asked, offered: false, taken: false, caps: Vec::new(), best: None };
+    for (c, r) in pool {
+        s.offered = true;
+        if !prep.takes_sample(c) {
+            continue;
+        }
+        s.taken = true;
+        if !prep.accredited(c) {
+            continue;
+        }
+        s.caps.push(c);
+        // Exact before narrower before broader (the values say so); the first of equals.
+        if let Some(r) = r
+            && s.best.is_none_or(|(_, b)| r.value() > b.value())
+        {
+            s.best = Some((c, r));
+        }
+    }
+    s
 }
 
 fn technology(prep: &Prepared<'_>, caps: &Caps<'_>, served: &[Served<'_>], explain: bool) -> (f64, String) {
@@ -409,20 +470,21 @@ fn technology(prep: &Prepared<'_>, caps: &Caps<'_>, served: &[Served<'_>], expla
     let mut parts = Vec::new();
     let (mut must, mut met) = (0.0, 0);
     for s in served {
-        let Some(r) = s.caps.iter().map(|(_, r)| *r).max_by(|a, b| a.value().total_cmp(&b.value())) else { continue };
+        let (Asked::Must(t), Some((c, r))) = (&s.asked, s.best) else { continue };
         met += 1;
         must += r.value();
         if explain {
-            let offered = s.caps.iter().find(|(_, x)| *x == r).map_or(s.technology, |(c, _)| c.technology.as_str());
-            if r == Relation::Exact {
-                parts.push(format!("Offers {} (exact match)", lower(v.label(s.technology))));
-            } else {
-                parts.push(format!("Offers {} for {} ({})", lower(v.label(offered)), lower(v.label(s.technology)), r.describe()));
-            }
+            let (want, offered) = (lower(v.label(t)), lower(v.label(&c.technology)));
+            parts.push(match r {
+                Relation::Exact => format!("Offers {want} (exact match)"),
+                Relation::Broader(1) => format!("Offers {offered}, the broader technique: ask whether it covers {want}"),
+                Relation::Broader(d) => format!("Offers {offered}, a technique {d} levels broader: ask whether it covers {want}"),
+                _ => format!("Offers {offered} for {want} ({})", r.describe()),
+            });
         }
     }
-    if explain && !served.is_empty() {
-        let n = served.len();
+    if explain && !prep.must.is_empty() {
+        let n = prep.must.len();
         parts.push(format!("{met} of {n} must-have {}", if n == 1 { "technology" } else { "technologies" }));
     }
     let (mut nice, mut have) = (0.0, Vec::new());
@@ -444,7 +506,7 @@ fn technology(prep: &Prepared<'_>, caps: &Caps<'_>, served: &[Served<'_>], expla
     for r in prep.ctx.readings.iter().filter(|_| explain) {
         parts.push(format!("'{}' read as {} (similarity {:.2})", r.typed, v.label(&r.technology), r.similarity));
     }
-    (technology_value(must, served.len(), nice, prep.nice.len()), parts.join("; "))
+    (technology_value(must, prep.must.len(), nice, prep.nice.len()), parts.join("; "))
 }
 
 /// The technology component from the sums of the best relation values of the `n_must`
@@ -541,14 +603,14 @@ fn capacity(prep: &Prepared<'_>, served: &[Served<'_>], explain: bool) -> (f64, 
         let best = s
             .caps
             .iter()
-            .map(|(c, _)| capacity_of(need, c.monthly_capacity, c.turnaround_days, days_left, explain))
+            .map(|c| capacity_of(need, c.monthly_capacity, c.turnaround_days, days_left, explain))
             .max_by(|a, b| a.0.total_cmp(&b.0));
         let Some((value, reason)) = best else { continue };
         if worst.as_ref().is_none_or(|(w, _)| value < *w) {
             worst = Some((value, reason));
         }
     }
-    worst.unwrap_or_else(|| (0.0, why!(explain, "No capability serves the must-have technologies")))
+    worst.unwrap_or_else(|| (0.0, why!(explain, "No capability serves the need")))
 }
 
 /// Days left before the need's deadline (none without one).
@@ -592,11 +654,10 @@ fn capitalise(s: &str) -> String {
 fn accreditation(prep: &Prepared<'_>, served: &[Served<'_>], explain: bool) -> (f64, String) {
     let v = &prep.ctx.vocabs.accreditations;
     if !explain {
-        let any = served.iter().any(|s| s.caps.iter().any(|(c, _)| !c.accreditations.is_empty()));
+        let any = served.iter().any(|s| s.caps.iter().any(|c| !c.accreditations.is_empty()));
         return (if any { 1.0 } else { 0.0 }, String::new());
     }
-    let mut held: Vec<&str> =
-        served.iter().flat_map(|s| s.caps.iter().flat_map(|(c, _)| c.accreditations.iter())).map(|a| v.label(a)).collect();
+    let mut held: Vec<&str> = served.iter().flat_map(|s| s.caps.iter().flat_map(|c| c.accreditations.iter())).map(|a| v.label(a)).collect();
     held.sort_unstable();
     held.dedup();
     if held.is_empty() {

@@ -98,17 +98,197 @@ fn unpublished_platforms_are_excluded() {
     assert_eq!(excluded_by(&eval(&need(serde_json::json!({})), &p)), ["not_published"]);
 }
 
+/// The pair evaluated from the record (with reasons), after checking that the features give
+/// the same score or the same exclusions.
+fn eval_both(n: &NeedFields, p: &Platform) -> Evaluation {
+    let e = eval(n, p);
+    let (t, s) = (TextScores::default(), Supply::default());
+    let c = ctx(&t, &s);
+    let f = Features::of(p, vocabs()).unwrap();
+    match (&e, Prepared::tabled(n, &c).assess_features(&f)) {
+        (Evaluation::Match { score, .. }, Evaluation::Match { score: quick, .. }) => assert_eq!(score.to_bits(), quick.to_bits()),
+        (Evaluation::Excluded(why), Evaluation::Excluded(quick)) => {
+            let names = |x: &[Exclusion]| x.iter().map(|e| e.constraint).collect::<Vec<_>>();
+            assert_eq!(names(why), names(&quick));
+        }
+        (a, b) => panic!("features and record disagree: {a:?} vs {b:?}"),
+    }
+    e
+}
+
+fn techs(list: &[(&str, bool)]) -> serde_json::Value {
+    list.iter().map(|(t, required)| serde_json::json!({"technology": t, "required": required})).collect()
+}
+
+// The old rule (a broader term never satisfies a must-have) is now: a broader term meets it at a
+// reduced value; the exclusion is kept for a sibling.
 #[test]
-fn must_have_technology_needs_the_term_or_a_narrower_one() {
+fn must_have_technology_needs_the_term_a_narrower_or_a_broader_one() {
     let n = need(serde_json::json!({"technologies": [{"technology": "dna-sequencing", "required": true}]}));
-    assert!(excluded_by(&eval(&n, &platform(serde_json::json!({})))).is_empty(), "WES is narrower than DNA sequencing");
+    assert!(excluded_by(&eval_both(&n, &platform(serde_json::json!({})))).is_empty(), "WES is narrower than DNA sequencing");
     let broad = platform(serde_json::json!({"capabilities": [{"technology": "dna-sequencing", "sample_types": ["ffpe-tissue"]}]}));
     let n = need(serde_json::json!({}));
-    let e = eval(&n, &broad);
+    assert!(excluded_by(&eval_both(&n, &broad)).is_empty(), "DNA sequencing is broader than WES");
+    let sibling = platform(serde_json::json!({"capabilities": [{"technology": "WGS", "sample_types": ["ffpe-tissue"]}]}));
+    let e = eval_both(&n, &sibling);
     assert_eq!(excluded_by(&e), ["missing_technology"]);
     if let Evaluation::Excluded(x) = e {
         assert!(x[0].reason.contains("Whole exome sequencing"), "{}", x[0].reason);
+        assert!(x[0].reason.contains("nor a narrower or broader technique"), "{}", x[0].reason);
     }
+}
+
+#[test]
+fn a_broader_only_platform_meets_a_must_have_at_half_value_and_says_to_check() {
+    let n = need(serde_json::json!({"technologies": techs(&[("total-rna-sequencing", true)])}));
+    let p = platform(serde_json::json!({"capabilities": [{"technology": "rna-sequencing", "sample_types": ["ffpe-tissue"]}]}));
+    let c = component(&eval_both(&n, &p), "technology");
+    assert_eq!(c.value, 0.5);
+    assert_eq!(
+        c.reason,
+        "Offers RNA sequencing, the broader technique: ask whether it covers total RNA sequencing; 1 of 1 must-have technology"
+    );
+    // Exact before narrower before broader when several capabilities serve.
+    let both = platform(serde_json::json!({"capabilities": [
+        {"technology": "rna-sequencing", "sample_types": ["ffpe-tissue"]},
+        {"technology": "total-rna-sequencing", "sample_types": ["ffpe-tissue"]}]}));
+    let c = component(&eval_both(&n, &both), "technology");
+    assert_eq!((c.value, c.reason.as_str()), (1.0, "Offers total RNA sequencing (exact match); 1 of 1 must-have technology"));
+    let n = need(serde_json::json!({"technologies": techs(&[("ms-proteomics", true)])}));
+    let narrower_and_broader = platform(serde_json::json!({"capabilities": [
+        {"technology": "proteomics", "sample_types": ["ffpe-tissue"]}, {"technology": "dia-ms", "sample_types": ["ffpe-tissue"]}]}));
+    assert_eq!(component(&eval_both(&n, &narrower_and_broader), "technology").value, 0.8);
+}
+
+#[test]
+fn a_broader_capability_serves_only_if_it_takes_the_sample_and_holds_the_accreditation() {
+    let n = need(serde_json::json!({"technologies": techs(&[("total-rna-sequencing", true)]), "accreditation_required": "iso-15189"}));
+    let p = |samples: &[&str], held: &[&str]| {
+        platform(serde_json::json!({"capabilities": [{"technology": "rna-sequencing", "sample_types": samples, "accreditations": held}]}))
+    };
+    assert!(excluded_by(&eval_both(&n, &p(&["tissue"], &["iso-15189"]))).is_empty());
+    assert_eq!(excluded_by(&eval_both(&n, &p(&["plasma"], &["iso-15189"]))), ["sample_type_not_accepted"]);
+    assert_eq!(excluded_by(&eval_both(&n, &p(&["ffpe-tissue"], &[]))), ["accreditation_missing"]);
+    // The accredited capability is another (sibling) technique: it does not serve.
+    let split = platform(serde_json::json!({"capabilities": [
+        {"technology": "rna-sequencing", "sample_types": ["ffpe-tissue"]},
+        {"technology": "mrna-sequencing", "sample_types": ["ffpe-tissue"], "accreditations": ["iso-15189"]}]}));
+    assert_eq!(excluded_by(&eval_both(&n, &split)), ["accreditation_missing"]);
+}
+
+#[test]
+fn two_steps_broader_meets_a_must_have_at_0_4() {
+    assert_eq!(vocabs().technologies.depth_below("dia-ms", "proteomics"), Some(2));
+    let n = need(serde_json::json!({"technologies": techs(&[("dia-ms", true)])}));
+    let p = platform(serde_json::json!({"capabilities": [{"technology": "proteomics", "sample_types": ["ffpe-tissue"]}]}));
+    let c = component(&eval_both(&n, &p), "technology");
+    assert_eq!(c.value, 0.4);
+    assert!(c.reason.starts_with("Offers proteomics, a technique 2 levels broader: ask whether it covers"), "{}", c.reason);
+    let one_step = platform(serde_json::json!({"capabilities": [{"technology": "ms-proteomics", "sample_types": ["ffpe-tissue"]}]}));
+    assert_eq!(component(&eval_both(&n, &one_step), "technology").value, 0.5);
+}
+
+#[test]
+fn a_sibling_never_meets_a_must_have() {
+    let n = need(serde_json::json!({"technologies": techs(&[("dia-ms", true)])}));
+    let dda = platform(serde_json::json!({"capabilities": [{"technology": "dda-ms", "sample_types": ["ffpe-tissue"]}]}));
+    assert_eq!(excluded_by(&eval_both(&n, &dda)), ["missing_technology"]);
+    // As a nice-to-have, the sibling still counts (0.3).
+    let n = need(serde_json::json!({"technologies": techs(&[("WES", true), ("dia-ms", false)])}));
+    let p = platform(serde_json::json!({"capabilities": [
+        {"technology": "WES", "sample_types": ["ffpe-tissue"]}, {"technology": "dda-ms", "sample_types": ["ffpe-tissue"]}]}));
+    let c = component(&eval_both(&n, &p), "technology");
+    assert!((c.value - (0.75 + 0.25 * 0.3)).abs() < 1e-9, "{c:?}");
+}
+
+/// The brief's example: a `POST /matches` with only a nice-to-have digital PCR, urine, ISO 15189.
+fn dpcr_urine_iso() -> NeedFields {
+    need(
+        serde_json::json!({"technologies": techs(&[("digital-pcr", false)]), "sample_type": "urine", "accreditation_required": "iso-15189"}),
+    )
+}
+
+// The old rule (a need without must-haves has no sample-type or accreditation constraint) is now:
+// the capabilities offering a nice-to-have must take the sample and hold the accreditation.
+#[test]
+fn a_need_with_only_nice_to_haves_keeps_its_sample_and_accreditation_constraints() {
+    let n = dpcr_urine_iso();
+    let dpcr = |samples: &[&str], held: &[&str]| serde_json::json!({"technology": "dPCR", "sample_types": samples, "accreditations": held, "monthly_capacity": 30, "turnaround_days": 10});
+    let no_urine = platform(serde_json::json!({"capabilities": [dpcr(&["plasma"], &["iso-15189"])]}));
+    let e = eval_both(&n, &no_urine);
+    assert_eq!(excluded_by(&e), ["sample_type_not_accepted"]);
+    if let Evaluation::Excluded(x) = e {
+        assert_eq!(x[0].reason, "none of its capabilities offering digital PCR (nice-to-have) takes urine");
+    }
+    let unaccredited = platform(serde_json::json!({"capabilities": [dpcr(&["urine"], &[])]}));
+    let e = eval_both(&n, &unaccredited);
+    assert_eq!(excluded_by(&e), ["accreditation_missing"]);
+    if let Evaluation::Excluded(x) = e {
+        assert!(x[0].reason.contains("ISO 15189, which the need requires"), "{}", x[0].reason);
+    }
+    let fits = platform(serde_json::json!({"capabilities": [dpcr(&["urine"], &["iso-15189"])]}));
+    let e = eval_both(&n, &fits);
+    assert!(excluded_by(&e).is_empty());
+    assert_eq!(component(&e, "technology").value, 1.0);
+    let c = component(&e, "capacity");
+    assert!(c.value > 0.0 && c.reason.starts_with("30 samples/month for 50 samples"), "{c:?}");
+    assert_eq!(component(&e, "accreditation").value, 1.0);
+    // Another capability taking urine with ISO 15189 does not serve: the dPCR one must.
+    let elsewhere = platform(serde_json::json!({"capabilities": [
+        dpcr(&["plasma"], &[]), {"technology": "WES", "sample_types": ["urine"], "accreditations": ["iso-15189"]}]}));
+    assert_eq!(excluded_by(&eval_both(&n, &elsewhere)), ["sample_type_not_accepted"]);
+    // A broader capability offers the nice-to-have too (a sibling does not).
+    let broader = platform(
+        serde_json::json!({"capabilities": [{"technology": "targeted-assays", "sample_types": ["urine"], "accreditations": ["iso-15189"]}]}),
+    );
+    let e = eval_both(&n, &broader);
+    assert!(excluded_by(&e).is_empty());
+    assert_eq!(component(&e, "technology").value, 0.5);
+    let sibling = platform(serde_json::json!({"capabilities": [
+        {"technology": "qpcr-assays", "sample_types": ["plasma"]}, dpcr(&["urine"], &["iso-15189"])]}));
+    assert!(excluded_by(&eval_both(&n, &sibling)).is_empty(), "the qPCR capability is not in the pool");
+}
+
+#[test]
+fn a_need_with_only_nice_to_haves_none_offered_uses_the_whole_platform() {
+    let n = dpcr_urine_iso();
+    let fits = platform(serde_json::json!({"capabilities": [
+        {"technology": "WES", "sample_types": ["ffpe-tissue"]},
+        {"technology": "WGS", "sample_types": ["body-fluid"], "accreditations": ["iso-15189"], "monthly_capacity": 200, "turnaround_days": 5}]}));
+    let e = eval_both(&n, &fits);
+    assert!(excluded_by(&e).is_empty(), "{e:?}");
+    assert_eq!(component(&e, "technology").value, 0.0);
+    assert!(component(&e, "capacity").reason.starts_with("200 samples/month"), "the serving capability's capacity");
+    let no_urine = platform(
+        serde_json::json!({"capabilities": [{"technology": "WES", "sample_types": ["ffpe-tissue"], "accreditations": ["iso-15189"]}]}),
+    );
+    let e = eval_both(&n, &no_urine);
+    assert_eq!(excluded_by(&e), ["sample_type_not_accepted"]);
+    if let Evaluation::Excluded(x) = e {
+        assert_eq!(x[0].reason, "none of its capabilities takes urine");
+    }
+    // Taking the sample and holding the accreditation must be the same capability's.
+    let split = platform(serde_json::json!({"capabilities": [
+        {"technology": "WES", "sample_types": ["urine"]}, {"technology": "WGS", "sample_types": ["ffpe-tissue"], "accreditations": ["iso-15189"]}]}));
+    assert_eq!(excluded_by(&eval_both(&n, &split)), ["accreditation_missing"]);
+    // Without a required accreditation, the sample type still holds.
+    let mut n = n;
+    n.accreditation_required = None;
+    assert!(excluded_by(&eval_both(&n, &split)).is_empty());
+    n.sample_type = "plasma".into();
+    assert_eq!(excluded_by(&eval_both(&n, &split)), ["sample_type_not_accepted"]);
+}
+
+#[test]
+fn the_first_capability_offering_a_nice_to_have_becomes_the_pool() {
+    let mut n = dpcr_urine_iso();
+    n.accreditation_required = None;
+    let mut p = platform(serde_json::json!({"capabilities": [{"technology": "WES", "sample_types": ["urine"]}]}));
+    assert!(excluded_by(&eval_both(&n, &p)).is_empty(), "no capability offers digital PCR: the whole platform is the pool");
+    p.fields
+        .capabilities
+        .push(serde_json::from_value(serde_json::json!({"technology": "digital-pcr", "sample_types": ["plasma"]})).unwrap());
+    assert_eq!(excluded_by(&eval_both(&n, &p)), ["sample_type_not_accepted"], "its digital PCR takes no urine");
 }
 
 #[test]
@@ -307,54 +487,102 @@ fn needs_for_a_platform() {
 
 // ---- properties ----
 
+/// Technologies capabilities offer: the need's terms ([`MUST`], [`NICE`]), narrower, broader
+/// (one and two steps) and sibling terms of them, so that every relation, broader-only
+/// platforms included, is produced.
+const OFFERED: [&str; 16] = [
+    "whole-exome-sequencing",
+    "whole-genome-sequencing",
+    "dna-sequencing",
+    "single-cell-rna-sequencing",
+    "single-cell-omics",
+    "targeted-gene-panel-sequencing",
+    "rna-sequencing",
+    "total-rna-sequencing",
+    "mrna-sequencing",
+    "proteomics",
+    "ms-proteomics",
+    "dia-ms",
+    "dda-ms",
+    "digital-pcr",
+    "qpcr-assays",
+    "targeted-assays",
+];
+const MUST: [&str; 5] = ["whole-exome-sequencing", "dna-sequencing", "single-cell-rna-sequencing", "total-rna-sequencing", "dia-ms"];
+const NICE: [&str; 5] = ["whole-genome-sequencing", "targeted-gene-panel-sequencing", "digital-pcr", "rna-sequencing", "dia-ms"];
+const SAMPLES: [&str; 7] = ["tissue", "ffpe-tissue", "blood", "plasma", "urine", "body-fluid", "extracted-dna"];
+const HELD: [&str; 4] = ["iso-15189", "emqn-eqa", "eqa-participation", "cap"];
+
+/// One capability: a technology, the sample types it takes (often FFPE tissue and plasma,
+/// else any few, none meaning unrestricted) and the accreditations it holds.
+fn arb_capability() -> impl Strategy<Value = (&'static str, Vec<&'static str>, Vec<&'static str>)> {
+    (
+        proptest::sample::select(OFFERED.to_vec()),
+        prop_oneof![Just(vec!["ffpe-tissue", "plasma"]), proptest::sample::subsequence(SAMPLES.to_vec(), 0..3)],
+        prop_oneof![Just(vec![]), Just(vec!["iso-15189"]), proptest::sample::subsequence(HELD.to_vec(), 0..3)],
+    )
+}
+
 fn arb_platform() -> impl Strategy<Value = Platform> {
-    let techs = [
-        "whole-exome-sequencing",
-        "whole-genome-sequencing",
-        "dna-sequencing",
-        "single-cell-rna-sequencing",
-        "targeted-gene-panel-sequencing",
-    ];
     let areas = ["routine-care", "clinical-implementation", "translational-research", "emerging-technology"];
     let countries = ["PT", "ES", "LT", "DE", "BE", "FR"];
     (
-        proptest::sample::subsequence(techs.to_vec(), 1..4),
+        proptest::collection::vec(arb_capability(), 1..4),
         proptest::sample::subsequence(areas.to_vec(), 0..3),
         proptest::sample::select(countries.to_vec()),
         1u8..=3,
         proptest::option::of(0u32..500),
         proptest::option::of(1u32..90),
-        any::<bool>(),
     )
-        .prop_map(|(ts, areas, country, maturity, cap, tat, accredited)| {
-            let caps: Vec<serde_json::Value> = ts
+        .prop_map(|(cs, areas, country, maturity, cap, tat)| {
+            let caps: Vec<serde_json::Value> = cs
                 .iter()
-                .map(|t| {
-                    serde_json::json!({"technology": t, "sample_types": ["ffpe-tissue", "plasma"], "monthly_capacity": cap,
-                    "turnaround_days": tat, "accreditations": if accredited { vec!["iso-15189"] } else { vec![] }})
+                .enumerate()
+                .map(|(i, (t, samples, held))| {
+                    // Capacities differ between capabilities, so which one serves matters.
+                    let cap = cap.map(|c| c / (i as u32 + 1));
+                    serde_json::json!({"technology": t, "sample_types": samples, "monthly_capacity": cap,
+                    "turnaround_days": tat, "accreditations": held})
                 })
                 .collect();
             platform(serde_json::json!({"capabilities": caps, "readiness_areas": areas, "country": country, "maturity_level": maturity}))
         })
 }
 
+/// Needs with a must-have (and maybe nice-to-haves), or with nice-to-haves only; various
+/// sample types, sometimes with a required accreditation.
 fn arb_need() -> impl Strategy<Value = NeedFields> {
     (
-        proptest::sample::select(vec!["whole-exome-sequencing", "dna-sequencing", "single-cell-rna-sequencing"]),
-        proptest::option::of(proptest::sample::select(vec!["whole-genome-sequencing", "targeted-gene-panel-sequencing"])),
+        proptest::option::weighted(0.7, proptest::sample::select(MUST.to_vec())),
+        proptest::sample::subsequence(NICE.to_vec(), 0..3),
         proptest::sample::select(vec!["PT", "ES", "LT", "IS"]),
         1u32..3000,
         proptest::option::of(10i64..700),
         proptest::sample::select(vec!["routine-care", "translational-research", "emerging-technology"]),
+        prop_oneof![3 => Just("ffpe-tissue"), 1 => proptest::sample::select(vec!["plasma", "urine", "tissue", "blood"])],
+        proptest::option::weighted(0.3, proptest::sample::select(vec!["iso-15189", "eqa-participation", "emqn-eqa"])),
     )
-        .prop_map(|(t, nice, country, count, days, area)| {
-            let mut techs = vec![serde_json::json!({"technology": t, "required": true})];
-            if let Some(n) = nice {
+        .prop_map(|(must, nice, country, count, days, area, sample, required)| {
+            let mut techs: Vec<serde_json::Value> = must.iter().map(|t| serde_json::json!({"technology": t, "required": true})).collect();
+            for n in nice.iter().filter(|n| Some(**n) != must) {
                 techs.push(serde_json::json!({"technology": n, "required": false}));
             }
+            if techs.is_empty() {
+                techs.push(serde_json::json!({"technology": "digital-pcr", "required": false}));
+            }
             let deadline = days.map(|d| (today() + chrono::Duration::days(d)).to_string());
-            need(serde_json::json!({"technologies": techs, "country": country, "sample_count": count, "deadline": deadline, "readiness_area": area}))
+            need(serde_json::json!({"technologies": techs, "country": country, "sample_count": count, "deadline": deadline,
+                "readiness_area": area, "sample_type": sample, "accreditation_required": required}))
         })
+}
+
+/// Whether some capability offers one of the need's nice-to-haves (exact, narrower or broader).
+fn offers_a_nice_to_have(n: &NeedFields, p: &Platform) -> bool {
+    let v = &vocabs().technologies;
+    n.technologies
+        .iter()
+        .filter(|t| !t.required)
+        .any(|t| p.fields.capabilities.iter().any(|c| relation(v, &t.technology, &c.technology).is_some_and(Relation::satisfies)))
 }
 
 proptest! {
@@ -404,13 +632,20 @@ proptest! {
         prop_assert!(evaluate(&n, &local, &ctx(&t, &s), p.meta.id).score() >= base);
     }
 
+    /// For a need with a must-have, always. For a need with nice-to-haves only, unless the
+    /// platform offered none of them and the new capabilities do: the pool the sample type and
+    /// accreditation are checked on is then those capabilities, no longer the whole platform
+    /// (by design: see `the_first_capability_offering_a_nice_to_have_becomes_the_pool`).
     #[test]
     fn adding_a_capability_never_lowers_the_score(n in arb_need(), p in arb_platform(), extra in arb_platform()) {
         let (t, s) = (TextScores::default(), Supply::default());
         let base = evaluate(&n, &p, &ctx(&t, &s), p.meta.id).score();
         let mut more = p.clone();
         more.fields.capabilities.extend(extra.fields.capabilities);
-        prop_assert!(evaluate(&n, &more, &ctx(&t, &s), p.meta.id).score() >= base);
+        let narrows = !n.technologies.iter().any(|t| t.required) && !offers_a_nice_to_have(&n, &p) && offers_a_nice_to_have(&n, &more);
+        if !narrows {
+            prop_assert!(evaluate(&n, &more, &ctx(&t, &s), p.meta.id).score() >= base);
+        }
     }
 }
 
@@ -501,11 +736,14 @@ proptest! {
         held in proptest::sample::subsequence(vec!["iso-15189", "emqn-eqa", "eqa-participation", "cap"], 0..3),
         acceptable in proptest::sample::subsequence(vec!["DE", "BE", "FR", "ANY"], 0..2),
         offered in 0u64..4,
+        uniform in any::<bool>(),
     ) {
         n.sample_type = sample.into();
         n.accreditation_required = required.map(Into::into);
         n.acceptable_countries = acceptable.iter().map(|c| c.to_string()).collect();
-        for c in &mut p.fields.capabilities {
+        // Half the cases give every capability the same sample types and accreditations; the
+        // others keep each capability's own (so which capability serves matters).
+        for c in p.fields.capabilities.iter_mut().filter(|_| uniform) {
             c.sample_types = takes.iter().map(|s| s.to_string()).collect();
             c.accreditations = held.iter().map(|s| s.to_string()).collect();
         }
