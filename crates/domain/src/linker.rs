@@ -154,6 +154,18 @@ struct LexiconFile {
     glued_prefixes: Vec<String>,
     stopwords: Vec<String>,
     modifiers: HashMap<String, Vec<String>>,
+    #[serde(default)]
+    context: HashMap<String, Vec<String>>,
+    #[serde(default)]
+    compounds: HashMap<String, String>,
+    #[serde(default)]
+    hedges: HashMap<String, Vec<String>>,
+    #[serde(default)]
+    unknown_words_aside: Vec<String>,
+    #[serde(default)]
+    biomarkers: Vec<String>,
+    #[serde(default)]
+    numbers_informative: Vec<String>,
 }
 
 /// The compiled-in lexicon.
@@ -164,8 +176,24 @@ pub struct Lexicon {
     glued_suffixes: Vec<String>,
     glued_prefixes: Vec<String>,
     stopwords: FxHashSet<String>,
-    /// Modifiers for every vocabulary (`*`) and for one vocabulary by its URL name.
+    /// Modifiers for every vocabulary (`*`) and for one vocabulary by its URL name: words that
+    /// name a narrower assay (`germline`, `targeted`, `bulk`).
     modifiers: FxHashMap<String, FxHashSet<String>>,
+    /// Words that say where or how, not what (`cancer`, `service`, `analysis`, `blocks`):
+    /// optional like modifiers, but a name holding one is no narrower.
+    context: FxHashMap<String, FxHashSet<String>>,
+    /// Hyphenated compounds read as one word (`PCR-free`), lower-case.
+    compounds: Vec<(String, String)>,
+    /// Words that make a statement tentative ("in validation for ISO 15189", "planned"): a
+    /// reading with one is never stored automatically.
+    hedges: FxHashMap<String, FxHashSet<String>>,
+    /// Vocabularies whose values are short lab words, where a word the vocabulary does not
+    /// know is description ("FFPE blocks or 10 unstained slides"), not a different concept.
+    unknown_words_aside: FxHashSet<String>,
+    /// Gene and biomarker names: what is tested, never the technique or the sample.
+    pub(crate) biomarkers: FxHashSet<String>,
+    /// Vocabularies where a number names the term (ISO 15189); elsewhere numbers are aside.
+    numbers_informative: FxHashSet<String>,
 }
 
 const LEXICON: &str = include_str!("../../../fixtures/vocabularies/lexicon.json");
@@ -187,11 +215,26 @@ impl Lexicon {
             glued_prefixes: f.glued_prefixes.iter().map(|s| lower(s)).collect(),
             stopwords: f.stopwords.iter().map(|s| lower(s)).collect(),
             modifiers: f.modifiers.iter().map(|(k, v)| (k.clone(), v.iter().map(|w| canonical_word(&lower(w))).collect())).collect(),
+            context: f.context.iter().map(|(k, v)| (k.clone(), v.iter().map(|w| canonical_word(&lower(w))).collect())).collect(),
+            compounds: f.compounds.iter().map(|(k, v)| (lower(k), lower(v))).collect(),
+            hedges: f.hedges.iter().map(|(k, v)| (k.clone(), v.iter().map(|w| canonical_word(&lower(w))).collect())).collect(),
+            unknown_words_aside: f.unknown_words_aside.into_iter().collect(),
+            biomarkers: f.biomarkers.iter().flat_map(|w| raw_words(w)).collect(),
+            numbers_informative: f.numbers_informative.into_iter().collect(),
         })
+    }
+
+    fn is_hedge(&self, vocabulary: &str, word: &str) -> bool {
+        ["*", vocabulary].iter().any(|k| self.hedges.get(*k).is_some_and(|m| m.contains(word)))
     }
 
     fn is_modifier(&self, vocabulary: &str, word: &str) -> bool {
         ["*", vocabulary].iter().any(|k| self.modifiers.get(*k).is_some_and(|m| m.contains(word)))
+    }
+
+    /// A modifier or a context word: counts only where a term's names hold it.
+    fn is_optional(&self, vocabulary: &str, word: &str) -> bool {
+        self.is_modifier(vocabulary, word) || ["*", vocabulary].iter().any(|k| self.context.get(*k).is_some_and(|m| m.contains(word)))
     }
 }
 
@@ -223,6 +266,11 @@ fn is_depth(w: &str) -> bool {
     w.len() >= 2 && w.ends_with('x') && w[..w.len() - 1].chars().all(|c| c.is_ascii_digit())
 }
 
+/// `v2`, `v3.1`: a kit or software version.
+fn is_version(w: &str) -> bool {
+    w.len() >= 2 && w.starts_with('v') && w[1..].chars().all(|c| c.is_ascii_digit())
+}
+
 fn is_number(w: &str) -> bool {
     w.chars().all(|c| c.is_ascii_digit())
 }
@@ -238,7 +286,13 @@ struct Tokenizer<'a> {
 impl Tokenizer<'_> {
     fn tokens(&self, text: &str) -> Vec<String> {
         let mut out = Vec::new();
-        for w in raw_words(text) {
+        let mut text = deunicode::deunicode(text).to_ascii_lowercase();
+        for (compound, word) in &self.lex.compounds {
+            if text.contains(compound.as_str()) {
+                text = text.replace(compound.as_str(), word);
+            }
+        }
+        for w in raw_words(&text) {
             self.word(&w, 0, &mut out);
         }
         out
@@ -397,8 +451,10 @@ pub struct TermIndex {
     token_id: FxHashMap<String, u32>,
     tokens: Vec<String>,
     idf: Vec<f64>,
-    /// Token is a modifier for this vocabulary.
+    /// Token names a narrower assay (a modifier) and is rare enough here to tell terms apart.
     modifier: Vec<bool>,
+    /// Token is optional: a modifier or a context word.
+    optional: Vec<bool>,
     /// Term positions containing each token.
     postings: Vec<Vec<u32>>,
     /// Each name: its term and its tokens.
@@ -417,6 +473,35 @@ pub struct TermIndex {
     unknown_weight: f64,
     /// Technology positions an instrument token points to (technologies only).
     evidence: FxHashMap<String, Vec<u32>>,
+    /// Words that are never what a value names here (diseases and organs for technologies and
+    /// sample types, gene names): set aside like instruments, without evidence.
+    asides: FxHashSet<String>,
+    /// Words this vocabulary does not know are set aside (see [`Lexicon`]).
+    unknown_aside: bool,
+    /// Numbers may name a term here (otherwise they are set aside).
+    numbers: bool,
+}
+
+/// What one reading pass found.
+struct Pass {
+    best: Option<Link>,
+    ranked: Vec<(usize, f64)>,
+    /// No term holds any informative word of the head.
+    fits_nothing_in_head: bool,
+}
+
+impl Pass {
+    /// Ranked alternatives with the reading first.
+    fn into_linked(mut self) -> Linked {
+        self.ranked.sort_by(|a, b| b.1.total_cmp(&a.1));
+        if let Some(b) = &self.best
+            && let Some(i) = self.ranked.iter().position(|(t, _)| *t == b.term)
+        {
+            let r = self.ranked.remove(i);
+            self.ranked.insert(0, r);
+        }
+        Linked { best: self.best, ranked: self.ranked }
+    }
 }
 
 /// A typed token with its role.
@@ -441,6 +526,9 @@ enum Role {
 struct Fit {
     term: u32,
     coverage: f64,
+    /// Typed modifiers the term's names hold (weighted): a modifier decides where the
+    /// vocabulary has the narrower term.
+    honoured: f64,
     /// Over the names that hold no modifier the phrase left out: a name saying `targeted` or
     /// `germline` is a narrower assay than a phrase that does not say so.
     clean: f64,
@@ -477,7 +565,7 @@ fn deletions(w: &str, max: usize, out: &mut Vec<String>) {
 
 impl TermIndex {
     /// The index of a vocabulary's terms: `names[i]` are the id, label and synonyms of term `i`.
-    pub fn build(vocabulary: &str, names: &[Vec<&str>], lex: &Lexicon) -> TermIndex {
+    pub fn build(vocabulary: &str, names: &[Vec<&str>], parents: &[Option<usize>], lex: &Lexicon) -> TermIndex {
         let mut known: FxHashSet<String> = FxHashSet::default();
         for ns in names {
             for n in ns {
@@ -515,12 +603,29 @@ impl TermIndex {
             for &tok in &v {
                 ix.postings[tok as usize].push(t as u32);
             }
+            // A term is a kind of each of its ancestors: their words describe it too ("fresh
+            // frozen biopsy" is fresh frozen tissue, a tissue). For coverage only.
+            let mut cur = parents.get(t).copied().flatten();
+            let mut steps = 0;
+            while let Some(p) = cur {
+                if steps > 64 {
+                    break;
+                }
+                v.extend(term_token_sets.get(p).into_iter().flatten().copied());
+                cur = parents.get(p).copied().flatten();
+                steps += 1;
+            }
+            v.sort_unstable();
+            v.dedup();
             ix.term_tokens.push(v);
         }
         let n = names.len().max(1) as f64;
         ix.idf = ix.postings.iter().map(|p| (1.0 + n / p.len().max(1) as f64).ln()).collect();
         ix.unknown_weight = (1.0 + 2.0 * n).ln();
-        ix.modifier = ix.tokens.iter().map(|w| lex.is_modifier(vocabulary, w)).collect();
+        let total = names.len().max(1) as f64;
+        ix.modifier =
+            ix.tokens.iter().zip(&ix.postings).map(|(w, p)| lex.is_modifier(vocabulary, w) && (p.len() as f64) / total <= 0.2).collect();
+        ix.optional = ix.tokens.iter().map(|w| lex.is_optional(vocabulary, w)).collect();
         for (i, w) in ix.tokens.iter().enumerate() {
             let len = w.chars().count();
             if len >= 4 && !is_number(w) {
@@ -540,7 +645,23 @@ impl TermIndex {
             v.dedup();
         }
         ix.known = known;
+        ix.unknown_aside = lex.unknown_words_aside.contains(vocabulary);
+        ix.numbers = lex.numbers_informative.contains(vocabulary);
+        ix.asides = lex.biomarkers.iter().filter(|w| !ix.token_id.contains_key(*w)).cloned().collect();
         ix
+    }
+
+    /// Words to set aside beside the gene names (e.g. the words of cancer types and organs),
+    /// those this vocabulary uses excepted.
+    pub fn add_asides<'a>(&mut self, words: impl IntoIterator<Item = &'a str>) {
+        let own = &self.token_id;
+        let add: Vec<String> = words.into_iter().filter(|w| !own.contains_key(*w) && w.len() >= 3).map(str::to_owned).collect();
+        self.asides.extend(add);
+    }
+
+    /// Canonical tokens of every name (for another vocabulary's [`TermIndex::add_asides`]).
+    pub fn tokens(&self) -> impl Iterator<Item = &str> {
+        self.tokens.iter().map(String::as_str)
     }
 
     /// Add what instrument words are evidence for (technologies only), as term positions.
@@ -620,10 +741,15 @@ impl TermIndex {
                 out.push(Tok { id: None, role: Role::Aside, typo: false, head });
                 continue;
             }
+            if self.asides.contains(&w) {
+                out.push(Tok { id: None, role: Role::Aside, typo: false, head });
+                continue;
+            }
             let found = self.correct(&w);
-            let role = if is_depth(&w) || (is_number(&w) && found.is_none()) {
+            let number = is_number(&w) && (found.is_none() || !self.numbers);
+            let role = if is_depth(&w) || is_version(&w) || w.len() == 1 || number || (self.unknown_aside && found.is_none()) {
                 Role::Aside
-            } else if lex.is_modifier(&self.vocabulary, &w) || found.is_some_and(|(i, _)| self.modifier[i as usize]) {
+            } else if lex.is_optional(&self.vocabulary, &w) || found.is_some_and(|(i, _)| self.optional[i as usize]) {
                 Role::Modifier
             } else {
                 Role::Informative
@@ -642,7 +768,11 @@ impl TermIndex {
 
     /// Link one typed value. `related(a, b)`: whether two term positions are in one line of the
     /// hierarchy (one an ancestor of the other), which makes two equal fits no ambiguity.
-    pub fn link(&self, input: &str, lex: &Lexicon, related: impl Fn(usize, usize) -> bool, exact: Option<usize>) -> Linked {
+    /// Link one typed value. `ancestor(a, b)`: whether term `a` is an ancestor of term `b` in
+    /// the hierarchy (two equal fits in one line of it are no ambiguity; qualifiers may narrow
+    /// a head that reads exactly to a descendant, never move it elsewhere).
+    pub fn link(&self, input: &str, lex: &Lexicon, ancestor: impl Fn(usize, usize) -> bool, exact: Option<usize>) -> Linked {
+        let related = |a: usize, b: usize| ancestor(a, b) || ancestor(b, a);
         if let Some(t) = exact.or_else(|| self.canonical(input, lex)) {
             return Linked {
                 best: Some(Link { term: t, confidence: Confidence::Exact, score: 1.0, qualifiers: Vec::new() }),
@@ -650,12 +780,71 @@ impl TermIndex {
             };
         }
         let (head, qualifiers) = split_qualifiers(input);
+        let split = self.pass(input, &head, &qualifiers, lex, &related, &ancestor);
+        // A head that says nothing the vocabulary knows ("PCA accreditation, PN-EN ISO 15189"):
+        // the whole phrase is read instead.
+        let whole_is_better =
+            !qualifiers.is_empty() && split.best.as_ref().is_none_or(|b| b.confidence != Confidence::High) && split.fits_nothing_in_head;
+        let mut out = if whole_is_better {
+            let whole = self.pass(input, input, &[], lex, &related, &ancestor);
+            if whole.best.is_some() { whole } else { split }
+        } else {
+            split
+        };
+        // The head names the purpose in generic words and the parenthesis the assay ("EGFR
+        // mutation testing (qPCR)", "CNV-seq (shallow WGS)"): a qualifier that is a name of a
+        // term reads as that term when no word of the head contradicts it.
+        if out.best.as_ref().is_none_or(|b| !b.confidence.automatic()) {
+            let named: Vec<usize> = qualifiers.iter().filter_map(|q| self.canonical(q, lex)).collect();
+            if let [q] = named.as_slice()
+                && self.head_agrees(&head, *q, lex)
+            {
+                let ranked = std::iter::once((*q, 0.9)).chain(out.ranked.iter().copied().filter(|(t, _)| t != q)).collect();
+                out = Pass {
+                    best: Some(Link { term: *q, confidence: Confidence::High, score: 0.9, qualifiers: Vec::new() }),
+                    ranked,
+                    fits_nothing_in_head: false,
+                };
+            }
+        }
+        if let Some(b) = &mut out.best {
+            b.qualifiers = qualifiers;
+        }
+        out.into_linked()
+    }
+
+    /// Whether every informative word of `head` is a word of `term` (or of its ancestors) or
+    /// a generic word of the vocabulary (in three terms or more), and no word is unknown.
+    fn head_agrees(&self, head: &str, term: usize, lex: &Lexicon) -> bool {
+        let mut toks = Vec::new();
+        let mut evidence = Vec::new();
+        self.classify(self.tokenizer(lex).tokens(head), true, lex, &mut evidence, &mut toks);
+        let have = &self.term_tokens[term];
+        toks.iter().filter(|t| t.role == Role::Informative).all(|t| match t.id {
+            Some(i) => have.binary_search(&i).is_ok() || self.postings[i as usize].len() >= 3,
+            None => false,
+        }) && !toks.iter().any(|t| {
+            t.head && lex.is_hedge(&self.vocabulary, self.tokens.get(t.id.map_or(usize::MAX, |i| i as usize)).map_or("", String::as_str))
+        })
+    }
+
+    /// One reading of `head` with `qualifiers` beside it.
+    fn pass(
+        &self,
+        input: &str,
+        head: &str,
+        qualifiers: &[String],
+        lex: &Lexicon,
+        related: &impl Fn(usize, usize) -> bool,
+        ancestor: &impl Fn(usize, usize) -> bool,
+    ) -> Pass {
         let tk = self.tokenizer(lex);
         let mut toks = Vec::new();
         let mut evidence = Vec::new();
-        let head_words = if head.is_empty() { tk.tokens(input) } else { tk.tokens(&head) };
+        let head_words = if head.is_empty() { tk.tokens(input) } else { tk.tokens(head) };
+        let hedged = head_words.iter().any(|w| lex.is_hedge(&self.vocabulary, w));
         self.classify(head_words, true, lex, &mut evidence, &mut toks);
-        for q in &qualifiers {
+        for q in qualifiers {
             self.classify(tk.tokens(q), false, lex, &mut evidence, &mut toks);
         }
         evidence.sort_unstable();
@@ -671,10 +860,11 @@ impl TermIndex {
         candidates.sort_unstable();
         candidates.dedup();
         let mut fits: Vec<Fit> = candidates.into_iter().filter_map(|t| self.fit(t, &toks, &typed, &evidence)).collect();
-        let head_exact = self.canonical(&head, lex).filter(|_| !qualifiers.is_empty());
+        let head_exact = self.canonical(head, lex).filter(|_| !qualifiers.is_empty());
         fits.sort_by(|a, b| {
             b.coverage
                 .total_cmp(&a.coverage)
+                .then(b.honoured.total_cmp(&a.honoured))
                 .then(b.clean.total_cmp(&a.clean))
                 .then(b.completeness.total_cmp(&a.completeness))
                 .then(b.qualifier.total_cmp(&a.qualifier))
@@ -686,38 +876,80 @@ impl TermIndex {
         if ranked.is_empty() && !evidence.is_empty() {
             ranked = evidence.iter().map(|&t| (t as usize, 0.2)).collect();
         }
-        let Some(best) = fits.first().copied() else { return Linked { best: None, ranked } };
+        let fits_nothing_in_head = fits.iter().all(|f| f.coverage <= 0.0);
+        // The head is a name of a term: qualifiers may narrow it to a descendant they describe
+        // better ("RNA-seq (poly-A)" is mRNA sequencing), never move it to another line.
+        if let Some(t) = head_exact {
+            let t = t as u32;
+            fits.retain(|f| f.term == t || ancestor(t as usize, f.term as usize));
+            let head_fit = fits.iter().find(|f| f.term == t).copied();
+            let narrower = fits.iter().find(|f| f.term != t).copied();
+            // Instruments in the qualifiers point to one narrower family of the head's term
+            // ("proteomics (Orbitrap Astral)" is mass spectrometry-based proteomics).
+            let by_evidence: Vec<u32> = evidence.iter().copied().filter(|&e| e != t && ancestor(t as usize, e as usize)).collect();
+            if narrower.is_none_or(|n| n.qualifier <= head_fit.map_or(0.0, |h| h.qualifier) + 1e-9)
+                && let [e] = by_evidence.as_slice()
+            {
+                let confidence = if hedged { Confidence::Medium } else { Confidence::High };
+                return Pass {
+                    best: Some(Link { term: *e as usize, confidence, score: 0.9, qualifiers: Vec::new() }),
+                    ranked,
+                    fits_nothing_in_head,
+                };
+            }
+            let pick = match (head_fit, narrower) {
+                (Some(h), Some(n)) => {
+                    let unique = !fits.iter().any(|f| {
+                        f.term != n.term && f.term != t && !related(n.term as usize, f.term as usize) && f.qualifier >= n.qualifier - 1e-9
+                    });
+                    if n.qualifier > h.qualifier + 1e-9 && n.clean >= h.clean - 1e-9 && unique { n } else { h }
+                }
+                (Some(h), None) => h,
+                (None, Some(n)) => n,
+                (None, None) => return Pass { best: None, ranked, fits_nothing_in_head },
+            };
+            let confidence = if hedged { Confidence::Medium } else { Confidence::High };
+            return Pass {
+                best: Some(Link { term: pick.term as usize, confidence, score: pick.score().max(0.9), qualifiers: Vec::new() }),
+                ranked,
+                fits_nothing_in_head,
+            };
+        }
+        let Some(best) = fits.first().copied() else { return Pass { best: None, ranked, fits_nothing_in_head: true } };
         let informative = toks.iter().filter(|t| t.head && t.role == Role::Informative).count();
         // A term none of whose names was typed whole has a rival in any unrelated term that
         // holds the typed words too ("omics" is in spatial, single-cell and multi-omics).
         let partial = best.clean < 1.0 - 1e-9;
         let rival = fits.iter().skip(1).find(|f| {
             f.coverage >= best.coverage - 1e-9
+                && f.honoured >= best.honoured - 1e-9
                 && (f.clean >= best.clean - 0.1 || (partial && f.clean >= 0.3))
                 && !(f.qualifier < best.qualifier - 1e-9 && f.clean <= best.clean + 1e-9)
                 && !related(best.term as usize, f.term as usize)
         });
         let typos_ok = best.typos <= 1 || (best.typos <= 2 && informative >= 3);
-        let confidence = if best.coverage >= 1.0 - 1e-9 && best.clean >= 0.5 - 1e-9 && typos_ok && rival.is_none() {
+        // Beside words the vocabulary does not know, only a name typed whole is evidence
+        // ("whole slide images" is not whole blood).
+        let unknown_beside = self.unknown_aside && toks.iter().any(|t| t.head && t.role == Role::Aside && t.id.is_none());
+        let enough = if unknown_beside { 1.0 - 1e-9 } else { 0.5 - 1e-9 };
+        let confidence = if best.coverage >= 1.0 - 1e-9 && best.clean >= enough && typos_ok && rival.is_none() && !hedged {
             Confidence::High
         } else if best.coverage >= 0.6 {
             Confidence::Medium
         } else {
             Confidence::Low
         };
-        // Ranked alternatives put the reading first.
-        ranked.sort_by(|a, b| b.1.total_cmp(&a.1));
-        if let Some(i) = ranked.iter().position(|(t, _)| *t == best.term as usize) {
-            let r = ranked.remove(i);
-            ranked.insert(0, r);
+        Pass {
+            best: Some(Link { term: best.term as usize, confidence, score: best.score(), qualifiers: Vec::new() }),
+            ranked,
+            fits_nothing_in_head,
         }
-        Linked { best: Some(Link { term: best.term as usize, confidence, score: best.score(), qualifiers }), ranked }
     }
 
     fn fit(&self, term: u32, toks: &[Tok], typed: &FxHashSet<u32>, evidence: &[u32]) -> Option<Fit> {
         let have = &self.term_tokens[term as usize];
         let has = |i: u32| have.binary_search(&i).is_ok();
-        let (mut total, mut hit, mut qualifier, mut typos) = (0.0, 0.0, 0.0, 0);
+        let (mut total, mut hit, mut qualifier, mut typos, mut honoured) = (0.0, 0.0, 0.0, 0, 0.0);
         for t in toks {
             let present = t.id.is_some_and(has);
             if t.head {
@@ -732,6 +964,9 @@ impl TermIndex {
                     if present {
                         hit += w;
                         typos += usize::from(t.typo);
+                        if t.role == Role::Modifier {
+                            honoured += w;
+                        }
                     }
                 } else if present {
                     // A depth, number or modifier the term's names hold too: evidence of the
@@ -743,8 +978,9 @@ impl TermIndex {
                 typos += usize::from(t.typo);
             }
         }
-        if total <= 0.0 {
-            // Only modifiers and asides in the head: the qualifiers must then carry the reading.
+        if total <= 0.0 || !toks.iter().any(|t| t.head && t.role == Role::Informative) {
+            // Only modifiers, context words and asides in the head ("high-throughput"): no
+            // reading from the head alone.
             return None;
         }
         let (mut clean, mut completeness) = (0.0f64, 0.0f64);
@@ -758,7 +994,7 @@ impl TermIndex {
                 clean = clean.max(c);
             }
         }
-        Some(Fit { term, coverage: hit / total, clean, completeness, qualifier, evidence: evidence.contains(&term), typos })
+        Some(Fit { term, coverage: hit / total, honoured, clean, completeness, qualifier, evidence: evidence.contains(&term), typos })
     }
 }
 

@@ -497,22 +497,65 @@ impl<'v> Check<'v> {
         }
     }
     fn terms(&mut self, vocab: &Vocabulary, field: &str, values: &mut Vec<String>) {
-        if self.list_too_long(field, values.len()) {
-            return;
-        }
-        for (i, v) in values.iter_mut().enumerate() {
-            self.term(vocab, &format!("{field}[{i}]"), v);
-        }
-        dedup(values);
+        self.list(vocab, field, values, false);
     }
     fn open_terms(&mut self, vocab: &Vocabulary, field: &str, values: &mut Vec<String>) {
+        self.list(vocab, field, values, true);
+    }
+    /// The values of a list field. A value that is not one term but several typed together
+    /// ("plasma / serum", "EMQN & GenQA EQA") becomes those terms when every part reads with
+    /// confidence; otherwise it is refused (closed lists) or kept as typed (open lists).
+    fn list(&mut self, vocab: &Vocabulary, field: &str, values: &mut Vec<String>, open: bool) {
         if self.list_too_long(field, values.len()) {
             return;
         }
-        for (i, v) in values.iter_mut().enumerate() {
-            self.open_term(vocab, &format!("{field}[{i}]"), v);
+        let mut out = Vec::with_capacity(values.len());
+        for (i, mut v) in std::mem::take(values).into_iter().enumerate() {
+            let f = format!("{field}[{i}]");
+            let errors = self.errors.0.len();
+            if open {
+                self.open_term(vocab, &f, &mut v)
+            } else {
+                self.term(vocab, &f, &mut v);
+            }
+            let refused = self.errors.0.len() > errors || (open && self.warnings.last().is_some_and(|w| w.field == f));
+            if refused && let Some(parts) = self.parts(vocab, &f, &v) {
+                if open {
+                    self.warnings.pop();
+                } else {
+                    self.errors.0.truncate(errors);
+                }
+                out.extend(parts);
+                continue;
+            }
+            out.push(v);
         }
+        *values = out;
         dedup(values);
+    }
+    /// The terms of a value that names several, each read with confidence (with a reading
+    /// each), or None.
+    fn parts(&mut self, vocab: &Vocabulary, field: &str, value: &str) -> Option<Vec<String>> {
+        let parts = split_list(value);
+        if parts.len() < 2 {
+            return None;
+        }
+        let mut read = Vec::new();
+        for p in &parts {
+            let r = vocab.read(field, p, self.mode.strict).ok()?;
+            read.push(Reading {
+                field: field.to_owned(),
+                typed: value.to_owned(),
+                term: r.term.id.clone(),
+                label: r.term.label.clone(),
+                confidence: r.confidence,
+                score: r.score,
+                qualifiers: r.qualifiers,
+            });
+        }
+        let ids = read.iter().map(|r| r.term.clone()).collect();
+        self.readings.extend(read);
+        Some(ids)
     }
     fn list_too_long(&mut self, field: &str, n: usize) -> bool {
         if n > limits::LIST {
@@ -585,6 +628,38 @@ impl<'v> Check<'v> {
             });
         }
     }
+}
+
+/// The parts of a value that lists several things ("plasma / serum", "FFPE or fresh frozen",
+/// "EMQN & GenQA"), split outside parentheses.
+fn split_list(value: &str) -> Vec<String> {
+    const SEPARATORS: [&str; 10] = [" / ", " or ", " and ", " & ", " + ", "/", "&", "+", ";", ","];
+    let lower = value.to_lowercase();
+    if lower.len() != value.len() {
+        return Vec::new();
+    }
+    let mut parts = Vec::new();
+    let (mut depth, mut start, mut i) = (0usize, 0usize, 0usize);
+    let bytes = lower.as_bytes();
+    while i < bytes.len() {
+        match bytes[i] {
+            b'(' | b'[' => depth += 1,
+            b')' | b']' => depth = depth.saturating_sub(1),
+            _ if depth == 0 => {
+                if let Some(sep) = SEPARATORS.iter().find(|s| lower[i..].starts_with(**s)) {
+                    parts.push(value[start..i].trim().to_owned());
+                    i += sep.len();
+                    start = i;
+                    continue;
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    parts.push(value[start..].trim().to_owned());
+    parts.retain(|p| !p.is_empty());
+    parts
 }
 
 /// Drop repeated values, keeping the first of each.

@@ -159,7 +159,10 @@ impl Vocabulary {
                     .collect()
             })
             .collect();
-        let index = TermIndex::build(name, &names, lexicon);
+        let positions: FxHashMap<&str, usize> = file.terms.iter().enumerate().map(|(i, t)| (t.id.as_str(), i)).collect();
+        let parent_positions: Vec<Option<usize>> =
+            file.terms.iter().map(|t| t.parent.as_deref().and_then(|p| positions.get(p).copied())).collect();
+        let index = TermIndex::build(name, &names, &parent_positions, lexicon);
         let parents = file.terms.iter().map(|t| t.parent.as_ref().and_then(|p| by_id.get(p).copied())).collect();
         let vocab = Vocabulary {
             parents,
@@ -210,9 +213,8 @@ impl Vocabulary {
         }
         let Ok(lexicon) = Lexicon::builtin() else { return Linked::default() };
         let exact = self.by_key.get(&normalize(input)).copied();
-        let related =
-            |a: usize, b: usize| self.ancestor_positions(Some(a)).any(|x| x == b) || self.ancestor_positions(Some(b)).any(|x| x == a);
-        self.index.link(input, lexicon, related, exact)
+        let ancestor = |a: usize, b: usize| self.ancestor_positions(Some(b)).any(|x| x == a);
+        self.index.link(input, lexicon, ancestor, exact)
     }
 
     /// How `input` reads, if it reads as a term at all (at any confidence).
@@ -389,6 +391,11 @@ impl Vocabularies {
         }
         let techs = v.technologies.clone();
         v.technologies.index.set_evidence(&evidence, |id| techs.position(id));
+        // Cancer types and organs name what a technique or sample is about, never the technique.
+        let disease: Vec<String> = v.cancer_types.index.tokens().map(str::to_owned).collect();
+        for voc in [&mut v.technologies, &mut v.sample_types] {
+            voc.index.add_asides(disease.iter().map(String::as_str));
+        }
         for t in v.countries.terms() {
             if t.lat.is_none() || t.lon.is_none() {
                 return Err(VocabularyError::Invalid("countries".into(), format!("{} has no lat/lon", t.id)));
