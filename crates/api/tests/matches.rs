@@ -106,14 +106,18 @@ async fn adhoc_matching_reads_free_text(app: TestApp) {
     n["technologies"][0]["technology"] = json!("whole exom sequencng");
     let (s, v) = app.post("/api/v1/matches", None, n).await;
     assert_eq!(s, StatusCode::OK, "{v}");
-    assert_eq!(v["readings"][0]["technology"], "whole-exome-sequencing", "{v}");
+    assert_eq!(v["readings"][0]["term"], "whole-exome-sequencing", "{v}");
+    assert_eq!(v["readings"][0]["field"], "technologies[0].technology", "{v}");
+    assert_eq!(v["readings"][0]["confidence"], "high", "{v}");
     assert_eq!(names(&v, "matches"), ["Vilnius Exome Lab"], "WGS does not serve WES");
     let reason = v["matches"][0]["components"][0]["reason"].as_str().unwrap();
     assert!(reason.contains("'whole exom sequencng' read as Whole exome sequencing"), "{reason}");
 
-    let (s, v) = app.post("/api/v1/matches", None, need("X", "LT", "quantum sequencing")).await;
+    let (s, v) = app.post("/api/v1/matches", None, need("X", "LT", "exome or genome")).await;
     assert_problem(s, &v, StatusCode::UNPROCESSABLE_ENTITY, "unknown_term");
-    assert!(!v["errors"][0]["suggestions"].as_array().unwrap().is_empty());
+    assert_eq!(v["errors"][0]["suggestions"][0]["id"], "whole-exome-sequencing", "{v}");
+    let (s, v) = app.post("/api/v1/matches?strict=true", None, need("X", "LT", "whole exom sequencng")).await;
+    assert_problem(s, &v, StatusCode::UNPROCESSABLE_ENTITY, "unknown_term");
     let mut bad = need("X", "LT", "WES");
     bad["sample_count"] = json!(0);
     let (s, v) = app.post("/api/v1/matches", None, bad).await;

@@ -859,7 +859,7 @@ impl TermIndex {
             .collect();
         candidates.sort_unstable();
         candidates.dedup();
-        let mut fits: Vec<Fit> = candidates.into_iter().filter_map(|t| self.fit(t, &toks, &typed, &evidence)).collect();
+        let mut fits: Vec<Fit> = candidates.iter().filter_map(|&t| self.fit(t, &toks, &typed, &evidence)).collect();
         let head_exact = self.canonical(head, lex).filter(|_| !qualifiers.is_empty());
         fits.sort_by(|a, b| {
             b.coverage
@@ -873,8 +873,24 @@ impl TermIndex {
                 .then(a.term.cmp(&b.term))
         });
         let mut ranked: Vec<(usize, f64)> = fits.iter().map(|f| (f.term as usize, f.score())).collect();
-        if ranked.is_empty() && !evidence.is_empty() {
-            ranked = evidence.iter().map(|&t| (t as usize, 0.2)).collect();
+        if ranked.is_empty() {
+            // Nothing informative read: suggest the terms holding most of what was typed
+            // ("mass spec"), then what instruments are evidence for ("NovaSeq 6000").
+            let weights: Vec<(u32, f64)> = toks.iter().filter_map(|t| t.id.map(|i| (i, self.idf[i as usize]))).collect();
+            let all: f64 = weights.iter().map(|(_, w)| w).sum();
+            if all > 0.0 {
+                ranked = candidates
+                    .iter()
+                    .map(|&term| {
+                        let have = &self.term_tokens[term as usize];
+                        let got: f64 = weights.iter().filter(|(i, _)| have.binary_search(i).is_ok()).map(|(_, w)| w).sum();
+                        (term as usize, 0.5 * got / all)
+                    })
+                    .collect();
+                ranked.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+                ranked.truncate(10);
+            }
+            ranked.extend(evidence.iter().map(|&t| (t as usize, 0.2)));
         }
         let fits_nothing_in_head = fits.iter().all(|f| f.coverage <= 0.0);
         // The head is a name of a term: qualifiers may narrow it to a descendant they describe
