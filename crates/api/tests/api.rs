@@ -12,6 +12,8 @@ use serde_json::json;
 on_both_backends!(
     crud_round_trip,
     search_filters_and_facets,
+    search_as_you_type_matches_the_last_word_as_a_prefix,
+    a_prefix_before_the_last_word_does_not_widen_the_search,
     vocabulary_input_by_synonym_and_unknown_terms,
     authentication_and_ownership,
     stale_if_match_is_refused,
@@ -148,6 +150,65 @@ async fn search_filters_and_facets(app: TestApp) {
     assert_eq!(v["total"], 2, "{v}");
     let (s, v) = app.get("/api/v1/platforms?cancer_type=LUAD", None).await;
     assert_problem(s, &v, StatusCode::BAD_REQUEST, "invalid_query");
+}
+
+/// Platforms for the search-as-you-type tests: only the first is single-cell, only the last
+/// proteomics.
+async fn typing_platforms(app: &TestApp) {
+    let t = app.user("typing@example.org", "platform_manager").await;
+    for (name, country, tech) in
+        [("Tartu Transcriptomics Lab", "EE", "scRNA-seq"), ("Brussels Exome Service", "BE", "WES"), ("Oslo Mass Spec Core", "NO", "DIA-MS")]
+    {
+        let (s, v) = app.post("/api/v1/platforms", Some(&t), platform(name, country, tech)).await;
+        assert_eq!(s, StatusCode::CREATED, "{v}");
+    }
+}
+
+async fn names_found(app: &TestApp, path: &str) -> Vec<String> {
+    let (s, v) = app.get(path, None).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let names: Vec<String> = v["items"].as_array().unwrap().iter().map(|p| p["name"].as_str().unwrap().to_owned()).collect();
+    assert_eq!(v["total"], names.len(), "{v}");
+    names
+}
+
+async fn search_as_you_type_matches_the_last_word_as_a_prefix(app: TestApp) {
+    typing_platforms(&app).await;
+    let tartu = vec!["Tartu Transcriptomics Lab".to_owned()];
+    // The text says "Single-cell RNA sequencing"; the stemmed terms are "singl" and "cell".
+    for q in ["single%20cel", "single%20ce", "singl", "sing", "single%20cell", "single-cell", "single%20cells", "singel%20cell"] {
+        assert_eq!(names_found(&app, &format!("/api/v1/platforms?q={q}")).await, tartu, "q={q}");
+    }
+    // Cut short after the stem: "transcriptomi" is neither a stem nor a prefix of one.
+    assert_eq!(names_found(&app, "/api/v1/platforms?q=transcriptomi").await, tartu);
+    assert_eq!(names_found(&app, "/api/v1/platforms?q=prote").await, ["Oslo Mass Spec Core"]);
+    assert_eq!(names_found(&app, "/api/v1/platforms?q=mass%20spectrom").await, ["Oslo Mass Spec Core"]);
+    // Other words still must match: a prefix does not stand in for them.
+    assert!(names_found(&app, "/api/v1/platforms?q=brussels%20prote").await.is_empty());
+
+    // Needs too.
+    let r = app.user("typing-r@example.org", "researcher").await;
+    let (s, v) = app.post("/api/v1/needs", Some(&r), need("Proteomics of a lung cohort", "LT", "DIA-MS")).await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    app.post("/api/v1/needs", Some(&r), need("Exomes of a breast cohort", "LV", "WES")).await;
+    let (_, v) = app.get("/api/v1/needs?q=prote", None).await;
+    assert_eq!(v["total"], 1, "{v}");
+    assert_eq!(v["items"][0]["title"], "Proteomics of a lung cohort");
+    let (_, v) = app.get("/api/v1/needs?q=cohor", None).await;
+    assert_eq!(v["total"], 2, "{v}");
+}
+
+async fn a_prefix_before_the_last_word_does_not_widen_the_search(app: TestApp) {
+    typing_platforms(&app).await;
+    assert_eq!(names_found(&app, "/api/v1/platforms?q=single%20cel").await, ["Tartu Transcriptomics Lab"]);
+    // The same words the other way round: "cel" is no longer being typed and matches no word.
+    assert!(names_found(&app, "/api/v1/platforms?q=cel%20single").await.is_empty());
+    assert_eq!(names_found(&app, "/api/v1/platforms?q=brussels%20exo").await, ["Brussels Exome Service"]);
+    assert!(names_found(&app, "/api/v1/platforms?q=exo%20brussels").await.is_empty());
+    assert!(names_found(&app, "/api/v1/platforms?q=prote%20oslo").await.is_empty());
+    // A one-letter last word is no prefix: "oslo m" would otherwise find the Oslo platform.
+    assert!(names_found(&app, "/api/v1/platforms?q=oslo%20m").await.is_empty());
+    assert_eq!(names_found(&app, "/api/v1/platforms?q=oslo%20ma").await, ["Oslo Mass Spec Core"]);
 }
 
 async fn vocabulary_input_by_synonym_and_unknown_terms(app: TestApp) {

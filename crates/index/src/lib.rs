@@ -37,6 +37,11 @@ const CATCH_UP_BATCH: i64 = 2_000;
 /// commit writes a segment and syncs it, so fewer commits index faster, while a crash replays
 /// at most this many changes.
 const COMMIT_EVERY: usize = 20_000;
+/// Distinct words of `q` used at most.
+const MAX_WORDS: usize = 32;
+/// The word being typed also matches the stem it would have if cut short after the stem by one
+/// or two letters, when what is left has this many letters.
+const MIN_CUT_STEM: usize = 4;
 
 #[derive(Debug, thiserror::Error)]
 pub enum IndexError {
@@ -119,6 +124,15 @@ fn analyzer() -> TextAnalyzer {
         .filter(LowerCaser)
         .filter(AsciiFoldingFilter)
         .filter(Stemmer::new(Language::English))
+        .build()
+}
+
+/// The analyzer without stemming, for the word being typed.
+fn prefix_analyzer() -> TextAnalyzer {
+    TextAnalyzer::builder(SimpleTokenizer::default())
+        .filter(RemoveLongFilter::limit(40))
+        .filter(LowerCaser)
+        .filter(AsciiFoldingFilter)
         .build()
 }
 
@@ -464,27 +478,82 @@ impl SearchIndex {
     }
 
     /// The query for free text: every word must match (in the name or the text), exactly or,
-    /// for words of five letters or more, with one typo.
+    /// for words of five letters or more, with one typo. The last word, the one being typed,
+    /// also matches as a prefix when it has two characters or more.
     fn text_query(&self, text: &str) -> Result<Option<Box<dyn Query>>> {
         let mut analyzer = self.index.tokenizer_for_field(self.f.text)?;
         let mut stream = analyzer.token_stream(text);
-        let mut words: Vec<Box<dyn Query>> = Vec::new();
-        let mut seen = HashSet::new();
+        let mut tokens: Vec<String> = Vec::new();
         while let Some(tok) = stream.next() {
-            if !seen.insert(tok.text.clone()) || words.len() >= 32 {
-                continue;
-            }
-            let mut alts: Vec<(Occur, Box<dyn Query>)> = vec![
-                (Occur::Should, Box::new(BoostQuery::new(Self::term_query_freq(self.f.name, &tok.text), 2.0))),
-                (Occur::Should, Self::term_query_freq(self.f.text, &tok.text)),
-            ];
-            if tok.text.chars().count() >= 5 {
-                let fuzzy = FuzzyTermQuery::new(Term::from_field_text(self.f.text, &tok.text), 1, true);
-                alts.push((Occur::Should, Box::new(BoostQuery::new(Box::new(fuzzy), 0.3))));
-            }
-            words.push(Box::new(BooleanQuery::new(alts)));
+            tokens.push(tok.text.clone());
         }
-        Ok(if words.is_empty() { None } else { Some(Box::new(BooleanQuery::new(words.into_iter().map(|q| (Occur::Must, q)).collect()))) })
+        // The same words unstemmed: the stemmer may change a word cut short ("genomi"), and
+        // it never drops one, so the last of each is the same word.
+        let mut unstemmed = prefix_analyzer();
+        let mut stream = unstemmed.token_stream(text);
+        let mut last_raw = None;
+        while let Some(tok) = stream.next() {
+            last_raw = Some(tok.text.clone());
+        }
+        let Some(last) = tokens.last().cloned() else { return Ok(None) };
+        let mut seen = HashSet::new();
+        let mut distinct: Vec<String> = tokens.into_iter().filter(|t| seen.insert(t.clone())).collect();
+        if distinct.len() > MAX_WORDS {
+            // The last word is kept: it is the one being typed.
+            distinct.truncate(MAX_WORDS - 1);
+            distinct.retain(|t| *t != last);
+            distinct.push(last.clone());
+        }
+        let words: Vec<(Occur, Box<dyn Query>)> = distinct
+            .iter()
+            .map(|word| {
+                let mut alts: Vec<(Occur, Box<dyn Query>)> = vec![
+                    (Occur::Should, Box::new(BoostQuery::new(Self::term_query_freq(self.f.name, word), 2.0))),
+                    (Occur::Should, Self::term_query_freq(self.f.text, word)),
+                ];
+                if word.chars().count() >= 5 {
+                    let fuzzy = FuzzyTermQuery::new(Term::from_field_text(self.f.text, word), 1, true);
+                    alts.push((Occur::Should, Box::new(BoostQuery::new(Box::new(fuzzy), 0.3))));
+                }
+                if *word == last {
+                    alts.extend(self.prefix_alternatives(&last, last_raw.as_deref().unwrap_or(&last)));
+                }
+                (Occur::Must, Box::new(BooleanQuery::new(alts)) as Box<dyn Query>)
+            })
+            .collect();
+        Ok(Some(Box::new(BooleanQuery::new(words))))
+    }
+
+    /// Ways the word being typed matches besides the ordinary ones: indexed terms that start
+    /// with it, stemmed (`stem`) or not (`raw`), and, for a word cut short after its stem
+    /// ("sequenci", "proteomi"), the stem it would have, one or two letters shorter. Nothing
+    /// under two characters: a one-letter prefix would match most of the index. Prefix
+    /// matches score a constant below an exact match.
+    fn prefix_alternatives(&self, stem: &str, raw: &str) -> Vec<(Occur, Box<dyn Query>)> {
+        let mut alts: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        if raw.chars().count() < 2 {
+            return alts;
+        }
+        let mut prefixes = vec![stem];
+        if raw != stem {
+            prefixes.push(raw);
+        }
+        for p in prefixes {
+            for (field, boost) in [(self.f.name, 0.6), (self.f.text, 0.3)] {
+                let q = FuzzyTermQuery::new_prefix(Term::from_field_text(field, p), 0, true);
+                alts.push((Occur::Should, Box::new(BoostQuery::new(Box::new(q), boost))));
+            }
+        }
+        let chars: Vec<char> = raw.chars().collect();
+        for cut in 1..=2 {
+            if chars.len() >= cut + MIN_CUT_STEM {
+                let shorter: String = chars[..chars.len() - cut].iter().collect();
+                if shorter != stem {
+                    alts.push((Occur::Should, Box::new(BoostQuery::new(Self::term_query_freq(self.f.text, &shorter), 0.3))));
+                }
+            }
+        }
+        alts
     }
 
     pub(crate) fn term_query_freq(field: Field, value: &str) -> Box<dyn Query> {

@@ -405,7 +405,8 @@ pub use omics_domain::limits::{DEFAULT_PAGE as DEFAULT_LIMIT, MAX_OFFSET, MAX_PA
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct ListParams {
-    /// Full text; every word must match, one typo per word of five letters or more is forgiven.
+    /// Full text; every word must match, one typo per word of five letters or more is forgiven;
+    /// the last word (two characters or more) also matches as a prefix, for search as you type.
     #[param(example = "single cell")]
     pub q: Option<String>,
     /// Technologies; a family includes its narrower terms.
