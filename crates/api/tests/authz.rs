@@ -719,9 +719,10 @@ async fn mass_assignment_is_ignored_or_refused(app: TestApp) {
     let other_id = me["id"].as_str().unwrap().to_owned();
 
     // A record of someone else, whose id a forged body will name.
-    let (_, victim) = app.post("/api/v1/platforms", Some(&admin), platform("Victim Lab", "NL", "WGS")).await;
-    let victim_id = victim["id"].as_str().unwrap().to_owned();
+    let (_, created) = app.post("/api/v1/platforms", Some(&admin), platform("Victim Lab", "NL", "WGS")).await;
+    let victim_id = created["id"].as_str().unwrap().to_owned();
     let victim_path = format!("/api/v1/platforms/{victim_id}");
+    let (_, victim) = app.get(&victim_path, Some(&admin)).await;
 
     // Create: read-only fields ignored; the status is moderation's to decide.
     let chosen_id = uuid::Uuid::now_v7().to_string();
