@@ -816,15 +816,17 @@ impl TermIndex {
     /// Whether every informative word of `head` is a word of `term` (or of its ancestors) or
     /// a generic word of the vocabulary (in three terms or more), and no word is unknown.
     fn head_agrees(&self, head: &str, term: usize, lex: &Lexicon) -> bool {
+        let words = self.tokenizer(lex).tokens(head);
+        if words.iter().any(|w| lex.is_hedge(&self.vocabulary, w)) {
+            return false;
+        }
         let mut toks = Vec::new();
         let mut evidence = Vec::new();
-        self.classify(self.tokenizer(lex).tokens(head), true, lex, &mut evidence, &mut toks);
+        self.classify(words, true, lex, &mut evidence, &mut toks);
         let have = &self.term_tokens[term];
         toks.iter().filter(|t| t.role == Role::Informative).all(|t| match t.id {
             Some(i) => have.binary_search(&i).is_ok() || self.postings[i as usize].len() >= 3,
             None => false,
-        }) && !toks.iter().any(|t| {
-            t.head && lex.is_hedge(&self.vocabulary, self.tokens.get(t.id.map_or(usize::MAX, |i| i as usize)).map_or("", String::as_str))
         })
     }
 
