@@ -75,7 +75,8 @@ fn whole_match(c: &mut Criterion) {
     let tokens = omics_api::auth::TokenKeys::new(&[1u8; 32], 60).unwrap();
     let state = omics_api::AppState::new(opened, tokens, settings);
     let need = need(&state.vocabs);
-    let plan = Plan { weights: Weights::default(), limit: 20, min_score: 0.0, include_excluded: false };
+    let plan =
+        Plan { weights: Weights::default(), limit: 20, min_score: 0.0, include_excluded: false, mode: omics_domain::ReadMode::default() };
     let probe = platforms_for(&state, &need, None, &[], &plan).unwrap();
     eprintln!("{} candidates scored for the benchmark need", probe.candidates);
     let mut g = c.benchmark_group("whole match");
