@@ -34,6 +34,233 @@ pub fn generate(vocabs: &Vocabularies, platforms: usize, needs: usize, seed: u64
     (p, n)
 }
 
+/// [`generate`], with every vocabulary value written as people type it (see [`free_text`]).
+pub fn generate_free_text(vocabs: &Vocabularies, platforms: usize, needs: usize, seed: u64) -> (Vec<Value>, Vec<Value>) {
+    let (mut p, mut n) = generate(vocabs, platforms, needs, seed);
+    free_text(vocabs, &mut p, &mut n, seed);
+    (p, n)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Free text: vocabulary values as people type them, for benchmarking the term linker.
+// ---------------------------------------------------------------------------------------------
+
+/// Share of platforms and of needs given one value the term linker cannot read.
+pub const FREE_TEXT_UNREADABLE: f64 = 0.2;
+
+/// Technologies as typed that no technology term reads with confidence.
+const UNREADABLE_TECHNOLOGIES: [&str; 8] = [
+    "Ribo-seq (NovaSeq 6000)",
+    "quantum sequencing",
+    "NovaSeq 6000",
+    "mass spec",
+    "omics profiling",
+    "sequencing (Illumina)",
+    "Brain tumour methylation classification (EPIC v2)",
+    "in-house assay",
+];
+
+/// Sample types as typed that no sample-type term reads with confidence.
+const UNREADABLE_SAMPLES: [&str; 4] = ["dried blood spots", "nail clippings", "hair follicles", "samples"];
+
+/// Library-preparation kits, by family, for qualifiers.
+fn kits(family: Family) -> &'static [&'static str] {
+    match family {
+        Family::DnaSeq => &["Twist Exome 2.0", "Illumina DNA PCR-Free Prep", "KAPA HyperPrep", "SureSelect XT HS2"],
+        Family::RnaSeq => &["Illumina Stranded mRNA Prep", "NEBNext Ultra II", "poly-A, stranded"],
+        Family::Targeted => &["AmpliSeq for Illumina", "Oncomine Precision Assay"],
+        Family::SingleCell => &["Chromium Next GEM 3' v3.1", "Chromium Flex"],
+        _ => &[],
+    }
+}
+
+/// Rewrite every vocabulary value of generated `platforms` and `needs` (technologies, sample
+/// types, accreditations, readiness areas, countries) the way people type it: a label or
+/// synonym of the term at random, sometimes with a qualifier in parentheses (an instrument or
+/// kit, a depth such as `30x`), sometimes with a modifier (`germline`, `somatic`, `clinical`),
+/// sometimes with one typo in a word of six letters or more; and give
+/// [`FREE_TEXT_UNREADABLE`] of the platforms and of the needs one value the term linker cannot
+/// read (an unknown technique, an instrument alone, a sample type not in the vocabulary), so
+/// that part of them is refused on import. The same seed gives the same text.
+pub fn free_text(vocabs: &Vocabularies, platforms: &mut [Value], needs: &mut [Value], seed: u64) {
+    let Some(cat) = Catalog::new(vocabs) else { return };
+    let typist = Typist { vocabs, cat: &cat };
+    let mut rng = StdRng::seed_from_u64(seed ^ 0x5EED_F4EE_7E47_0001);
+    for p in platforms.iter_mut() {
+        typist.platform(&mut rng, p);
+    }
+    let mut rng = StdRng::seed_from_u64(seed ^ 0x5EED_F4EE_7E47_0002);
+    for n in needs.iter_mut() {
+        typist.need(&mut rng, n);
+    }
+}
+
+struct Typist<'a, 'v> {
+    vocabs: &'v Vocabularies,
+    cat: &'a Catalog<'v>,
+}
+
+impl Typist<'_, '_> {
+    fn platform(&self, rng: &mut StdRng, p: &mut Value) {
+        let v = self.vocabs;
+        retype(p.get_mut("country"), |s| self.country(rng, s));
+        for a in list(p.get_mut("readiness_areas")) {
+            retype(Some(a), |s| name(rng, &v.readiness_areas, s, 0.05));
+        }
+        for cap in list(p.get_mut("capabilities")) {
+            let instruments: Vec<String> =
+                cap["instruments"].as_array().map_or_else(Vec::new, |a| a.iter().filter_map(|x| x.as_str().map(str::to_owned)).collect());
+            retype(cap.get_mut("technology"), |s| self.technology(rng, s, &instruments));
+            for x in list(cap.get_mut("sample_types")) {
+                retype(Some(x), |s| name(rng, &v.sample_types, s, 0.05));
+            }
+            for x in list(cap.get_mut("accreditations")) {
+                retype(Some(x), |s| name(rng, &v.accreditations, s, 0.03));
+            }
+        }
+        if rng.random_bool(FREE_TEXT_UNREADABLE) {
+            let caps = list(p.get_mut("capabilities"));
+            let n = caps.len();
+            if n > 0 {
+                let cap = &mut caps[rng.random_range(0..n)];
+                if rng.random_bool(0.6) {
+                    cap["technology"] = UNREADABLE_TECHNOLOGIES.choose(rng).copied().unwrap_or("quantum sequencing").into();
+                } else if let Some(samples) = cap.get_mut("sample_types").and_then(Value::as_array_mut) {
+                    samples.push(UNREADABLE_SAMPLES.choose(rng).copied().unwrap_or("samples").into());
+                }
+            }
+        }
+    }
+
+    fn need(&self, rng: &mut StdRng, n: &mut Value) {
+        let v = self.vocabs;
+        for t in list(n.get_mut("technologies")) {
+            retype(t.get_mut("technology"), |s| self.technology(rng, s, &[]));
+        }
+        retype(n.get_mut("sample_type"), |s| name(rng, &v.sample_types, s, 0.05));
+        retype(n.get_mut("readiness_area"), |s| name(rng, &v.readiness_areas, s, 0.05));
+        retype(n.get_mut("country"), |s| self.country(rng, s));
+        for c in list(n.get_mut("acceptable_countries")) {
+            retype(Some(c), |s| if s == "ANY" { s.to_owned() } else { self.country(rng, s) });
+        }
+        retype(n.get_mut("accreditation_required"), |s| name(rng, &v.accreditations, s, 0.03));
+        if rng.random_bool(FREE_TEXT_UNREADABLE) {
+            if rng.random_bool(0.6) {
+                let techs = list(n.get_mut("technologies"));
+                if let Some(t) = techs.first_mut() {
+                    t["technology"] = UNREADABLE_TECHNOLOGIES.choose(rng).copied().unwrap_or("quantum sequencing").into();
+                }
+            } else {
+                n["sample_type"] = UNREADABLE_SAMPLES.choose(rng).copied().unwrap_or("samples").into();
+            }
+        }
+    }
+
+    /// A country by name most of the time, by its code or another name otherwise.
+    fn country(&self, rng: &mut StdRng, id: &str) -> String {
+        let Some(t) = self.vocabs.countries.get(id) else { return id.to_owned() };
+        let typed = match rng.random_range(0..10) {
+            0..=5 => t.label.clone(),
+            6..=7 => t.id.clone(),
+            _ => t.synonyms.choose(rng).unwrap_or(&t.label).clone(),
+        };
+        if rng.random_bool(0.03) { typo(rng, &typed) } else { typed }
+    }
+
+    /// A technology name, sometimes with a modifier, a qualifier in parentheses or a typo.
+    fn technology(&self, rng: &mut StdRng, id: &str, instruments: &[String]) -> String {
+        let tv = &self.vocabs.technologies;
+        let mut typed = name(rng, tv, id, 0.08);
+        let Some(tech) = self.cat.techs.iter().find(|t| t.id == id) else { return typed };
+        let family = tech.family;
+        if rng.random_bool(0.12) {
+            let modifier = match family {
+                Family::DnaSeq | Family::Targeted | Family::LongRead => ["germline", "somatic", "clinical"].choose(rng).copied(),
+                Family::RnaSeq | Family::Cytogenomics | Family::LiquidBiopsy => Some("clinical"),
+                _ => None,
+            };
+            if let Some(m) = modifier {
+                typed = format!("{m} {typed}");
+            }
+        }
+        if rng.random_bool(0.3) {
+            let mut qualifiers: Vec<String> = instruments.iter().take(2).cloned().collect();
+            qualifiers.extend(tech.instruments.iter().take(2).map(|s| (*s).to_owned()));
+            qualifiers.extend(kits(family).iter().map(|s| (*s).to_owned()));
+            if matches!(family, Family::DnaSeq | Family::LongRead) && tech.sequencer {
+                qualifiers.extend(["30x", "60x/30x", "100x tumour, 30x normal"].map(str::to_owned));
+            }
+            if let Some(q) = qualifiers.choose(rng) {
+                typed = format!("{typed} ({q})");
+            }
+        }
+        typed
+    }
+}
+
+/// The elements of a JSON array field (none when absent or not an array).
+fn list(v: Option<&mut Value>) -> &mut [Value] {
+    match v.and_then(Value::as_array_mut) {
+        Some(a) => a.as_mut_slice(),
+        None => &mut [],
+    }
+}
+
+/// Replace a JSON string by what `f` makes of it.
+fn retype(v: Option<&mut Value>, f: impl FnOnce(&str) -> String) {
+    if let Some(v) = v
+        && let Some(s) = v.as_str()
+    {
+        *v = Value::String(f(s));
+    }
+}
+
+/// The label or a synonym of term `id` at random (the label half the time), with one typo
+/// with probability `p_typo`.
+fn name(rng: &mut StdRng, vocab: &Vocabulary, id: &str, p_typo: f64) -> String {
+    let Some(t) = vocab.get(id) else { return id.to_owned() };
+    let typed =
+        if t.synonyms.is_empty() || rng.random_bool(0.5) { t.label.clone() } else { t.synonyms.choose(rng).unwrap_or(&t.label).clone() };
+    if rng.random_bool(p_typo) { typo(rng, &typed) } else { typed }
+}
+
+/// One typo (a letter dropped, doubled, replaced or swapped with the next, never the first) in
+/// a word of six ASCII letters or more, if `s` has one.
+fn typo(rng: &mut StdRng, s: &str) -> String {
+    // Runs of ASCII letters, as byte ranges (an ASCII byte is never part of a wider character).
+    let bytes = s.as_bytes();
+    let mut words: Vec<(usize, usize)> = Vec::new();
+    let mut start = None;
+    for (i, b) in bytes.iter().chain(std::iter::once(&b' ')).enumerate() {
+        match (b.is_ascii_alphabetic(), start) {
+            (true, None) => start = Some(i),
+            (false, Some(a)) => {
+                if i - a >= 6 {
+                    words.push((a, i));
+                }
+                start = None;
+            }
+            _ => {}
+        }
+    }
+    let Some(&(a, b)) = words.choose(rng) else { return s.to_owned() };
+    let mut w: Vec<u8> = bytes[a..b].to_vec();
+    let i = rng.random_range(1..w.len() - 1);
+    match rng.random_range(0..4) {
+        0 => {
+            w.remove(i);
+        }
+        1 => w.insert(i, w[i]),
+        2 => w[i] = if w[i] == b'e' { b'a' } else { b'e' },
+        _ => w.swap(i, i + 1),
+    }
+    let mut out = String::with_capacity(s.len() + 1);
+    out.push_str(&s[..a]);
+    out.push_str(std::str::from_utf8(&w).unwrap_or(&s[a..b]));
+    out.push_str(&s[b..]);
+    out
+}
+
 // ---------------------------------------------------------------------------------------------
 // Technology families: what each kind of technology takes, delivers and costs.
 // ---------------------------------------------------------------------------------------------
@@ -2142,6 +2369,49 @@ mod tests {
                 assert!(n["cancer_type"].as_str().is_none_or(|c| HAEMATOLOGICAL.contains(&c)), "{n:#}");
             }
         }
+    }
+
+    #[test]
+    fn free_text_is_deterministic_and_partly_refused() {
+        let v = vocabs();
+        let a = generate_free_text(&v, 400, 400, 9);
+        assert_eq!(a, generate_free_text(&v, 400, 400, 9));
+        assert_ne!(a, generate(&v, 400, 400, 9), "values are rewritten");
+        for typed in UNREADABLE_TECHNOLOGIES {
+            assert!(v.technologies.read("f", typed, false).is_err(), "{typed} is read");
+        }
+        for typed in UNREADABLE_SAMPLES {
+            assert!(v.sample_types.read("f", typed, false).is_err(), "{typed} is read");
+        }
+        let (platforms, needs) = a;
+        let mut ok = 0;
+        let mut with_text = 0;
+        for p in &platforms {
+            let f: PlatformFields = omics_domain::body::from_value(p.clone()).unwrap();
+            if let Ok(f) = f.validate(&v) {
+                ok += 1;
+                with_text += usize::from(f.capabilities.iter().any(|c| c.technology_text.is_some()));
+            }
+        }
+        // A fifth is given an unreadable value; typos refuse a few more.
+        let share = ok as f64 / platforms.len() as f64;
+        assert!((0.55..0.85).contains(&share), "{ok} of {} platforms accepted", platforms.len());
+        assert!(with_text > ok * 9 / 10, "{with_text} of {ok}");
+        let ok =
+            needs.iter().filter(|n| omics_domain::body::from_value::<NeedFields>((*n).clone()).unwrap().validate(&v, None).is_ok()).count();
+        let share = ok as f64 / needs.len() as f64;
+        assert!((0.55..0.85).contains(&share), "{ok} of {} needs accepted", needs.len());
+    }
+
+    #[test]
+    fn typos_touch_one_long_word() {
+        let mut rng = StdRng::seed_from_u64(1);
+        for _ in 0..50 {
+            let t = typo(&mut rng, "Česko whole exome sequencing");
+            assert_ne!(t, "Česko whole exome sequencing");
+            assert!(t.starts_with("Česko whole exome ") && t.len().abs_diff(29) <= 1, "{t}");
+        }
+        assert_eq!(typo(&mut rng, "WES"), "WES");
     }
 
     #[test]

@@ -91,6 +91,11 @@ enum Command {
         seed: u64,
         #[arg(long, default_value = ".")]
         out_dir: PathBuf,
+        /// Write vocabulary values as people type them (labels, synonyms, qualifiers, modifiers,
+        /// typos) instead of canonical ids, with a fifth of the records holding a value the term
+        /// linker refuses.
+        #[arg(long)]
+        free_text: bool,
     },
 }
 
@@ -197,9 +202,13 @@ fn main() -> anyhow::Result<()> {
             }
             Ok(())
         }
-        Command::Generate { platforms, needs, seed, out_dir } => {
+        Command::Generate { platforms, needs, seed, out_dir, free_text } => {
             let vocabs = omics_domain::Vocabularies::builtin()?;
-            let (p, n) = generate::generate(&vocabs, platforms, needs, seed);
+            let (p, n) = if free_text {
+                generate::generate_free_text(&vocabs, platforms, needs, seed)
+            } else {
+                generate::generate(&vocabs, platforms, needs, seed)
+            };
             std::fs::create_dir_all(&out_dir)?;
             std::fs::write(out_dir.join("platforms.json"), serde_json::to_vec(&p)?)?;
             std::fs::write(out_dir.join("needs.json"), serde_json::to_vec(&n)?)?;

@@ -92,6 +92,50 @@ fn generated_sets_import() {
     assert!(out.contains("created 200"), "{out}");
 }
 
+/// `created A, updated B, unchanged C, refused D` from an import's output.
+fn counts(out: &str) -> (usize, usize) {
+    let line = out.lines().find(|l| l.starts_with("created ")).unwrap_or_else(|| panic!("no counts in {out}"));
+    let n = |word: &str| -> usize {
+        let rest = &line[line.find(word).unwrap_or_else(|| panic!("{line}")) + word.len()..];
+        rest.trim_start().split(|c: char| !c.is_ascii_digit()).next().unwrap().parse().unwrap()
+    };
+    (n("created"), n("refused"))
+}
+
+#[test]
+fn free_text_sets_import_partly_with_the_typed_technology_kept() {
+    let dir = tempfile::tempdir().unwrap();
+    let generated = dir.path().join("gen");
+    let out_dir = generated.to_str().unwrap();
+    ok(dir.path(), &["generate", "--platforms", "300", "--needs", "200", "--seed", "7", "--out-dir", out_dir, "--free-text"]);
+    let platforms: Vec<serde_json::Value> =
+        serde_json::from_str(&std::fs::read_to_string(generated.join("platforms.json")).unwrap()).unwrap();
+    assert!(platforms.iter().any(|p| p["country"].as_str().unwrap().len() > 2), "countries are typed as names");
+    for (file, total) in [("platforms.json", 300), ("needs.json", 200)] {
+        // Refusals make the import exit with an error; the accepted records are kept.
+        let out = run(dir.path(), &["import", generated.join(file).to_str().unwrap()]);
+        let text = String::from_utf8_lossy(&out.stderr).into_owned();
+        let (created, refused) = counts(&text);
+        assert_eq!(created + refused, total, "{text}");
+        assert!(created >= total / 2 && refused >= total / 20, "{file}: created {created}, refused {refused}");
+        assert!(text.contains("unknown_term") || text.contains("is not a known"), "{text}");
+    }
+    let exported = run(dir.path(), &["export", "platforms"]);
+    assert!(exported.status.success());
+    let exported: Vec<serde_json::Value> = serde_json::from_slice(&exported.stdout).unwrap();
+    assert!(!exported.is_empty());
+    for p in &exported {
+        assert_eq!(p["country"].as_str().unwrap().len(), 2, "stored as the canonical id");
+        for c in p["capabilities"].as_array().unwrap() {
+            let typed = c["technology_text"].as_str().unwrap_or_else(|| panic!("no technology_text: {c:#}"));
+            assert_ne!(typed, c["technology"].as_str().unwrap());
+        }
+    }
+    let needs = run(dir.path(), &["export", "needs"]);
+    let needs: Vec<serde_json::Value> = serde_json::from_slice(&needs.stdout).unwrap();
+    assert!(needs.iter().all(|n| n["technologies"].as_array().unwrap().iter().all(|t| t["technology_text"].is_string())));
+}
+
 #[test]
 fn admins_come_from_the_command_line_and_openapi_prints() {
     let dir = tempfile::tempdir().unwrap();
