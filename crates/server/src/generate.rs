@@ -56,12 +56,12 @@ const UNREADABLE_TECHNOLOGIES: [&str; 8] = [
     "mass spec",
     "omics profiling",
     "sequencing (Illumina)",
-    "Brain tumour methylation classification (EPIC v2)",
+    "Western blot (ECL)",
     "in-house assay",
 ];
 
 /// Sample types as typed that no sample-type term reads with confidence.
-const UNREADABLE_SAMPLES: [&str; 4] = ["dried blood spots", "nail clippings", "hair follicles", "samples"];
+const UNREADABLE_SAMPLES: [&str; 4] = ["toenail clippings", "nail clippings", "semen", "samples"];
 
 /// Library-preparation kits, by family, for qualifiers.
 fn kits(family: Family) -> &'static [&'static str] {
