@@ -18,7 +18,7 @@ use omics_domain::{Vocabularies, Vocabulary};
 const REFUSED_TECHNOLOGIES: [&str; 5] = [
     "NovaSeq 6000",
     "quantum sequencing",
-    "Brain tumour methylation classification (EPIC v2)",
+    "Ribo-seq of polysome fractions (NovaSeq 6000)",
     "mass spec",
     "zqxv wprt klmnb qazwsx edcrfv tgbyhn ujmk",
 ];
