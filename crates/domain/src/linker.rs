@@ -366,7 +366,8 @@ pub fn split_qualifiers(input: &str) -> (String, Vec<String>) {
         qualifiers.push(current);
     }
     // Trailing qualifiers: after the first separator of the head.
-    let lower = head.to_lowercase();
+    // ASCII lower-casing keeps every byte where it was (the separators are ASCII).
+    let lower = head.to_ascii_lowercase();
     const SEPARATORS: [&str; 17] = [
         " - ",
         " – ",
@@ -1048,6 +1049,13 @@ mod tests {
         assert_eq!(tk.tokens("NovaSeq"), ["novaseq"]);
         assert_eq!(tk.tokens("Biopsies, CTCs"), ["biopsy", "ctc"]);
         assert_eq!(tk.tokens("Česko"), ["cesko"]);
+    }
+
+    #[test]
+    fn non_ascii_text_splits_at_character_boundaries() {
+        // Lower-casing `İ` changes its length; positions must still fall between characters.
+        assert_eq!(split_qualifiers("İİİ WGS - İ (ẞ)"), ("İİİ WGS".into(), vec!["İ".into(), "ẞ".into()]));
+        assert_eq!(split_qualifiers("ẞẞ, x"), ("ẞẞ".into(), vec!["x".into()]));
     }
 
     #[test]

@@ -634,28 +634,27 @@ impl<'v> Check<'v> {
 /// "EMQN & GenQA"), split outside parentheses.
 fn split_list(value: &str) -> Vec<String> {
     const SEPARATORS: [&str; 10] = [" / ", " or ", " and ", " & ", " + ", "/", "&", "+", ";", ","];
-    let lower = value.to_lowercase();
-    if lower.len() != value.len() {
-        return Vec::new();
-    }
+    // ASCII lower-casing keeps every byte where it was, so positions found in `lower` are
+    // character boundaries of `value`.
+    let lower = value.to_ascii_lowercase();
     let mut parts = Vec::new();
-    let (mut depth, mut start, mut i) = (0usize, 0usize, 0usize);
-    let bytes = lower.as_bytes();
-    while i < bytes.len() {
-        match bytes[i] {
-            b'(' | b'[' => depth += 1,
-            b')' | b']' => depth = depth.saturating_sub(1),
+    let (mut depth, mut start, mut skip_to) = (0usize, 0usize, 0usize);
+    for (i, c) in lower.char_indices() {
+        if i < skip_to {
+            continue;
+        }
+        match c {
+            '(' | '[' => depth += 1,
+            ')' | ']' => depth = depth.saturating_sub(1),
             _ if depth == 0 => {
                 if let Some(sep) = SEPARATORS.iter().find(|s| lower[i..].starts_with(**s)) {
                     parts.push(value[start..i].trim().to_owned());
-                    i += sep.len();
-                    start = i;
-                    continue;
+                    start = i + sep.len();
+                    skip_to = start;
                 }
             }
             _ => {}
         }
-        i += 1;
     }
     parts.push(value[start..].trim().to_owned());
     parts.retain(|p| !p.is_empty());
@@ -904,6 +903,13 @@ mod tests {
         assert_eq!(n.cancer_type.as_deref(), Some("LUAD"));
         assert_eq!(n.acceptable_countries, ["ANY"]);
         assert!(n.technologies[0].required);
+    }
+
+    #[test]
+    fn lists_typed_in_one_value_split_at_character_boundaries() {
+        assert_eq!(split_list("plasma / serum"), ["plasma", "serum"]);
+        assert_eq!(split_list("İİ / ẞ and (a, b)"), ["İİ", "ẞ", "(a, b)"]);
+        assert_eq!(split_list("FFPE"), ["FFPE"]);
     }
 
     #[test]
