@@ -214,10 +214,10 @@ impl Lexicon {
             glued_suffixes: f.glued_suffixes.iter().map(|s| lower(s)).collect(),
             glued_prefixes: f.glued_prefixes.iter().map(|s| lower(s)).collect(),
             stopwords: f.stopwords.iter().map(|s| lower(s)).collect(),
-            modifiers: f.modifiers.iter().map(|(k, v)| (k.clone(), v.iter().map(|w| canonical_word(&lower(w))).collect())).collect(),
-            context: f.context.iter().map(|(k, v)| (k.clone(), v.iter().map(|w| canonical_word(&lower(w))).collect())).collect(),
+            modifiers: word_sets(&f.modifiers),
+            context: word_sets(&f.context),
             compounds: f.compounds.iter().map(|(k, v)| (lower(k), lower(v))).collect(),
-            hedges: f.hedges.iter().map(|(k, v)| (k.clone(), v.iter().map(|w| canonical_word(&lower(w))).collect())).collect(),
+            hedges: word_sets(&f.hedges),
             unknown_words_aside: f.unknown_words_aside.into_iter().collect(),
             biomarkers: f.biomarkers.iter().flat_map(|w| raw_words(w)).collect(),
             numbers_informative: f.numbers_informative.into_iter().collect(),
@@ -236,6 +236,11 @@ impl Lexicon {
     fn is_optional(&self, vocabulary: &str, word: &str) -> bool {
         self.is_modifier(vocabulary, word) || ["*", vocabulary].iter().any(|k| self.context.get(*k).is_some_and(|m| m.contains(word)))
     }
+}
+
+/// Per-vocabulary word lists as sets of canonical (lower-cased, stemmed) words.
+fn word_sets(lists: &HashMap<String, Vec<String>>) -> FxHashMap<String, FxHashSet<String>> {
+    lists.iter().map(|(k, v)| (k.clone(), v.iter().map(|w| canonical_word(&w.to_lowercase())).collect())).collect()
 }
 
 /// `tumours` → `tumour`, `biopsies` → `biopsy`; words ending in -ss, -us, -is kept.
