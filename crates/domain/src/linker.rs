@@ -166,6 +166,10 @@ struct LexiconFile {
     biomarkers: Vec<String>,
     #[serde(default)]
     numbers_informative: Vec<String>,
+    #[serde(default)]
+    contradicts: HashMap<String, Vec<String>>,
+    #[serde(default)]
+    vague: Vec<String>,
 }
 
 /// The compiled-in lexicon.
@@ -194,6 +198,10 @@ pub struct Lexicon {
     pub(crate) biomarkers: FxHashSet<String>,
     /// Vocabularies where a number names the term (ISO 15189); elsewhere numbers are aside.
     numbers_informative: FxHashSet<String>,
+    /// A typed word rules out a term all of whose names hold one of these (`bulk`: `single`).
+    contradicts: FxHashMap<String, Vec<String>>,
+    /// A qualifier holding one of these ("Visium or similar") describes, never narrows.
+    vague: FxHashSet<String>,
 }
 
 const LEXICON: &str = include_str!("../../../fixtures/vocabularies/lexicon.json");
@@ -221,6 +229,12 @@ impl Lexicon {
             unknown_words_aside: f.unknown_words_aside.into_iter().collect(),
             biomarkers: f.biomarkers.iter().flat_map(|w| raw_words(w)).collect(),
             numbers_informative: f.numbers_informative.into_iter().collect(),
+            contradicts: f
+                .contradicts
+                .iter()
+                .map(|(k, v)| (canonical_word(&lower(k)), v.iter().map(|w| canonical_word(&lower(w))).collect()))
+                .collect(),
+            vague: f.vague.iter().map(|w| canonical_word(&lower(w))).collect(),
         })
     }
 
@@ -278,6 +292,15 @@ fn is_version(w: &str) -> bool {
 
 fn is_number(w: &str) -> bool {
     w.chars().all(|c| c.is_ascii_digit())
+}
+
+/// `13c`, `15n`, `1h`, `96`-well sizes like `384w`: a number with a one- or two-letter unit or
+/// isotope, and the roman numerals of classes and stages (`i`, `ii`, `iv`). Set aside unless
+/// the vocabulary uses the word.
+fn is_unit_or_numeral(w: &str) -> bool {
+    let digits = w.bytes().take_while(u8::is_ascii_digit).count();
+    let unit = digits > 0 && (1..=2).contains(&(w.len() - digits)) && w[digits..].bytes().all(|b| b.is_ascii_lowercase());
+    unit || matches!(w, "i" | "ii" | "iii" | "iv" | "vi")
 }
 
 /// Expands and canonicalises the raw words of one text.
@@ -347,7 +370,23 @@ pub fn split_qualifiers(input: &str) -> (String, Vec<String>) {
     let mut qualifiers = Vec::new();
     let mut depth = 0usize;
     let mut current = String::new();
-    for c in input.chars() {
+    let chars: Vec<char> = input.chars().collect();
+    let mut inline = 0usize;
+    for (i, &c) in chars.iter().enumerate() {
+        // A parenthesis inside a word (`V(D)J`) is part of the word, not a qualifier.
+        if depth == 0 && c == '(' && i > 0 && chars[i - 1].is_alphanumeric() {
+            let close = chars[i + 1..].iter().position(|&x| x == ')').map(|k| i + 1 + k);
+            if let Some(k) = close
+                && k - i <= 3
+                && chars.get(k + 1).is_some_and(|x| x.is_alphanumeric())
+            {
+                inline = k;
+            }
+        }
+        if i <= inline && inline > 0 {
+            head.push(c);
+            continue;
+        }
         match c {
             '(' | '[' | '{' => {
                 if depth > 0 {
@@ -373,7 +412,17 @@ pub fn split_qualifiers(input: &str) -> (String, Vec<String>) {
     // Trailing qualifiers: after the first separator of the head.
     // ASCII lower-casing keeps every byte where it was (the separators are ASCII).
     let lower = head.to_ascii_lowercase();
-    const SEPARATORS: [&str; 17] = [
+    const SEPARATORS: [&str; 26] = [
+        // A matched or paired second sample ("FFPE blocks + matched EDTA blood"): the first
+        // names the value, the second is kept beside it.
+        " + matched ",
+        " and matched ",
+        " & matched ",
+        " with matched ",
+        " + paired ",
+        " and paired ",
+        " & paired ",
+        " with paired ",
         " - ",
         " – ",
         " — ",
@@ -391,6 +440,7 @@ pub fn split_qualifiers(input: &str) -> (String, Vec<String>) {
         " including ",
         " at ",
         " from ",
+        " of ",
     ];
     let cut = SEPARATORS.iter().filter_map(|s| lower.find(s).map(|i| (i, s.len()))).filter(|(i, _)| *i > 0).min();
     let head = match cut {
@@ -486,6 +536,47 @@ pub struct TermIndex {
     unknown_aside: bool,
     /// Numbers may name a term here (otherwise they are set aside).
     numbers: bool,
+}
+
+/// How the parts of a value joined by conjunctions read.
+enum Parts {
+    /// Not several parts, or a part that did not read with confidence.
+    Unread,
+    /// The parts agree on this term.
+    One(usize),
+    /// The parts name these different terms.
+    Several(Vec<usize>),
+}
+
+/// `a + b`, `a and b`, `a / b` → the parts, trimmed (only spaced slashes split: `TCR/BCR`
+/// and `LC-MS/MS` are one name).
+fn split_conjunctions(head: &str) -> Vec<String> {
+    // ASCII lower-casing keeps every byte where it was, so positions found in `lower` cut
+    // the head as typed.
+    let lower = head.to_ascii_lowercase();
+    let mut cuts: Vec<(usize, usize)> = Vec::new();
+    for sep in [" + ", " & ", " and ", " or ", " plus ", " / ", " as well as ", "+"] {
+        let mut from = 0;
+        while let Some(i) = lower[from..].find(sep) {
+            let at = from + i;
+            if !cuts.iter().any(|&(a, n)| at < a + n && a < at + sep.len()) {
+                cuts.push((at, sep.len()));
+            }
+            from = at + sep.len();
+        }
+    }
+    cuts.sort_unstable();
+    let mut parts = Vec::new();
+    let mut start = 0;
+    for (at, n) in cuts {
+        if head.is_char_boundary(at) && head.is_char_boundary(at + n) && at >= start {
+            parts.push(head[start..at].trim().to_owned());
+            start = at + n;
+        }
+    }
+    parts.push(head[start..].trim().to_owned());
+    parts.retain(|p| !p.is_empty());
+    parts
 }
 
 /// What one reading pass found.
@@ -753,7 +844,8 @@ impl TermIndex {
             }
             let found = self.correct(&w);
             let number = is_number(&w) && (found.is_none() || !self.numbers);
-            let role = if is_depth(&w) || is_version(&w) || w.len() == 1 || number || (self.unknown_aside && found.is_none()) {
+            let unit = is_unit_or_numeral(&w) && !self.token_id.contains_key(&w);
+            let role = if is_depth(&w) || is_version(&w) || w.len() == 1 || number || unit || (self.unknown_aside && found.is_none()) {
                 Role::Aside
             } else if lex.is_optional(&self.vocabulary, &w) || found.is_some_and(|(i, _)| self.optional[i as usize]) {
                 Role::Modifier
@@ -778,6 +870,19 @@ impl TermIndex {
     /// the hierarchy (two equal fits in one line of it are no ambiguity; qualifiers may narrow
     /// a head that reads exactly to a descendant, never move it elsewhere).
     pub fn link(&self, input: &str, lex: &Lexicon, ancestor: impl Fn(usize, usize) -> bool, exact: Option<usize>) -> Linked {
+        self.link_with(input, lex, &ancestor, exact, true)
+    }
+
+    /// [`TermIndex::link`]; `conjunctions`: whether a value joining several phrases may be
+    /// read part by part (not again within a part).
+    fn link_with(
+        &self,
+        input: &str,
+        lex: &Lexicon,
+        ancestor: &dyn Fn(usize, usize) -> bool,
+        exact: Option<usize>,
+        conjunctions: bool,
+    ) -> Linked {
         let related = |a: usize, b: usize| ancestor(a, b) || ancestor(b, a);
         if let Some(t) = exact.or_else(|| self.canonical(input, lex)) {
             return Linked {
@@ -813,10 +918,104 @@ impl TermIndex {
                 };
             }
         }
+        // "spatial (Visium or similar)": a term named with "or similar" stands for its family,
+        // the term's parent, when the head agrees with it.
+        if out.best.as_ref().is_none_or(|b| !b.confidence.automatic())
+            && let Some(p) = self.family_of_vague(&qualifiers, lex, ancestor)
+            && self.head_agrees(&head, p, lex)
+        {
+            let ranked = std::iter::once((p, 0.9)).chain(out.ranked.iter().copied().filter(|(x, _)| *x != p)).collect();
+            out = Pass {
+                best: Some(Link { term: p, confidence: Confidence::High, score: 0.9, qualifiers: Vec::new() }),
+                ranked,
+                fits_nothing_in_head: false,
+            };
+        }
+        // Several techniques typed in one value ("SV calling and phasing", "ONT ultra-long
+        // reads + adaptive sampling"): each part is read alone.
+        if conjunctions && out.best.as_ref().is_none_or(|b| !b.confidence.automatic()) {
+            match self.parts_reading(&head, lex, ancestor) {
+                Parts::One(t) => {
+                    let ranked = std::iter::once((t, 0.9)).chain(out.ranked.iter().copied().filter(|(x, _)| *x != t)).collect();
+                    out = Pass {
+                        best: Some(Link { term: t, confidence: Confidence::High, score: 0.9, qualifiers: Vec::new() }),
+                        ranked,
+                        fits_nothing_in_head: false,
+                    };
+                }
+                Parts::Several(terms) => {
+                    // Two techniques where a value holds one: offered as suggestions, each.
+                    let mut ranked: Vec<(usize, f64)> = terms.iter().map(|&t| (t, 0.8)).collect();
+                    ranked.extend(out.ranked.iter().copied().filter(|(x, _)| !terms.contains(x)));
+                    out.ranked = ranked;
+                }
+                Parts::Unread => {}
+            }
+        }
         if let Some(b) = &mut out.best {
             b.qualifiers = qualifiers;
         }
         out.into_linked()
+    }
+
+    /// The parent of the one term a vague qualifier names ("Visium or similar", "Xenium-like").
+    fn family_of_vague(&self, qualifiers: &[String], lex: &Lexicon, ancestor: &dyn Fn(usize, usize) -> bool) -> Option<usize> {
+        let mut named = Vec::new();
+        for q in qualifiers {
+            let words = self.tokenizer(lex).tokens(q);
+            if !words.iter().any(|w| lex.vague.contains(w)) {
+                continue;
+            }
+            let rest: Vec<&str> = words
+                .iter()
+                .map(String::as_str)
+                .filter(|w| !lex.vague.contains(*w) && !lex.stopwords.contains(*w) && *w != "like")
+                .collect();
+            if let Some(&t) = self.canon.get(&rest.join(" ")) {
+                named.push(t as usize);
+            }
+        }
+        let [t] = named.as_slice() else { return None };
+        let ancestors: Vec<usize> = (0..self.term_names.len()).filter(|&a| a != *t && ancestor(a, *t)).collect();
+        ancestors.iter().copied().find(|&p| !ancestors.iter().any(|&q| q != p && ancestor(p, q)))
+    }
+
+    /// Read a head that joins several phrases with `+`, `&`, `and`, `or`, `plus` or a spaced
+    /// slash, part by part. Parts that hold no informative word are set aside; every other
+    /// part must read with confidence. When
+    /// those readings lie on one line of the hierarchy the most specific is the reading;
+    /// otherwise the value names several terms.
+    fn parts_reading(&self, head: &str, lex: &Lexicon, ancestor: &dyn Fn(usize, usize) -> bool) -> Parts {
+        let parts = split_conjunctions(head);
+        if parts.len() < 2 {
+            return Parts::Unread;
+        }
+        let tk = self.tokenizer(lex);
+        let mut read: Vec<usize> = Vec::new();
+        for p in &parts {
+            let mut toks = Vec::new();
+            let mut evidence = Vec::new();
+            self.classify(tk.tokens(p), true, lex, &mut evidence, &mut toks);
+            // A part naming nothing ("+ NovaSeq", "and more") is set aside; a word the
+            // vocabulary does not know is not nothing ("+ AbSeq" may be another technique).
+            if !toks.iter().any(|t| t.role == Role::Informative) {
+                continue;
+            }
+            match self.link_with(p, lex, ancestor, None, false).best {
+                Some(b) if b.confidence.automatic() => read.push(b.term),
+                _ => return Parts::Unread,
+            }
+        }
+        read.sort_unstable();
+        read.dedup();
+        match read.as_slice() {
+            [] => Parts::Unread,
+            [t] => Parts::One(*t),
+            _ => match read.iter().find(|&&t| read.iter().all(|&o| o == t || ancestor(o, t))) {
+                Some(&t) => Parts::One(t),
+                None => Parts::Several(read),
+            },
+        }
     }
 
     /// Whether every informative word of `head` is a word of `term` (or of its ancestors) or
@@ -851,9 +1050,23 @@ impl TermIndex {
         let mut evidence = Vec::new();
         let head_words = if head.is_empty() { tk.tokens(input) } else { tk.tokens(head) };
         let hedged = head_words.iter().any(|w| lex.is_hedge(&self.vocabulary, w));
+        let mut ruled_out: Vec<u32> = Vec::new();
+        let mut typed_words: Vec<String> = head_words.clone();
         self.classify(head_words, true, lex, &mut evidence, &mut toks);
         for q in qualifiers {
-            self.classify(tk.tokens(q), false, lex, &mut evidence, &mut toks);
+            let words = tk.tokens(q);
+            if words.iter().any(|w| lex.vague.contains(w)) {
+                continue;
+            }
+            typed_words.extend(words.iter().cloned());
+            self.classify(words, false, lex, &mut evidence, &mut toks);
+        }
+        for w in &typed_words {
+            for b in lex.contradicts.get(w).into_iter().flatten() {
+                if let Some(&b) = self.token_id.get(b) {
+                    ruled_out.push(b);
+                }
+            }
         }
         evidence.sort_unstable();
         evidence.dedup();
@@ -867,6 +1080,9 @@ impl TermIndex {
             .collect();
         candidates.sort_unstable();
         candidates.dedup();
+        // "bulk" rules out a term every name of which says "single cell".
+        candidates
+            .retain(|&t| !ruled_out.iter().any(|b| self.term_names[t as usize].iter().all(|&n| self.names[n as usize].1.contains(b))));
         let mut fits: Vec<Fit> = candidates.iter().filter_map(|&t| self.fit(t, &toks, &typed, &evidence)).collect();
         let head_exact = self.canonical(head, lex).filter(|_| !qualifiers.is_empty());
         fits.sort_by(|a, b| {
@@ -880,6 +1096,18 @@ impl TermIndex {
                 .then((Some(b.term as usize) == head_exact).cmp(&(Some(a.term as usize) == head_exact)))
                 .then(a.term.cmp(&b.term))
         });
+        // Two terms of one line that fit equally well: the narrower one, whose names say no
+        // more than was typed ("TCR repertoire sequencing" is TCR, not immune repertoire
+        // sequencing).
+        if let [a, b, ..] = fits.as_slice()
+            && a.coverage == b.coverage
+            && a.honoured == b.honoured
+            && a.clean == b.clean
+            && b.clean >= 1.0 - 1e-9
+            && ancestor(a.term as usize, b.term as usize)
+        {
+            fits.swap(0, 1);
+        }
         let mut ranked: Vec<(usize, f64)> = fits.iter().map(|f| (f.term as usize, f.score())).collect();
         if ranked.is_empty() {
             // Nothing informative read: suggest the terms holding most of what was typed
@@ -923,8 +1151,14 @@ impl TermIndex {
             }
             let pick = match (head_fit, narrower) {
                 (Some(h), Some(n)) => {
+                    // No other narrower term that the qualifiers describe as well ("peripheral
+                    // blood (EDTA)": EDTA blood, not EDTA plasma, which leaves plasma untyped).
                     let unique = !fits.iter().any(|f| {
-                        f.term != n.term && f.term != t && !related(n.term as usize, f.term as usize) && f.qualifier >= n.qualifier - 1e-9
+                        f.term != n.term
+                            && f.term != t
+                            && !related(n.term as usize, f.term as usize)
+                            && f.qualifier >= n.qualifier - 1e-9
+                            && f.clean >= n.clean - 1e-9
                     });
                     if n.qualifier > h.qualifier + 1e-9 && n.clean >= h.clean - 1e-9 && unique { n } else { h }
                 }
@@ -956,7 +1190,11 @@ impl TermIndex {
         // ("whole slide images" is not whole blood).
         let unknown_beside = self.unknown_aside && toks.iter().any(|t| t.head && t.role == Role::Aside && t.id.is_none());
         let enough = if unknown_beside { 1.0 - 1e-9 } else { 0.5 - 1e-9 };
-        let confidence = if best.coverage >= 1.0 - 1e-9 && best.clean >= enough && typos_ok && rival.is_none() && !hedged {
+        // An instrument or kit in the value names this very technique, and most of the rest
+        // fits it ("Lunaphore COMET sequential IF (up to 40 markers)").
+        let corroborated = evidence.contains(&best.term) && best.coverage >= 0.7 && best.clean >= enough;
+        let confidence = if (best.coverage >= 1.0 - 1e-9 || corroborated) && best.clean >= enough && typos_ok && rival.is_none() && !hedged
+        {
             Confidence::High
         } else if best.coverage >= 0.6 {
             Confidence::Medium
