@@ -224,7 +224,16 @@ async fn vocabulary_input_by_synonym_and_unknown_terms(app: TestApp) {
     assert_eq!(v["capabilities"][0]["accreditations"], json!(["iso-15189"]));
     assert_eq!(v["readiness_areas"], json!(["routine-care"]));
 
+    // A technology not read with confidence: the capability is held as typed, never matched;
+    // a strict client is refused instead.
     let (s, v) = app.post("/api/v1/platforms", Some(&t), platform("Y", "BE", "exome or genome")).await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    assert_eq!(v["capabilities"], json!([]), "{v}");
+    assert_eq!(v["held_capabilities"][0]["technology"], "exome or genome", "{v}");
+    assert_eq!(v["warnings"][0]["code"], "capability_held", "{v}");
+    let ids: Vec<&str> = v["warnings"][0]["suggestions"].as_array().unwrap().iter().map(|s| s["id"].as_str().unwrap()).collect();
+    assert!(ids.contains(&"whole-exome-sequencing"), "{v}");
+    let (s, v) = app.post("/api/v1/platforms?strict=true", Some(&t), platform("Y2", "BE", "exome or genome")).await;
     assert_problem(s, &v, StatusCode::UNPROCESSABLE_ENTITY, "unknown_term");
     assert_eq!(v["errors"][0]["field"], "capabilities[0].technology");
     assert_eq!(v["errors"][0]["suggestions"][0]["id"], "whole-exome-sequencing", "{v}");

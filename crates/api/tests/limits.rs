@@ -36,6 +36,11 @@ fn target(schema: &str, n: usize) -> Target {
         "PlatformFields" => ("/api/v1/platforms", platform("Limits Lab", "BE", "WES"), "", ""),
         "Organisation" => ("/api/v1/platforms", platform("Limits Lab", "BE", "WES"), "/organisation", "organisation."),
         "Capability" => ("/api/v1/platforms", platform("Limits Lab", "BE", "WES"), "/capabilities/0", "capabilities[0]."),
+        "Unread" => {
+            let mut p = platform("Limits Lab", "BE", "WES");
+            p["unread"] = json!([{"field": "readiness_areas", "typed": "routine care"}]);
+            ("/api/v1/platforms", p, "/unread/0", "unread[0].")
+        }
         "NeedFields" => ("/api/v1/matches", need("Limits", "LT", "WES"), "", ""),
         "TechnologyRequirement" => ("/api/v1/matches", need("Limits", "LT", "WES"), "/technologies/0", "technologies[0]."),
         "Budget" => {
@@ -123,7 +128,8 @@ async fn every_documented_body_bound_is_the_enforced_one() {
         };
         let field = format!("{}{property}", t.prefix);
         let item = match (schema, property) {
-            ("PlatformFields", "capabilities") => t.base["capabilities"][0].clone(),
+            ("PlatformFields", "capabilities" | "held_capabilities") => t.base["capabilities"][0].clone(),
+            ("PlatformFields", "unread") => json!({"field": "readiness_areas", "typed": "routine care"}),
             ("NeedFields", "technologies") => json!({"technology": "WES"}),
             _ => json!("x"),
         };

@@ -87,21 +87,61 @@ async fn open_lists_keep_unknown_values_with_a_warning(app: TestApp) {
         ],
         "{v}"
     );
-    // Closed lists stay closed: an unknown sample type refuses the record.
+    // Closed lists stay closed: an unread sample type or accreditation is kept beside its list,
+    // never in it; a capability none of whose sample types reads is held whole, so that an
+    // empty list never takes every sample.
+    let mut p = platform("Y", "DE", "WES");
+    p["capabilities"][0]["sample_types"] = json!(["FFPE", "whole slide images"]);
+    p["capabilities"][0]["accreditations"] = json!(["Quality Mark of Atlantis"]);
+    let mut wgs = p["capabilities"][0].clone();
+    wgs["technology"] = json!("WGS");
+    wgs["sample_types"] = json!(["whole slide images"]);
+    p["capabilities"] = json!([p["capabilities"][0].clone(), wgs]);
+    let (s, v) = app.post("/api/v1/platforms", Some(&t), p).await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let id = v["id"].as_str().unwrap().to_owned();
+    assert_eq!(v["capabilities"].as_array().unwrap().len(), 1, "{v}");
+    assert_eq!(v["capabilities"][0]["sample_types"], json!(["ffpe-tissue"]), "{v}");
+    assert_eq!(v["capabilities"][0]["accreditations"], json!([]), "{v}");
+    assert_eq!(
+        v["unread"],
+        json!([
+            {"field": "capabilities[0].sample_types", "typed": "whole slide images"},
+            {"field": "capabilities[0].accreditations", "typed": "Quality Mark of Atlantis"}
+        ]),
+        "{v}"
+    );
+    assert_eq!(v["held_capabilities"][0]["technology"], "WGS", "{v}");
+    let codes: Vec<&str> = v["warnings"].as_array().unwrap().iter().map(|w| w["code"].as_str().unwrap()).collect();
+    assert_eq!(codes, ["not_read_kept", "not_read_kept", "capability_held"], "{v}");
+    // Stored and shown as written; the held WGS capability is never matched.
+    let (s, got) = app.get(&format!("/api/v1/platforms/{id}"), None).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!((&got["unread"], &got["held_capabilities"]), (&v["unread"], &v["held_capabilities"]));
+    let (s, m) = app.post("/api/v1/matches", None, need("N", "DE", "WGS")).await;
+    assert_eq!(s, StatusCode::OK, "{m}");
+    assert!(m["matches"].as_array().unwrap().iter().all(|x| x["platform"]["id"] != id.as_str()), "{m}");
+    // Strict: refused.
     let mut p = platform("Y", "DE", "WES");
     p["capabilities"][0]["sample_types"] = json!(["whole slide images"]);
-    let (s, v) = app.post("/api/v1/platforms", Some(&t), p).await;
+    let (s, v) = app.post("/api/v1/platforms?strict=true", Some(&t), p).await;
     assert_problem(s, &v, StatusCode::UNPROCESSABLE_ENTITY, "unknown_term");
     assert_eq!(v["errors"][0]["field"], "capabilities[0].sample_types[0]");
 }
 
 async fn what_is_not_read_with_confidence_is_refused_with_ranked_suggestions(app: TestApp) {
     let t = app.user("pm@example.org", "platform_manager").await;
+    let r = app.user("r@example.org", "researcher").await;
     for (typed, first) in [("exome or genome", "whole-exome-sequencing"), ("NovaSeq 6000", ""), ("mass spec", "")] {
-        let (s, v) = app.post("/api/v1/platforms", Some(&t), platform("Y", "BE", typed)).await;
+        // A need is refused; a platform holds the capability as typed, with the same
+        // suggestions in its warning.
+        let (s, v) = app.post("/api/v1/needs", Some(&r), need("N", "BE", typed)).await;
         assert_problem(s, &v, StatusCode::UNPROCESSABLE_ENTITY, "unknown_term");
+        assert_eq!(v["errors"][0]["field"], "technologies[0].technology", "{v}");
+        let (s, p) = app.post("/api/v1/platforms", Some(&t), platform("Y", "BE", typed)).await;
+        assert_eq!(s, StatusCode::CREATED, "{p}");
+        assert_eq!(p["warnings"][0]["suggestions"], v["errors"][0]["suggestions"], "{p}");
         let e = &v["errors"][0];
-        assert_eq!(e["field"], "capabilities[0].technology", "{v}");
         let suggestions = e["suggestions"].as_array().unwrap();
         assert!(!suggestions.is_empty(), "{typed}: {v}");
         for s in suggestions {
@@ -111,12 +151,14 @@ async fn what_is_not_read_with_confidence_is_refused_with_ranked_suggestions(app
             assert_eq!(suggestions[0]["id"], first, "{v}");
         }
     }
-    // A hedge is never stored automatically.
+    // A hedge is never stored automatically: kept as typed, ISO 15189 only suggested.
     let mut p = platform("Z", "BE", "WES");
     p["capabilities"][0]["accreditations"] = json!(["in validation for ISO 15189"]);
     let (s, v) = app.post("/api/v1/platforms", Some(&t), p).await;
-    assert_problem(s, &v, StatusCode::UNPROCESSABLE_ENTITY, "unknown_term");
-    assert_eq!(v["errors"][0]["suggestions"][0]["id"], "iso-15189", "{v}");
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    assert_eq!(v["capabilities"][0]["accreditations"], json!([]), "{v}");
+    assert_eq!(v["unread"][0]["typed"], "in validation for ISO 15189", "{v}");
+    assert_eq!(v["warnings"][0]["suggestions"][0]["id"], "iso-15189", "{v}");
 }
 
 async fn strict_takes_only_ids_labels_and_synonyms(app: TestApp) {

@@ -13,6 +13,8 @@ pub const EMAIL: usize = 254;
 pub const LIST: usize = 50;
 /// Capabilities of one platform.
 pub const CAPABILITIES: usize = 50;
+/// Values a platform keeps as typed beside its closed lists (`unread`).
+pub const UNREAD: usize = 200;
 /// Maturity levels: 1 (some resources) to 3 (leader in the field).
 pub const MIN_MATURITY: u8 = 1;
 pub const MAX_MATURITY: u8 = 3;

@@ -234,9 +234,31 @@ pub struct PlatformFields {
     pub data_standards: Vec<String>,
     #[serde(default)]
     pub capabilities: Vec<Capability>,
+    /// Values of the closed lists (readiness areas, and sample types and accreditations of a
+    /// capability) that were not read with confidence: kept as typed beside their list and
+    /// never used for matching. A write reads them again; send a term instead to replace one.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub unread: Vec<Unread>,
+    /// Capabilities whose technology (or every sample type) was not read with confidence,
+    /// kept as typed and not matched until their values are given as terms. A write reads
+    /// them again, so a capability that now reads moves to `capabilities`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub held_capabilities: Vec<Capability>,
     /// `draft`, `published` or `archived`; `pending_review` is set by moderation.
     #[serde(default)]
     pub status: PlatformStatus,
+}
+
+/// A closed-list value of a platform kept as typed because it was not read with confidence.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct Unread {
+    /// The list it belongs to: `readiness_areas`, `capabilities[1].sample_types` or
+    /// `capabilities[1].accreditations`.
+    #[schema(example = "capabilities[1].sample_types")]
+    pub field: String,
+    /// The value as typed.
+    #[schema(example = "raw MS files")]
+    pub typed: String,
 }
 
 fn yes() -> bool {
@@ -437,11 +459,24 @@ struct Check<'v> {
     errors: ValidationErrors,
     readings: Vec<Reading>,
     warnings: Vec<Warning>,
+    /// Closed-list values not read with confidence are kept aside (platforms, not strict)
+    /// instead of refusing the record.
+    keep_unread: bool,
+    /// Those values: (list field, typed), in the order met.
+    unread: Vec<(String, String)>,
 }
 
 impl<'v> Check<'v> {
     fn new(vocabs: &'v Vocabularies, mode: ReadMode) -> Self {
-        Check { vocabs, mode, errors: ValidationErrors::default(), readings: Vec::new(), warnings: Vec::new() }
+        Check {
+            vocabs,
+            mode,
+            errors: ValidationErrors::default(),
+            readings: Vec::new(),
+            warnings: Vec::new(),
+            keep_unread: false,
+            unread: Vec::new(),
+        }
     }
     fn done<T>(self, fields: T) -> Result<Checked<T>, ValidationErrors> {
         let (readings, warnings) = (self.readings, self.warnings);
@@ -526,6 +561,18 @@ impl<'v> Check<'v> {
                     self.errors.0.truncate(errors);
                 }
                 out.extend(parts);
+                continue;
+            }
+            if refused && !open && self.keep_unread && self.errors.0.len() == errors + 1 && self.errors.0[errors].code == "unknown_term" {
+                let e = self.errors.0.remove(errors);
+                self.warnings.push(Warning {
+                    field: f,
+                    code: "not_read_kept".into(),
+                    message: format!("{}; kept as typed in `unread`, not used for matching", e.message),
+                    typed: v.clone(),
+                    suggestions: e.suggestions,
+                });
+                self.unread.push((field.to_owned(), v));
                 continue;
             }
             out.push(v);
@@ -699,6 +746,43 @@ impl PlatformFields {
     /// [`PlatformFields::validate`], reporting how each value was read.
     pub fn check(mut self, vocabs: &Vocabularies, mode: ReadMode) -> Result<Checked<Self>, ValidationErrors> {
         let mut c = Check::new(vocabs, mode);
+        c.keep_unread = !mode.strict;
+        if self.unread.len() > limits::UNREAD {
+            c.err("unread", "too_many", format!("at most {} values", limits::UNREAD));
+            self.unread.clear();
+        }
+        if self.held_capabilities.len() > limits::CAPABILITIES {
+            c.err("held_capabilities", "too_many", format!("at most {} capabilities", limits::CAPABILITIES));
+            self.held_capabilities.clear();
+        }
+        // What an earlier write kept aside is read again.
+        for (i, mut u) in std::mem::take(&mut self.unread).into_iter().enumerate() {
+            let errors = c.errors.0.len();
+            c.text(&format!("unread[{i}].field"), &mut u.field, 1, limits::SHORT_TEXT);
+            c.text(&format!("unread[{i}].typed"), &mut u.typed, 1, limits::SHORT_TEXT);
+            if c.errors.0.len() > errors {
+                continue;
+            }
+            if u.field == "readiness_areas" {
+                self.readiness_areas.push(u.typed);
+                continue;
+            }
+            let list = u
+                .field
+                .strip_prefix("capabilities[")
+                .and_then(|r| r.split_once("]."))
+                .and_then(|(n, l)| Some((n.parse::<usize>().ok()?, l)));
+            match list.and_then(|(n, l)| self.capabilities.get_mut(n).map(|cap| (cap, l))) {
+                Some((cap, "sample_types")) => cap.sample_types.push(u.typed),
+                Some((cap, "accreditations")) => cap.accreditations.push(u.typed),
+                _ => c.err(
+                    &format!("unread[{i}].field"),
+                    "invalid_value",
+                    format!("'{}' names no list; use readiness_areas or capabilities[n].sample_types or .accreditations", u.field),
+                ),
+            }
+        }
+        self.capabilities.append(&mut self.held_capabilities);
         c.external_key(&mut self.external_key);
         c.text("name", &mut self.name, 1, limits::SHORT_TEXT);
         c.text("organisation.name", &mut self.organisation.name, 1, limits::SHORT_TEXT);
@@ -737,28 +821,94 @@ impl PlatformFields {
         if self.capabilities.len() > limits::CAPABILITIES {
             c.err("capabilities", "too_many", format!("at most {} capabilities", limits::CAPABILITIES));
         } else {
-            for (i, cap) in self.capabilities.iter_mut().enumerate() {
-                let f = |n: &str| format!("capabilities[{i}].{n}");
-                c.technology(&f("technology"), &mut cap.technology, &mut cap.technology_text);
-                if cap.instruments.len() > limits::LIST {
-                    c.err(&f("instruments"), "too_many", format!("at most {} instruments", limits::LIST));
-                } else {
-                    for (j, ins) in cap.instruments.iter_mut().enumerate() {
-                        c.instrument(&format!("capabilities[{i}].instruments[{j}]"), ins);
-                    }
+            let (mut kept, mut held) = (Vec::new(), Vec::new());
+            for (i, mut cap) in std::mem::take(&mut self.capabilities).into_iter().enumerate() {
+                let typed = cap.clone();
+                let before = (c.errors.0.len(), c.readings.len(), c.warnings.len(), c.unread.len());
+                check_capability(&mut c, vocabs, i, &mut cap);
+                if let Some(why) = c.hold(i, &typed, &cap, before) {
+                    c.warnings.push(why);
+                    held.push(typed);
+                    continue;
                 }
-                c.terms(&vocabs.sample_types, &f("sample_types"), &mut cap.sample_types);
-                c.terms(&vocabs.accreditations, &f("accreditations"), &mut cap.accreditations);
-                c.open_terms(&vocabs.services, &f("services"), &mut cap.services);
-                if cap.monthly_capacity.is_some_and(|m| m > limits::MAX_SAMPLES) {
-                    c.err(&f("monthly_capacity"), "out_of_range", format!("at most {}", limits::MAX_SAMPLES));
+                // Unread values name the capability by its place among those stored.
+                let (from, to) = (format!("capabilities[{i}]."), format!("capabilities[{}].", kept.len()));
+                for u in &mut c.unread[before.3..] {
+                    u.0 = u.0.replacen(&from, &to, 1);
                 }
-                if cap.turnaround_days.is_some_and(|d| d == 0 || d > limits::MAX_TURNAROUND_DAYS) {
-                    c.err(&f("turnaround_days"), "out_of_range", format!("1 to {} days", limits::MAX_TURNAROUND_DAYS));
-                }
+                kept.push(cap);
             }
+            self.capabilities = kept;
+            self.held_capabilities = held;
         }
+        self.unread = std::mem::take(&mut c.unread).into_iter().map(|(field, typed)| Unread { field, typed }).collect();
         c.done(self)
+    }
+}
+
+/// Check one capability of a platform (its fields named `capabilities[i].…`).
+fn check_capability(c: &mut Check<'_>, vocabs: &Vocabularies, i: usize, cap: &mut Capability) {
+    let f = |n: &str| format!("capabilities[{i}].{n}");
+    c.technology(&f("technology"), &mut cap.technology, &mut cap.technology_text);
+    if cap.instruments.len() > limits::LIST {
+        c.err(&f("instruments"), "too_many", format!("at most {} instruments", limits::LIST));
+    } else {
+        for (j, ins) in cap.instruments.iter_mut().enumerate() {
+            c.instrument(&format!("capabilities[{i}].instruments[{j}]"), ins);
+        }
+    }
+    c.terms(&vocabs.sample_types, &f("sample_types"), &mut cap.sample_types);
+    c.terms(&vocabs.accreditations, &f("accreditations"), &mut cap.accreditations);
+    c.open_terms(&vocabs.services, &f("services"), &mut cap.services);
+    if cap.monthly_capacity.is_some_and(|m| m > limits::MAX_SAMPLES) {
+        c.err(&f("monthly_capacity"), "out_of_range", format!("at most {}", limits::MAX_SAMPLES));
+    }
+    if cap.turnaround_days.is_some_and(|d| d == 0 || d > limits::MAX_TURNAROUND_DAYS) {
+        c.err(&f("turnaround_days"), "out_of_range", format!("1 to {} days", limits::MAX_TURNAROUND_DAYS));
+    }
+}
+
+impl Check<'_> {
+    /// Whether capability `i`, just checked, is held as `typed` rather than stored: its
+    /// technology was not read with confidence (and that is its only problem), or none of the
+    /// sample types it lists was (an empty list would take any sample). Then everything its
+    /// check recorded is undone and the warning saying why is returned.
+    fn hold(&mut self, i: usize, typed: &Capability, cap: &Capability, before: (usize, usize, usize, usize)) -> Option<Warning> {
+        if !self.keep_unread {
+            return None;
+        }
+        let tech = format!("capabilities[{i}].technology");
+        let errors = &self.errors.0[before.0..];
+        let technology =
+            !typed.technology.trim().is_empty() && !errors.is_empty() && errors.iter().all(|e| e.field == tech && e.code == "unknown_term");
+        let samples = errors.is_empty() && !typed.sample_types.is_empty() && cap.sample_types.is_empty();
+        if !technology && !samples {
+            return None;
+        }
+        let (message, suggestions) = if technology {
+            let e = self.errors.0.remove(before.0);
+            (format!("{}; the capability is kept as typed in `held_capabilities` and not matched", e.message), e.suggestions)
+        } else {
+            let unread: Vec<String> = self.unread[before.3..].iter().map(|u| format!("'{}'", u.1)).collect();
+            (
+                format!(
+                    "no sample type of the capability was read ({}); the capability is kept as typed in `held_capabilities` and not matched",
+                    unread.join(", ")
+                ),
+                Vec::new(),
+            )
+        };
+        self.errors.0.truncate(before.0);
+        self.readings.truncate(before.1);
+        self.warnings.truncate(before.2);
+        self.unread.truncate(before.3);
+        Some(Warning {
+            field: format!("capabilities[{i}]"),
+            code: "capability_held".into(),
+            message,
+            typed: typed.technology.clone(),
+            suggestions,
+        })
     }
 }
 
@@ -871,16 +1021,76 @@ mod tests {
     fn platform_errors_are_collected_per_field() {
         let mut v = platform();
         v["maturity_level"] = 7.into();
-        v["capabilities"][0]["technology"] = "exome and genome".into();
+        v["capabilities"][0]["turnaround_days"] = 0.into();
         v["contact_email"] = "not an email".into();
         let p: PlatformFields = serde_json::from_value(v).unwrap();
         let e = p.validate(&vocabs()).unwrap_err();
         let fields: Vec<_> = e.0.iter().map(|e| e.field.as_str()).collect();
         assert!(fields.contains(&"maturity_level"));
-        assert!(fields.contains(&"capabilities[0].technology"));
+        assert!(fields.contains(&"capabilities[0].turnaround_days"));
         assert!(fields.contains(&"contact_email"));
+        // In strict mode an unread technology refuses the record, with suggestions.
+        let mut v = platform();
+        v["capabilities"][0]["technology"] = "exome and genome".into();
+        let p: PlatformFields = serde_json::from_value(v).unwrap();
+        let e = p.check(&vocabs(), ReadMode { strict: true }).unwrap_err();
         let t = e.0.iter().find(|e| e.field == "capabilities[0].technology").unwrap();
-        assert_eq!(t.suggestions[0].id, "whole-exome-sequencing");
+        assert_eq!((t.code.as_str(), t.suggestions[0].id.as_str()), ("unknown_term", "whole-exome-sequencing"));
+    }
+
+    #[test]
+    fn what_is_not_read_is_kept_as_typed_and_never_matched() {
+        let mut v = platform();
+        let wes = v["capabilities"][0].clone();
+        let mut unread_tech = wes.clone();
+        unread_tech["technology"] = "exome and genome".into();
+        let mut data_only = wes.clone();
+        data_only["sample_types"] = serde_json::json!(["moon rock powder"]);
+        let mut some_unread = wes.clone();
+        some_unread["sample_types"] = serde_json::json!(["FFPE", "banana slices"]);
+        some_unread["accreditations"] = serde_json::json!(["ISO 15189", "Quality Mark of Atlantis"]);
+        v["capabilities"] = serde_json::json!([unread_tech, data_only, some_unread]);
+        v["readiness_areas"] = serde_json::json!(["routine care", "moonshot programme"]);
+        let p: PlatformFields = serde_json::from_value(v).unwrap();
+        let c = p.check(&vocabs(), ReadMode::default()).unwrap();
+        let f = &c.fields;
+        // The readable capability is stored with what read; the rest is kept as typed.
+        assert_eq!(f.capabilities.len(), 1);
+        assert_eq!(f.capabilities[0].sample_types, ["ffpe-tissue"]);
+        assert_eq!(f.capabilities[0].accreditations, ["iso-15189"]);
+        assert_eq!(f.readiness_areas, ["routine-care"]);
+        let unread: Vec<(&str, &str)> = f.unread.iter().map(|u| (u.field.as_str(), u.typed.as_str())).collect();
+        assert_eq!(
+            unread,
+            [
+                ("readiness_areas", "moonshot programme"),
+                ("capabilities[0].sample_types", "banana slices"),
+                ("capabilities[0].accreditations", "Quality Mark of Atlantis")
+            ]
+        );
+        // A capability whose technology, or every sample type, did not read is held whole.
+        assert_eq!(f.held_capabilities.len(), 2);
+        assert_eq!(f.held_capabilities[0].technology, "exome and genome");
+        assert_eq!(f.held_capabilities[1].sample_types, ["moon rock powder"]);
+        let held: Vec<&str> = c.warnings.iter().filter(|w| w.code == "capability_held").map(|w| w.field.as_str()).collect();
+        assert_eq!(held, ["capabilities[0]", "capabilities[1]"]);
+        let w = c.warnings.iter().find(|w| w.field == "capabilities[0]").unwrap();
+        assert_eq!(w.suggestions[0].id, "whole-exome-sequencing");
+        assert_eq!(c.warnings.iter().filter(|w| w.code == "not_read_kept").count(), 3);
+        // Written again (the record as stored), the kept values are read again, with the
+        // same outcome; given as terms, they move into their lists.
+        let again = c.fields.clone().check(&vocabs(), ReadMode::default()).unwrap().fields;
+        assert_eq!(again, c.fields);
+        let mut fixed = c.fields.clone();
+        fixed.held_capabilities[0].technology = "WES".into();
+        fixed.unread[1].typed = "fresh frozen".into();
+        let fixed = fixed.check(&vocabs(), ReadMode::default()).unwrap().fields;
+        assert_eq!(fixed.capabilities.len(), 2);
+        assert_eq!(fixed.capabilities[0].sample_types, ["ffpe-tissue", "fresh-frozen-tissue"]);
+        assert_eq!(fixed.held_capabilities.len(), 1);
+        // Strict clients are refused instead.
+        let strict = c.fields.clone().check(&vocabs(), ReadMode { strict: true }).unwrap_err();
+        assert!(strict.0.iter().any(|e| e.field == "readiness_areas[1]" && e.code == "unknown_term"), "{strict:?}");
     }
 
     #[test]

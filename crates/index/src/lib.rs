@@ -424,6 +424,12 @@ impl SearchIndex {
                         d.add_text(f.accreditation, a);
                     }
                 }
+                // What was kept as typed is found by search, never by a facet or a match.
+                text.extend(p.unread.iter().map(|u| u.typed.as_str()));
+                for c in &p.held_capabilities {
+                    text.push(c.technology.as_str());
+                    text.extend(c.instruments.iter().map(String::as_str));
+                }
             }
             Record::Need(n) => {
                 let n = &n.fields;

@@ -4,7 +4,10 @@
 //! - the **vocabulary set** (`needs.json` + `judgments.json` over the demo platforms), written
 //!   in the vocabulary's own words;
 //! - the **outsider set** (`outsider/`), platforms and needs as facility web pages and
-//!   clinicians phrase them, with gold readings and grades committed before any tuning;
+//!   clinicians phrase them, with gold readings and grades committed before any tuning (the
+//!   linker and vocabularies were tuned on it since: a development set now);
+//! - the **held-out set** (`heldout/`), written the same way by other authors and committed
+//!   before the service was run on it: the figure that says how the service reads strangers;
 //! - the **linking set** (`linking/phrasings.json`): free-text phrasings with their expected
 //!   terms, for the precision and recall of the term linker per confidence level.
 //!
@@ -140,10 +143,12 @@ fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> anyhow::Result<T> {
     serde_json::from_str(&text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))
 }
 
-/// The judged sets under `dir`: the folder itself and `outsider/` where they hold judgments.
+/// The judged sets under `dir`: the folder itself, `outsider/` and `heldout/` where they hold
+/// judgments.
 pub fn sets(dir: &Path) -> Vec<(String, PathBuf)> {
     let mut out = Vec::new();
-    for (name, d) in [("vocabulary set", dir.to_path_buf()), ("outsider set", dir.join("outsider"))] {
+    for (name, d) in [("vocabulary set", dir.to_path_buf()), ("outsider set", dir.join("outsider")), ("held-out set", dir.join("heldout"))]
+    {
         if d.join("judgments.json").is_file() && d.join("needs.json").is_file() {
             out.push((name.to_owned(), d));
         }

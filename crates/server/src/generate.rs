@@ -2384,19 +2384,21 @@ mod tests {
             assert!(v.sample_types.read("f", typed, false).is_err(), "{typed} is read");
         }
         let (platforms, needs) = a;
-        let mut ok = 0;
-        let mut with_text = 0;
+        let (mut ok, mut kept, mut with_text) = (0, 0, 0);
         for p in &platforms {
             let f: PlatformFields = omics_domain::body::from_value(p.clone()).unwrap();
             if let Ok(f) = f.validate(&v) {
                 ok += 1;
+                kept += usize::from(!f.unread.is_empty() || !f.held_capabilities.is_empty());
                 with_text += usize::from(f.capabilities.iter().any(|c| c.technology_text.is_some()));
             }
         }
-        // A fifth is given an unreadable value; typos refuse a few more.
-        let share = ok as f64 / platforms.len() as f64;
-        assert!((0.55..0.85).contains(&share), "{ok} of {} platforms accepted", platforms.len());
-        assert!(with_text > ok * 9 / 10, "{with_text} of {ok}");
+        // Every platform is stored; the fifth given an unreadable value (and a few typos more)
+        // keep it aside as typed.
+        assert_eq!(ok, platforms.len());
+        let share = kept as f64 / platforms.len() as f64;
+        assert!((0.15..0.45).contains(&share), "{kept} of {} platforms keep a value unread", platforms.len());
+        assert!(with_text > ok * 8 / 10, "{with_text} of {ok}");
         let ok =
             needs.iter().filter(|n| omics_domain::body::from_value::<NeedFields>((*n).clone()).unwrap().validate(&v, None).is_ok()).count();
         let share = ok as f64 / needs.len() as f64;

@@ -117,8 +117,13 @@ fn free_text_sets_import_partly_with_the_typed_technology_kept() {
         let text = String::from_utf8_lossy(&out.stderr).into_owned();
         let (created, refused) = counts(&text);
         assert_eq!(created + refused, total, "{text}");
-        assert!(created >= total / 2 && refused >= total / 20, "{file}: created {created}, refused {refused}");
-        assert!(text.contains("unknown_term") || text.contains("is not a known"), "{text}");
+        if file == "platforms.json" {
+            // A platform keeps what it cannot read aside, as typed: none is refused.
+            assert_eq!((created, refused), (total, 0), "{text}");
+        } else {
+            assert!(created >= total / 2 && refused >= total / 20, "{file}: created {created}, refused {refused}");
+            assert!(text.contains("unknown_term") || text.contains("is not a known"), "{text}");
+        }
     }
     let exported = run(dir.path(), &["export", "platforms"]);
     assert!(exported.status.success());

@@ -42,6 +42,12 @@ fn ranking_and_reading_quality() {
     let p = &o["phrasings"];
     assert!(p["total"].as_u64().unwrap() >= 150, "{p}");
 
+    // The held-out set, as typed: loaded whole, and again no platform refused for a data
+    // standard.
+    let h = set("held-out set");
+    assert!(h["platforms"].as_u64().unwrap() >= 30 && h["needs"].as_u64().unwrap() >= 18, "{h}");
+    assert_eq!(h["refused_for_a_data_standard"], 0, "{h}");
+
     // The linking set: at least 300 phrasings; what is stored automatically is mostly right.
     let l = &r["linking"];
     assert!(l["phrasings"].as_u64().unwrap() >= 300, "{l}");
