@@ -149,6 +149,7 @@ pub const BODY: &[(&str, &str, Bound)] = &[
     ("NeedFields", "title", text(1, SHORT_TEXT)),
     ("NeedFields", "description", text(0, LONG_TEXT)),
     ("NeedFields", "technologies", Bound::List { min: 1, max: LIST, items: None }),
+    ("NeedFields", "held_technologies", Bound::List { min: 0, max: LIST, items: None }),
     ("NeedFields", "sample_type", TERM),
     ("NeedFields", "sample_count", int(1, limits::MAX_SAMPLES as i64)),
     ("NeedFields", "cancer_type", TERM),

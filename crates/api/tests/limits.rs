@@ -131,6 +131,7 @@ async fn every_documented_body_bound_is_the_enforced_one() {
             ("PlatformFields", "capabilities" | "held_capabilities") => t.base["capabilities"][0].clone(),
             ("PlatformFields", "unread") => json!({"field": "readiness_areas", "typed": "routine care"}),
             ("NeedFields", "technologies") => json!({"technology": "WES"}),
+            ("NeedFields", "held_technologies") => json!({"technology": "WGS", "required": false}),
             _ => json!("x"),
         };
         let (at_min, below_min, at_max, above_max) = values(property, bound, &item);

@@ -16,6 +16,7 @@ on_both_backends!(
     open_lists_keep_unknown_values_with_a_warning,
     what_is_not_read_with_confidence_is_refused_with_ranked_suggestions,
     strict_takes_only_ids_labels_and_synonyms,
+    an_unread_nice_to_have_is_held_beside_a_must_have,
     needs_and_adhoc_matches_read_alike,
     several_values_typed_in_one_become_those_terms,
 );
@@ -159,6 +160,27 @@ async fn what_is_not_read_with_confidence_is_refused_with_ranked_suggestions(app
     assert_eq!(v["capabilities"][0]["accreditations"], json!([]), "{v}");
     assert_eq!(v["unread"][0]["typed"], "in validation for ISO 15189", "{v}");
     assert_eq!(v["warnings"][0]["suggestions"][0]["id"], "iso-15189", "{v}");
+}
+
+async fn an_unread_nice_to_have_is_held_beside_a_must_have(app: TestApp) {
+    let r = app.user("r@example.org", "researcher").await;
+    let mut n = need("N", "LT", "WES");
+    n["technologies"] = json!([{"technology": "WES", "required": true}, {"technology": "exome or genome", "required": false}]);
+    let (s, v) = app.post("/api/v1/needs", Some(&r), n.clone()).await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    assert_eq!(v["technologies"], json!([{"technology": "whole-exome-sequencing", "technology_text": "WES", "required": true}]), "{v}");
+    assert_eq!(v["held_technologies"][0]["technology"], "exome or genome", "{v}");
+    assert_eq!(v["warnings"][0]["code"], "technology_held", "{v}");
+    // The ad-hoc match reads it alike and says so.
+    let (s, m) = app.post("/api/v1/matches", None, n.clone()).await;
+    assert_eq!(s, StatusCode::OK, "{m}");
+    assert_eq!(m["warnings"][0]["code"], "technology_held", "{m}");
+    // As a must-have it is refused on both routes.
+    n["technologies"][1]["required"] = json!(true);
+    let (s, v) = app.post("/api/v1/needs", Some(&r), n.clone()).await;
+    assert_problem(s, &v, StatusCode::UNPROCESSABLE_ENTITY, "unknown_term");
+    let (s, v) = app.post("/api/v1/matches", None, n).await;
+    assert_problem(s, &v, StatusCode::UNPROCESSABLE_ENTITY, "unknown_term");
 }
 
 async fn strict_takes_only_ids_labels_and_synonyms(app: TestApp) {

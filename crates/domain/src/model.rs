@@ -304,6 +304,11 @@ pub struct NeedFields {
     pub description: String,
     /// At least one technology; must-haves are hard constraints in matching.
     pub technologies: Vec<TechnologyRequirement>,
+    /// Nice-to-have technologies not read with confidence, kept as typed and not matched
+    /// (only when a must-have reads: dropping a nice-to-have never widens the match). A write
+    /// reads them again.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub held_technologies: Vec<TechnologyRequirement>,
     /// A sample-types term.
     #[schema(example = "fresh-frozen-tissue")]
     pub sample_type: String,
@@ -611,13 +616,19 @@ impl<'v> Check<'v> {
         n > limits::LIST
     }
     /// A technology field with the typed text kept beside the canonical id.
-    fn technology(&mut self, field: &str, value: &mut String, text: &mut Option<String>) {
+    fn technology(&mut self, field: &str, value: &mut String, text: &mut Option<String>) -> bool {
         self.opt_text(&format!("{field}_text"), text, limits::SHORT_TEXT);
         let typed = value.trim().to_owned();
         let vocab = &self.vocabs.technologies;
-        if self.term(vocab, field, value) && typed != *value {
+        let read = self.term(vocab, field, value);
+        if read && typed != *value {
             *text = Some(typed);
         }
+        read
+    }
+    /// Whether a need may hold an unread nice-to-have instead of being refused (not strict).
+    fn keep_unread_needs(&self) -> bool {
+        !self.mode.strict
     }
     fn err(&mut self, field: &str, code: &str, message: impl Into<String>) {
         self.errors.push(FieldError::new(field, code, message));
@@ -925,13 +936,46 @@ impl NeedFields {
         c.external_key(&mut self.external_key);
         c.text("title", &mut self.title, 1, limits::SHORT_TEXT);
         c.text("description", &mut self.description, 0, limits::LONG_TEXT);
+        if self.held_technologies.len() > limits::LIST {
+            c.err("held_technologies", "too_many", format!("at most {} technologies", limits::LIST));
+            self.held_technologies.clear();
+        }
+        // What an earlier write held is read again, as a nice-to-have.
+        self.technologies
+            .extend(std::mem::take(&mut self.held_technologies).into_iter().map(|t| TechnologyRequirement { required: false, ..t }));
         if self.technologies.is_empty() {
             c.err("technologies", "required", "name at least one technology, e.g. [{\"technology\": \"WES\", \"required\": true}]");
         } else if self.technologies.len() > limits::LIST {
             c.err("technologies", "too_many", format!("at most {} technologies", limits::LIST));
         } else {
+            let mut unread = Vec::new();
+            let mut must_read = false;
             for (i, t) in self.technologies.iter_mut().enumerate() {
-                c.technology(&format!("technologies[{i}].technology"), &mut t.technology, &mut t.technology_text);
+                let (field, errors, typed) = (format!("technologies[{i}].technology"), c.errors.0.len(), t.technology.trim().to_owned());
+                let read = c.technology(&field, &mut t.technology, &mut t.technology_text);
+                must_read |= read && t.required;
+                let only_unknown = c.errors.0.len() == errors + 1 && c.errors.0[errors].code == "unknown_term";
+                if !read && !t.required && only_unknown && !typed.is_empty() {
+                    unread.push((i, errors));
+                }
+            }
+            // Unread nice-to-haves beside a must-have that reads: held as typed, not refused.
+            if must_read && c.keep_unread_needs() {
+                for &(i, at) in unread.iter().rev() {
+                    let e = c.errors.0.remove(at);
+                    c.warnings.push(Warning {
+                        field: format!("technologies[{i}]"),
+                        code: "technology_held".into(),
+                        message: format!("{}; this nice-to-have is kept as typed in `held_technologies` and not matched", e.message),
+                        typed: self.technologies[i].technology.clone(),
+                        suggestions: e.suggestions,
+                    });
+                }
+                let held: std::collections::HashSet<usize> = unread.iter().map(|(i, _)| *i).collect();
+                let (keep, hold): (Vec<_>, Vec<_>) =
+                    std::mem::take(&mut self.technologies).into_iter().enumerate().partition(|(i, _)| !held.contains(i));
+                self.technologies = keep.into_iter().map(|(_, t)| t).collect();
+                self.held_technologies = hold.into_iter().map(|(_, t)| t).collect();
             }
             let mut seen = std::collections::HashSet::new();
             let dup = self.technologies.iter().find(|t| !seen.insert(t.technology.clone())).map(|t| t.technology.clone());
@@ -1091,6 +1135,37 @@ mod tests {
         // Strict clients are refused instead.
         let strict = c.fields.clone().check(&vocabs(), ReadMode { strict: true }).unwrap_err();
         assert!(strict.0.iter().any(|e| e.field == "readiness_areas[1]" && e.code == "unknown_term"), "{strict:?}");
+    }
+
+    #[test]
+    fn an_unread_nice_to_have_is_held_only_beside_a_must_have() {
+        let need = |techs: serde_json::Value| -> NeedFields {
+            serde_json::from_value(serde_json::json!({
+                "title": "t", "technologies": techs, "sample_type": "FFPE", "sample_count": 4,
+                "readiness_area": "translational", "country": "LT"
+            }))
+            .unwrap()
+        };
+        let c = need(serde_json::json!([{"technology": "WES"}, {"technology": "exome or genome", "required": false}]))
+            .check(&vocabs(), None, ReadMode::default())
+            .unwrap();
+        assert_eq!(c.fields.technologies.len(), 1);
+        assert_eq!(c.fields.held_technologies[0].technology, "exome or genome");
+        assert_eq!(c.warnings[0].code, "technology_held");
+        assert_eq!(c.warnings[0].suggestions[0].id, "whole-exome-sequencing");
+        // Read again on the next write: the same outcome.
+        let again = c.fields.clone().check(&vocabs(), None, ReadMode::default()).unwrap().fields;
+        assert_eq!(again, c.fields);
+        // Without a must-have that reads (the nice-to-haves then decide the pool), or strict,
+        // or for a must-have: refused.
+        for (techs, strict) in [
+            (serde_json::json!([{"technology": "WES", "required": false}, {"technology": "exome or genome", "required": false}]), false),
+            (serde_json::json!([{"technology": "WES"}, {"technology": "exome or genome", "required": false}]), true),
+            (serde_json::json!([{"technology": "WES"}, {"technology": "exome or genome"}]), false),
+        ] {
+            let e = need(techs.clone()).check(&vocabs(), None, ReadMode { strict }).unwrap_err();
+            assert!(e.0.iter().any(|e| e.code == "unknown_term"), "{techs} {strict}: {e:?}");
+        }
     }
 
     #[test]

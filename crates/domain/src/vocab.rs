@@ -396,6 +396,10 @@ impl Vocabularies {
         for voc in [&mut v.technologies, &mut v.sample_types] {
             voc.index.add_asides(disease.iter().map(String::as_str));
         }
+        // So do sample types for a technique ("urine metabolomics", "plasma proteomics"),
+        // where the technologies vocabulary does not use the word itself.
+        let samples: Vec<String> = v.sample_types.index.tokens().map(str::to_owned).collect();
+        v.technologies.index.add_asides(samples.iter().map(String::as_str));
         for t in v.countries.terms() {
             if t.lat.is_none() || t.lon.is_none() {
                 return Err(VocabularyError::Invalid("countries".into(), format!("{} has no lat/lon", t.id)));

@@ -446,6 +446,7 @@ impl SearchIndex {
                     tech_text(&v.technologies, &t.technology, &mut text);
                     text.extend(t.technology_text.as_deref());
                 }
+                text.extend(n.held_technologies.iter().map(|t| t.technology.as_str()));
                 samples.extend(v.sample_types.self_and_ancestors(&n.sample_type));
                 text.push(v.sample_types.label(&n.sample_type));
                 if let Some(ct) = &n.cancer_type {

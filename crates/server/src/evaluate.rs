@@ -231,7 +231,7 @@ fn run(state: &AppState, name: &str, dir: &Path, judged: Judgments, loaded: Load
             .collect();
 
         let ranked: Vec<Platform> = match read_need(state, value, ReadMode::default()) {
-            Ok((fields, _)) => {
+            Ok((fields, _, _)) => {
                 let result = platforms_for(state, &fields, None, &[], &plan).map_err(|e| anyhow::anyhow!("{need_key}: {e}"))?;
                 let ranked: Vec<Platform> = result.matches.into_iter().map(|x| x.platform).collect();
                 let breaks = |p: &Platform| {

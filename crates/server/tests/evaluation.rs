@@ -39,6 +39,7 @@ fn ranking_and_reading_quality() {
     let o = set("outsider set");
     assert!(o["platforms"].as_u64().unwrap() >= 40 && o["needs"].as_u64().unwrap() >= 25, "{o}");
     assert_eq!(o["refused_for_a_data_standard"], 0, "{o}");
+    assert_eq!(o["platforms_refused"].as_array().unwrap().len(), 0, "a platform keeps what it cannot read: {o}");
     let p = &o["phrasings"];
     assert!(p["total"].as_u64().unwrap() >= 150, "{p}");
 
@@ -47,6 +48,7 @@ fn ranking_and_reading_quality() {
     let h = set("held-out set");
     assert!(h["platforms"].as_u64().unwrap() >= 30 && h["needs"].as_u64().unwrap() >= 18, "{h}");
     assert_eq!(h["refused_for_a_data_standard"], 0, "{h}");
+    assert_eq!(h["platforms_refused"].as_array().unwrap().len(), 0, "a platform keeps what it cannot read: {h}");
 
     // The linking set: at least 300 phrasings; what is stored automatically is mostly right.
     let l = &r["linking"];

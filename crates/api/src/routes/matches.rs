@@ -69,6 +69,10 @@ pub struct PlatformMatches {
     /// Vocabulary values of the described need not sent as canonical ids, and how they were read.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub readings: Vec<omics_domain::linker::Reading>,
+    /// Values of the described need kept as typed and not matched (`technology_held`: a
+    /// nice-to-have not read with confidence beside a must-have that was), with suggestions.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<omics_domain::linker::Warning>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -234,6 +238,7 @@ pub fn platforms_for(
                 .collect()
         }),
         readings: Vec::new(),
+        warnings: Vec::new(),
     })
 }
 
@@ -301,9 +306,10 @@ pub async fn adhoc(
 
 /// Platforms for a need given as JSON (blocking): what `POST /matches` answers.
 pub fn match_described_need(state: &AppState, value: serde_json::Value, plan: &Plan) -> ApiResult<PlatformMatches> {
-    let (need, readings) = read_need(state, value, plan.mode)?;
+    let (need, readings, warnings) = read_need(state, value, plan.mode)?;
     let mut result = platforms_for(state, &need, None, &technology_readings(&readings), plan)?;
     result.readings = readings;
+    result.warnings = warnings;
     Ok(result)
 }
 
@@ -312,11 +318,11 @@ pub fn read_need(
     state: &AppState,
     value: serde_json::Value,
     mode: ReadMode,
-) -> ApiResult<(NeedFields, Vec<omics_domain::linker::Reading>)> {
+) -> ApiResult<(NeedFields, Vec<omics_domain::linker::Reading>, Vec<omics_domain::linker::Warning>)> {
     let mut need: NeedFields = body::from_value(value)?;
     need.status = NeedStatus::Open;
     let checked = need.check(&state.vocabs, Some(Utc::now().date_naive()), mode)?;
-    Ok((checked.fields, checked.readings))
+    Ok((checked.fields, checked.readings, checked.warnings))
 }
 
 /// The readings of technologies that were not typed as a term's name, for the technology reason.
