@@ -588,6 +588,17 @@ struct Pass {
 }
 
 impl Pass {
+    /// `t` read with high confidence by a rule beside the word fit (a named qualifier, a vague
+    /// qualifier's family, agreeing parts), ahead of the alternatives already ranked.
+    fn promoted(t: usize, ranked: &[(usize, f64)]) -> Pass {
+        let ranked = std::iter::once((t, 0.9)).chain(ranked.iter().copied().filter(|(x, _)| *x != t)).collect();
+        Pass {
+            best: Some(Link { term: t, confidence: Confidence::High, score: 0.9, qualifiers: Vec::new() }),
+            ranked,
+            fits_nothing_in_head: false,
+        }
+    }
+
     /// Ranked alternatives with the reading first.
     fn into_linked(mut self) -> Linked {
         self.ranked.sort_by(|a, b| b.1.total_cmp(&a.1));
@@ -910,12 +921,7 @@ impl TermIndex {
             if let [q] = named.as_slice()
                 && self.head_agrees(&head, *q, lex)
             {
-                let ranked = std::iter::once((*q, 0.9)).chain(out.ranked.iter().copied().filter(|(t, _)| t != q)).collect();
-                out = Pass {
-                    best: Some(Link { term: *q, confidence: Confidence::High, score: 0.9, qualifiers: Vec::new() }),
-                    ranked,
-                    fits_nothing_in_head: false,
-                };
+                out = Pass::promoted(*q, &out.ranked);
             }
         }
         // "spatial (Visium or similar)": a term named with "or similar" stands for its family,
@@ -924,25 +930,13 @@ impl TermIndex {
             && let Some(p) = self.family_of_vague(&qualifiers, lex, ancestor)
             && self.head_agrees(&head, p, lex)
         {
-            let ranked = std::iter::once((p, 0.9)).chain(out.ranked.iter().copied().filter(|(x, _)| *x != p)).collect();
-            out = Pass {
-                best: Some(Link { term: p, confidence: Confidence::High, score: 0.9, qualifiers: Vec::new() }),
-                ranked,
-                fits_nothing_in_head: false,
-            };
+            out = Pass::promoted(p, &out.ranked);
         }
         // Several techniques typed in one value ("SV calling and phasing", "ONT ultra-long
         // reads + adaptive sampling"): each part is read alone.
         if conjunctions && out.best.as_ref().is_none_or(|b| !b.confidence.automatic()) {
             match self.parts_reading(&head, lex, ancestor) {
-                Parts::One(t) => {
-                    let ranked = std::iter::once((t, 0.9)).chain(out.ranked.iter().copied().filter(|(x, _)| *x != t)).collect();
-                    out = Pass {
-                        best: Some(Link { term: t, confidence: Confidence::High, score: 0.9, qualifiers: Vec::new() }),
-                        ranked,
-                        fits_nothing_in_head: false,
-                    };
-                }
+                Parts::One(t) => out = Pass::promoted(t, &out.ranked),
                 Parts::Several(terms) => {
                     // Two techniques where a value holds one: offered as suggestions, each.
                     let mut ranked: Vec<(usize, f64)> = terms.iter().map(|&t| (t, 0.8)).collect();
@@ -1192,7 +1186,7 @@ impl TermIndex {
         let enough = if unknown_beside { 1.0 - 1e-9 } else { 0.5 - 1e-9 };
         // An instrument or kit in the value names this very technique, and most of the rest
         // fits it ("Lunaphore COMET sequential IF (up to 40 markers)").
-        let corroborated = evidence.contains(&best.term) && best.coverage >= 0.7 && best.clean >= enough;
+        let corroborated = evidence.contains(&best.term) && best.coverage >= 0.7;
         let confidence = if (best.coverage >= 1.0 - 1e-9 || corroborated) && best.clean >= enough && typos_ok && rival.is_none() && !hedged
         {
             Confidence::High
