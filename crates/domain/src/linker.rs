@@ -871,6 +871,25 @@ impl TermIndex {
         }
     }
 
+    /// A head made only of optional words keeps this vocabulary's own modifiers as its
+    /// informative words: `snap-frozen tumour` is fresh frozen tissue, while `snap-frozen
+    /// PDX tumour` stays patient-derived xenografts (a modifier counts only where the term
+    /// has it). Modifiers of every vocabulary (`targeted`, `high-throughput`) alone still
+    /// name nothing.
+    fn own_modifiers_name_the_phrase(&self, lex: &Lexicon, toks: &mut [Tok]) {
+        if toks.iter().any(|t| t.head && t.role == Role::Informative) {
+            return;
+        }
+        let own = lex.modifiers.get(&self.vocabulary);
+        for t in toks.iter_mut().filter(|t| t.head && t.role == Role::Modifier) {
+            if let (Some(own), Some(i)) = (own, t.id)
+                && own.contains(&self.tokens[i as usize])
+            {
+                t.role = Role::Informative;
+            }
+        }
+    }
+
     fn weight(&self, tok: &Tok) -> f64 {
         tok.id.map_or(self.unknown_weight, |i| self.idf[i as usize])
     }
@@ -1047,6 +1066,7 @@ impl TermIndex {
         let mut ruled_out: Vec<u32> = Vec::new();
         let mut typed_words: Vec<String> = head_words.clone();
         self.classify(head_words, true, lex, &mut evidence, &mut toks);
+        self.own_modifiers_name_the_phrase(lex, &mut toks);
         for q in qualifiers {
             let words = tk.tokens(q);
             if words.iter().any(|w| lex.vague.contains(w)) {

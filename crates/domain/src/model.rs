@@ -949,18 +949,20 @@ impl NeedFields {
             c.err("technologies", "too_many", format!("at most {} technologies", limits::LIST));
         } else {
             let mut unread = Vec::new();
-            let mut must_read = false;
+            let mut any_read = false;
             for (i, t) in self.technologies.iter_mut().enumerate() {
                 let (field, errors, typed) = (format!("technologies[{i}].technology"), c.errors.0.len(), t.technology.trim().to_owned());
                 let read = c.technology(&field, &mut t.technology, &mut t.technology_text);
-                must_read |= read && t.required;
+                any_read |= read;
                 let only_unknown = c.errors.0.len() == errors + 1 && c.errors.0[errors].code == "unknown_term";
                 if !read && !t.required && only_unknown && !typed.is_empty() {
                     unread.push((i, errors));
                 }
             }
-            // Unread nice-to-haves beside a must-have that reads: held as typed, not refused.
-            if must_read && c.keep_unread_needs() {
+            // Unread nice-to-haves beside a technology that reads: held as typed, not refused.
+            // The pool does not depend on them (a need's hard constraints apply to the whole
+            // platform where it offers none of the nice-to-haves), only their credit is lost.
+            if any_read && c.keep_unread_needs() {
                 for &(i, at) in unread.iter().rev() {
                     let e = c.errors.0.remove(at);
                     c.warnings.push(Warning {
@@ -1138,7 +1140,7 @@ mod tests {
     }
 
     #[test]
-    fn an_unread_nice_to_have_is_held_only_beside_a_must_have() {
+    fn an_unread_nice_to_have_is_held_beside_a_technology_that_reads() {
         let need = |techs: serde_json::Value| -> NeedFields {
             serde_json::from_value(serde_json::json!({
                 "title": "t", "technologies": techs, "sample_type": "FFPE", "sample_count": 4,
@@ -1156,10 +1158,18 @@ mod tests {
         // Read again on the next write: the same outcome.
         let again = c.fields.clone().check(&vocabs(), None, ReadMode::default()).unwrap().fields;
         assert_eq!(again, c.fields);
-        // Without a must-have that reads (the nice-to-haves then decide the pool), or strict,
-        // or for a must-have: refused.
+        // Beside a nice-to-have that reads, too.
+        let c = need(serde_json::json!([{"technology": "WES", "required": false}, {"technology": "exome or genome", "required": false}]))
+            .check(&vocabs(), None, ReadMode::default())
+            .unwrap();
+        assert_eq!((c.fields.technologies.len(), c.fields.held_technologies.len()), (1, 1));
+        // With no technology that reads, or strict, or for a must-have: refused.
         for (techs, strict) in [
-            (serde_json::json!([{"technology": "WES", "required": false}, {"technology": "exome or genome", "required": false}]), false),
+            (serde_json::json!([{"technology": "exome or genome", "required": false}]), false),
+            (
+                serde_json::json!([{"technology": "exome or genome", "required": false}, {"technology": "genome or exome", "required": false}]),
+                false,
+            ),
             (serde_json::json!([{"technology": "WES"}, {"technology": "exome or genome", "required": false}]), true),
             (serde_json::json!([{"technology": "WES"}, {"technology": "exome or genome"}]), false),
         ] {

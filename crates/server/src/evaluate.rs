@@ -75,6 +75,10 @@ pub struct Phrasings {
     pub read: usize,
     /// Stored automatically as a term the gold does not accept.
     pub read_wrongly: usize,
+    /// Phrasings a term fits that were not stored automatically: (typed, expected terms).
+    pub unread: Vec<(String, Vec<String>)>,
+    /// Phrasings stored as a term the gold does not accept: (typed, read as, expected terms).
+    pub wrong: Vec<(String, String, Vec<String>)>,
 }
 
 #[derive(Debug, Serialize)]
@@ -94,6 +98,8 @@ pub struct SetReport {
     pub phrasings: Phrasings,
     /// Per need: (key, matcher nDCG@10, BM25 nDCG@10); judged needs only.
     pub per_need: Vec<(String, f64, f64)>,
+    /// Platforms in the matcher's top 10 that break a hard constraint: (need, platform, why).
+    pub breaches: Vec<(String, String, String)>,
 }
 
 /// Precision and recall of the linker at one confidence level (readings at that level or above).
@@ -214,6 +220,7 @@ fn run(state: &AppState, name: &str, dir: &Path, judged: Judgments, loaded: Load
     let mut b = Figures::default();
     let mut per_need = Vec::new();
     let mut needs_refused = Vec::new();
+    let mut breaches = Vec::new();
     for value in needs {
         let need_key = value["external_key"].as_str().unwrap_or_default().to_owned();
         let j = *by_need.get(need_key.as_str()).ok_or_else(|| anyhow::anyhow!("{name}: no judgments for {need_key}"))?;
@@ -234,15 +241,22 @@ fn run(state: &AppState, name: &str, dir: &Path, judged: Judgments, loaded: Load
             Ok((fields, _, _)) => {
                 let result = platforms_for(state, &fields, None, &[], &plan).map_err(|e| anyhow::anyhow!("{need_key}: {e}"))?;
                 let ranked: Vec<Platform> = result.matches.into_iter().map(|x| x.platform).collect();
-                let breaks = |p: &Platform| {
-                    if judged.judgments.iter().any(|j| !j.hard.is_empty()) {
-                        j.hard.contains_key(key(p))
+                let graded_hard = judged.judgments.iter().any(|j| !j.hard.is_empty());
+                let why_breaks = |p: &Platform| -> Option<String> {
+                    if graded_hard {
+                        j.hard.get(key(p)).cloned()
                     } else {
-                        !omics_matching::exclusions(&fields, p, &state.vocabs).is_empty()
+                        let e = omics_matching::exclusions(&fields, p, &state.vocabs);
+                        (!e.is_empty()).then(|| format!("{e:?}"))
                     }
                 };
-                m.breaches_in_top_10 += ranked.iter().take(10).filter(|p| breaks(p)).count();
-                b.breaches_in_top_10 += baseline.iter().take(10).filter(|p| breaks(p)).count();
+                for p in ranked.iter().take(10) {
+                    if let Some(why) = why_breaks(p) {
+                        breaches.push((need_key.clone(), key(p).to_owned(), why));
+                    }
+                }
+                m.breaches_in_top_10 += ranked.iter().take(10).filter(|p| why_breaks(p).is_some()).count();
+                b.breaches_in_top_10 += baseline.iter().take(10).filter(|p| why_breaks(p).is_some()).count();
                 ranked
             }
             Err(e) => {
@@ -284,6 +298,7 @@ fn run(state: &AppState, name: &str, dir: &Path, judged: Judgments, loaded: Load
         bm25_only: b,
         phrasings: phrasings(&state.vocabs, &platforms, gold.as_ref()),
         per_need,
+        breaches,
     })
 }
 
@@ -303,11 +318,16 @@ fn phrasings(vocabs: &Vocabularies, platforms: &[serde_json::Value], gold: Optio
         out.total += 1;
         let has_term = gold.is_none() || !terms.is_empty();
         out.with_a_term += usize::from(has_term);
-        if let Ok(r) = v.read("technology", &text, false) {
-            out.read += 1;
-            if gold.is_some() && !terms.contains(&r.term.id) {
-                out.read_wrongly += 1;
+        match v.read("technology", &text, false) {
+            Ok(r) => {
+                out.read += 1;
+                if gold.is_some() && !terms.contains(&r.term.id) {
+                    out.read_wrongly += 1;
+                    out.wrong.push((text, r.term.id.clone(), terms));
+                }
             }
+            Err(_) if has_term => out.unread.push((text, terms)),
+            Err(_) => {}
         }
     }
     out
@@ -408,6 +428,18 @@ pub fn print(r: &Report) {
         );
         for (k, why) in s.platforms_refused.iter().chain(&s.needs_refused) {
             println!("- {k}: {why}");
+        }
+        for (need, platform, why) in &s.breaches {
+            println!("- breach: {platform} in the top 10 of {need}: {why}");
+        }
+        for (typed, want) in &s.phrasings.unread {
+            println!("- unread: '{typed}' (expected {})", want.join(" or "));
+        }
+        for (typed, got, want) in &s.phrasings.wrong {
+            println!(
+                "- read wrongly: '{typed}' as {got} (expected {})",
+                if want.is_empty() { "none".to_owned() } else { want.join(" or ") }
+            );
         }
         println!();
         println!("| need | omics-match nDCG@10 | BM25 nDCG@10 |");

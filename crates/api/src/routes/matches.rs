@@ -70,7 +70,7 @@ pub struct PlatformMatches {
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub readings: Vec<omics_domain::linker::Reading>,
     /// Values of the described need kept as typed and not matched (`technology_held`: a
-    /// nice-to-have not read with confidence beside a must-have that was), with suggestions.
+    /// nice-to-have not read with confidence beside a technology that was), with suggestions.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub warnings: Vec<omics_domain::linker::Warning>,
 }
