@@ -170,6 +170,17 @@ struct LexiconFile {
     contradicts: HashMap<String, Vec<String>>,
     #[serde(default)]
     vague: Vec<String>,
+    #[serde(default)]
+    low_depth: Option<LowDepth>,
+    #[serde(default)]
+    biomarkers_imply: Vec<String>,
+}
+
+/// Sequencing depth below `below` (`0.5x`) says the words of `means` (`low-pass`).
+#[derive(Debug, Clone, Deserialize)]
+struct LowDepth {
+    below: f64,
+    means: String,
 }
 
 /// The compiled-in lexicon.
@@ -202,6 +213,11 @@ pub struct Lexicon {
     contradicts: FxHashMap<String, Vec<String>>,
     /// A qualifier holding one of these ("Visium or similar") describes, never narrows.
     vague: FxHashSet<String>,
+    /// A depth below this (`0.5x`) is read as these words, beside the value.
+    low_depth: Option<(f64, String)>,
+    /// A gene or biomarker named in the head says these words beside the value (a test for
+    /// TP53 is a targeted one).
+    biomarkers_imply: Vec<String>,
 }
 
 const LEXICON: &str = include_str!("../../../fixtures/vocabularies/lexicon.json");
@@ -235,6 +251,8 @@ impl Lexicon {
                 .map(|(k, v)| (canonical_word(&lower(k)), v.iter().map(|w| canonical_word(&lower(w))).collect()))
                 .collect(),
             vague: f.vague.iter().map(|w| canonical_word(&lower(w))).collect(),
+            low_depth: f.low_depth.map(|d| (d.below, d.means)),
+            biomarkers_imply: f.biomarkers_imply,
         })
     }
 
@@ -260,6 +278,14 @@ fn word_sets(lists: &HashMap<String, Vec<String>>) -> FxHashMap<String, FxHashSe
 /// `tumours` → `tumour`, `biopsies` → `biopsy`; words ending in -ss, -us, -is kept.
 fn stem(w: &str) -> String {
     let n = w.len();
+    // The -omics and -ics words are singular (`proteomics`); an adjective is their noun
+    // (`lipidomic` is lipidomics), so a typo in either is one edit from the name.
+    if w.ends_with("ics") {
+        return w.to_owned();
+    }
+    if n > 5 && w.ends_with("omic") {
+        return format!("{w}s");
+    }
     if n > 4 && w.ends_with("ies") {
         return format!("{}y", &w[..n - 3]);
     }
@@ -283,6 +309,33 @@ fn raw_words(s: &str) -> Vec<String> {
 /// `30x`, `2.5x`: a sequencing depth, never what names a technique.
 fn is_depth(w: &str) -> bool {
     w.len() >= 2 && w.ends_with('x') && w[..w.len() - 1].chars().all(|c| c.is_ascii_digit())
+}
+
+/// The sequencing depths typed in `text` (`30x`, `0.5x`, `90x/30x`), as numbers.
+fn depths(text: &str) -> impl Iterator<Item = f64> + '_ {
+    let b = text.as_bytes();
+    let mut i = 0;
+    std::iter::from_fn(move || {
+        while i < b.len() {
+            let start = i;
+            if b[i].is_ascii_digit() && (start == 0 || !b[start - 1].is_ascii_alphanumeric() && b[start - 1] != b'.') {
+                let mut j = i;
+                while j < b.len() && (b[j].is_ascii_digit() || b[j] == b'.') {
+                    j += 1;
+                }
+                let ends = j + 1 >= b.len() || !b[j + 1].is_ascii_alphanumeric();
+                i = j.max(i + 1);
+                if j < b.len() && (b[j] == b'x' || b[j] == b'X') && ends {
+                    if let Ok(v) = text[start..j].parse::<f64>() {
+                        return Some(v);
+                    }
+                }
+            } else {
+                i += 1;
+            }
+        }
+        None
+    })
 }
 
 /// `v2`, `v3.1`: a kit or software version.
@@ -1062,11 +1115,28 @@ impl TermIndex {
         let mut toks = Vec::new();
         let mut evidence = Vec::new();
         let head_words = if head.is_empty() { tk.tokens(input) } else { tk.tokens(head) };
-        let hedged = head_words.iter().any(|w| lex.is_hedge(&self.vocabulary, w));
+        // "Sanger-like": something like the term, not the term.
+        let like =
+            |t: &str| t.to_lowercase().match_indices("-like").any(|(i, m)| !t[i + m.len()..].starts_with(|c: char| c.is_alphanumeric()));
+        let hedged = head_words.iter().any(|w| lex.is_hedge(&self.vocabulary, w)) || like(if head.is_empty() { input } else { head });
         let mut ruled_out: Vec<u32> = Vec::new();
         let mut typed_words: Vec<String> = head_words.clone();
+        let names_a_biomarker = head_words.iter().any(|w| lex.biomarkers.contains(w));
         self.classify(head_words, true, lex, &mut evidence, &mut toks);
         self.own_modifiers_name_the_phrase(lex, &mut toks);
+        // What a depth or a gene name says: beside the value, where a term's names hold it.
+        if let Some((below, means)) = &lex.low_depth
+            && std::iter::once(if head.is_empty() { input } else { head })
+                .chain(qualifiers.iter().map(String::as_str))
+                .any(|t| depths(t).any(|d| d < *below))
+        {
+            self.classify(tk.tokens(means), false, lex, &mut evidence, &mut toks);
+        }
+        if names_a_biomarker {
+            for w in &lex.biomarkers_imply {
+                self.classify(tk.tokens(w), false, lex, &mut evidence, &mut toks);
+            }
+        }
         for q in qualifiers {
             let words = tk.tokens(q);
             if words.iter().any(|w| lex.vague.contains(w)) {
@@ -1095,8 +1165,14 @@ impl TermIndex {
         candidates.sort_unstable();
         candidates.dedup();
         // "bulk" rules out a term every name of which says "single cell".
-        candidates
-            .retain(|&t| !ruled_out.iter().any(|b| self.term_names[t as usize].iter().all(|&n| self.names[n as usize].1.contains(b))));
+        candidates.retain(|&t| {
+            // Ruled out where the term's id (its first name) or every name holds the word.
+            let names = &self.term_names[t as usize];
+            !ruled_out.iter().any(|b| {
+                names.first().is_some_and(|&n| self.names[n as usize].1.contains(b))
+                    || names.iter().all(|&n| self.names[n as usize].1.contains(b))
+            })
+        });
         let mut fits: Vec<Fit> = candidates.iter().filter_map(|&t| self.fit(t, &toks, &typed, &evidence)).collect();
         let head_exact = self.canonical(head, lex).filter(|_| !qualifiers.is_empty());
         fits.sort_by(|a, b| {
@@ -1174,7 +1250,17 @@ impl TermIndex {
                             && f.qualifier >= n.qualifier - 1e-9
                             && f.clean >= n.clean - 1e-9
                     });
-                    if n.qualifier > h.qualifier + 1e-9 && n.clean >= h.clean - 1e-9 && unique { n } else { h }
+                    // Its names typed whole, or at least half of one with a rare word of the
+                    // qualifiers ("Targeted RNA-seq for fusions" is an RNA fusion panel;
+                    // "30M reads" says nothing of long reads).
+                    let have = &self.term_tokens[n.term as usize];
+                    let rare_word = toks.iter().any(|x| {
+                        !x.head
+                            && x.role == Role::Informative
+                            && x.id.is_some_and(|i| have.binary_search(&i).is_ok() && self.postings[i as usize].len() <= 3)
+                    });
+                    let clean_enough = n.clean >= h.clean - 1e-9 || (rare_word && n.clean >= 0.5 - 1e-9);
+                    if n.qualifier > h.qualifier + 1e-9 && clean_enough && unique { n } else { h }
                 }
                 (Some(h), None) => h,
                 (None, Some(n)) => n,
@@ -1215,6 +1301,31 @@ impl TermIndex {
         } else {
             Confidence::Low
         };
+        // As for a head typed whole: instruments that point to one narrower family of the term
+        // read make it that family ("Plasma proteomics (Seer Proteograph XT)" is mass
+        // spectrometry-based proteomics).
+        // Instruments that point only to other lines ("repertoire analysis (MiXCR,
+        // Immcantation)": analysis software) make a reading short of a whole name doubtful.
+        let confidence = if confidence == Confidence::High
+            && best.clean < 1.0 - 1e-9
+            && !evidence.is_empty()
+            && !evidence.iter().any(|&e| related(best.term as usize, e as usize))
+        {
+            Confidence::Medium
+        } else {
+            confidence
+        };
+        let by_evidence: Vec<u32> =
+            evidence.iter().copied().filter(|&e| e != best.term && ancestor(best.term as usize, e as usize)).collect();
+        if confidence == Confidence::High
+            && let [e] = by_evidence.as_slice()
+        {
+            return Pass {
+                best: Some(Link { term: *e as usize, confidence, score: 0.9, qualifiers: Vec::new() }),
+                ranked,
+                fits_nothing_in_head,
+            };
+        }
         Pass {
             best: Some(Link { term: best.term as usize, confidence, score: best.score(), qualifiers: Vec::new() }),
             ranked,
@@ -1318,5 +1429,7 @@ mod tests {
     #[test]
     fn depth_and_numbers() {
         assert!(is_depth("30x") && is_depth("100x") && !is_depth("x") && !is_depth("10xg"));
+        assert_eq!(depths("WGS 0.5x for CNV, 90x/30x; 10xg 5X").collect::<Vec<_>>(), [0.5, 90.0, 30.0, 5.0]);
+        assert_eq!(depths("v1.5x 2.5.x").count(), 0);
     }
 }

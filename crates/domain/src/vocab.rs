@@ -595,6 +595,54 @@ mod tests {
     }
 
     #[test]
+    fn instruments_refine_a_broad_reading_and_doubt_one_they_contradict() {
+        // One narrower family named by the instrument: that family, also when the head is
+        // not a name typed whole ("plasma" is a sample word set aside).
+        assert_eq!(stored("Plasma proteomics (Seer Proteograph XT)").as_deref(), Some("ms-proteomics"));
+        assert_eq!(stored("proteomics (Orbitrap Astral)").as_deref(), Some("ms-proteomics"));
+        // Two narrower families (Orbitrap: untargeted metabolomics and lipidomics): no choice.
+        assert_eq!(stored("metabolomics (Orbitrap Exploris)").as_deref(), Some("metabolomics"));
+        // Analysis software beside a phrase short of a whole name of a wet-lab technique.
+        assert_eq!(stored("repertoir analysis (MiXCR, Immcantation)"), None);
+    }
+
+    #[test]
+    fn what_a_depth_a_gene_name_or_a_suffix_says() {
+        // A depth under 5x is low-pass; 30x says nothing.
+        assert_eq!(stored("WGS 0.5x for CNV").as_deref(), Some("low-pass-whole-genome-sequencing"));
+        assert_eq!(stored("WGS (PCR-free, 30x)").as_deref(), Some("whole-genome-sequencing"));
+        // A rare word of a qualifier names the narrower term; a common one ("reads") does not.
+        assert_eq!(stored("Targeted RNA-seq for fusions (Oncomine Fusion)").as_deref(), Some("rna-fusion-panel"));
+        assert_eq!(stored("RNA-seq (NovaSeq, 30M reads/sample)").as_deref(), Some("rna-sequencing"));
+        assert_eq!(stored("RNA-seq (rRNA depletion)").as_deref(), Some("total-rna-sequencing"));
+        // "X-like" is something like X.
+        assert_eq!(stored("Sanger-like"), None);
+        assert_eq!(stored("Sanger confirmation of variants").as_deref(), Some("sanger-sequencing"));
+        // A company alone names none of its products; NGS alone neither DNA nor RNA.
+        for typed in ["Nanostring", "NGS", "FoundationOne CDx"] {
+            assert_eq!(stored(typed), None, "{typed}");
+        }
+        // Contradicting words rule out the term whose id holds the other ("short-read" is not
+        // long-read); "-omics" typos are one edit from the name.
+        assert_eq!(stored("short-read WGS").as_deref(), Some("whole-genome-sequencing"));
+        assert_eq!(stored("short-read DNA sequencing (Illumina)").as_deref(), Some("dna-sequencing"));
+        assert_eq!(stored("lipdomics").as_deref(), Some("lipidomics"));
+        assert_eq!(stored("lipidomic profiling").as_deref(), Some("lipidomics"));
+        assert_eq!(stored("trio exome").as_deref(), Some("whole-exome-sequencing"));
+    }
+
+    #[test]
+    fn preservation_words_in_sample_types_leave_the_origin_to_decide() {
+        let v = Vocabularies::builtin().unwrap();
+        let st = |typed: &str| v.sample_types.read("f", typed, false).ok().map(|r| r.term.id.clone());
+        assert_eq!(st("snap-frozen PDX tumour").as_deref(), Some("pdx"));
+        assert_eq!(st("snap-frozen tumour").as_deref(), Some("fresh-frozen-tissue"));
+        assert_eq!(st("frozen plasma").as_deref(), Some("plasma"));
+        assert_eq!(st("bone marrow trephine").as_deref(), Some("tissue"));
+        assert_eq!(st("frozen"), None);
+    }
+
+    #[test]
     fn strict_takes_only_ids_labels_and_synonyms() {
         let v = Vocabularies::builtin().unwrap();
         assert!(v.technologies.read("f", "germline WES", false).is_ok());

@@ -131,6 +131,8 @@ pub struct LinkingReport {
     pub per_vocabulary: BTreeMap<String, (usize, usize, usize)>,
     /// Wrong automatic readings: (vocabulary, typed, read as, expected).
     pub wrong: Vec<(String, String, String, Vec<String>)>,
+    /// Phrasings with an expected term not stored automatically: (vocabulary, typed, expected).
+    pub missed: Vec<(String, String, Vec<String>)>,
 }
 
 #[derive(Debug, Serialize)]
@@ -356,7 +358,11 @@ pub fn linking(vocabs: &Vocabularies, file: &Path) -> anyhow::Result<LinkingRepo
         out.with_a_term += usize::from(!p.terms.is_empty());
         let entry = out.per_vocabulary.entry(p.vocabulary.clone()).or_default();
         entry.0 += 1;
-        let Some(r) = v.reading(&p.typed) else { continue };
+        let reading = v.reading(&p.typed);
+        if !p.terms.is_empty() && reading.as_ref().is_none_or(|r| !r.confidence.automatic()) {
+            out.missed.push((p.vocabulary.clone(), p.typed.clone(), p.terms.clone()));
+        }
+        let Some(r) = reading else { continue };
         let correct = p.terms.contains(&r.term.id);
         let e = at.entry(r.confidence).or_default();
         e.0 += 1;
@@ -477,6 +483,9 @@ pub fn print(r: &Report) {
                 "- wrong: {voc} '{typed}' read as {got}, expected {}",
                 if want.is_empty() { "none".to_owned() } else { want.join(" or ") }
             );
+        }
+        for (voc, typed, want) in &l.missed {
+            println!("- not stored: {voc} '{typed}', expected {}", want.join(" or "));
         }
     }
 }
