@@ -517,6 +517,8 @@ pub fn split_qualifiers(input: &str) -> (String, Vec<String>) {
 pub struct Evidence {
     /// Canonical token → technology ids (families) it points to.
     by_token: FxHashMap<String, Vec<String>>,
+    /// Tokens of analysis software (`description: software`): evidence of an analysis.
+    software: FxHashSet<String>,
 }
 
 impl Evidence {
@@ -527,7 +529,7 @@ impl Evidence {
         let known = FxHashSet::default();
         let tk = Tokenizer { lex, known: &known };
         let mut df: FxHashMap<String, usize> = FxHashMap::default();
-        let mut per: Vec<(Vec<String>, &[String])> = Vec::new();
+        let mut per: Vec<(Vec<String>, &[String], bool)> = Vec::new();
         for t in instruments.terms() {
             let mut toks: Vec<String> = t.synonyms.iter().chain([&t.label]).flat_map(|n| tk.tokens(n)).collect();
             toks.sort();
@@ -536,12 +538,16 @@ impl Evidence {
             for w in &toks {
                 *df.entry(w.clone()).or_default() += 1;
             }
-            per.push((toks, t.technologies.as_slice()));
+            per.push((toks, t.technologies.as_slice(), t.description.as_deref() == Some("software")));
         }
         let mut by_token: FxHashMap<String, Vec<String>> = FxHashMap::default();
-        for (toks, techs) in per {
+        let mut software = FxHashSet::default();
+        for (toks, techs, is_software) in per {
             for w in toks {
                 if df.get(&w).copied().unwrap_or(0) <= 3 {
+                    if is_software {
+                        software.insert(w.clone());
+                    }
                     let e = by_token.entry(w).or_default();
                     e.extend(techs.iter().cloned());
                     e.sort();
@@ -549,7 +555,7 @@ impl Evidence {
                 }
             }
         }
-        Evidence { by_token }
+        Evidence { by_token, software }
     }
 }
 
@@ -582,6 +588,8 @@ pub struct TermIndex {
     unknown_weight: f64,
     /// Technology positions an instrument token points to (technologies only).
     evidence: FxHashMap<String, Vec<u32>>,
+    /// Of those words, the ones naming analysis software.
+    software: FxHashSet<String>,
     /// Words that are never what a value names here (diseases and organs for technologies and
     /// sample types, gene names): set aside like instruments, without evidence.
     asides: FxHashSet<String>,
@@ -833,6 +841,7 @@ impl TermIndex {
             .filter(|(w, _)| !self.token_id.contains_key(*w))
             .map(|(w, techs)| (w.clone(), techs.iter().filter_map(|t| position(t)).map(|p| p as u32).collect()))
             .collect();
+        self.software = evidence.software.iter().filter(|w| self.evidence.contains_key(*w)).cloned().collect();
     }
 
     fn intern(&mut self, w: &str) -> u32 {
@@ -1062,9 +1071,11 @@ impl TermIndex {
             let mut toks = Vec::new();
             let mut evidence = Vec::new();
             self.classify(tk.tokens(p), true, lex, &mut evidence, &mut toks);
-            // A part naming nothing ("+ NovaSeq", "and more") is set aside; a word the
-            // vocabulary does not know is not nothing ("+ AbSeq" may be another technique).
-            if !toks.iter().any(|t| t.role == Role::Informative) {
+            // A part naming nothing the vocabulary knows ("+ NovaSeq", "and more", "/ pseudobulk",
+            // "and phasing") is set aside: the value keeps it as typed, and the reading claims
+            // less, never another term. A part with a known word that does not read with
+            // confidence ("+ protein") leaves the whole value unread.
+            if !toks.iter().any(|t| t.role == Role::Informative && t.id.is_some()) {
                 continue;
             }
             match self.link_with(p, lex, ancestor, None, false).best {
@@ -1264,7 +1275,16 @@ impl TermIndex {
                 }
                 (Some(h), None) => h,
                 (None, Some(n)) => n,
-                (None, None) => return Pass { best: None, ranked, fits_nothing_in_head },
+                // The head is the name, in words the fit sets aside ("Comprehensive tumour
+                // profiling"): the name decides.
+                (None, None) => {
+                    let confidence = if hedged { Confidence::Medium } else { Confidence::High };
+                    return Pass {
+                        best: Some(Link { term: t as usize, confidence, score: 0.9, qualifiers: Vec::new() }),
+                        ranked,
+                        fits_nothing_in_head,
+                    };
+                }
             };
             let confidence = if hedged { Confidence::Medium } else { Confidence::High };
             return Pass {
@@ -1273,18 +1293,33 @@ impl TermIndex {
                 fits_nothing_in_head,
             };
         }
-        let Some(best) = fits.first().copied() else { return Pass { best: None, ranked, fits_nothing_in_head: true } };
+        let Some(mut best) = fits.first().copied() else { return Pass { best: None, ranked, fits_nothing_in_head: true } };
         let informative = toks.iter().filter(|t| t.head && t.role == Role::Informative).count();
         // A term none of whose names was typed whole has a rival in any unrelated term that
         // holds the typed words too ("omics" is in spatial, single-cell and multi-omics).
         let partial = best.clean < 1.0 - 1e-9;
-        let rival = fits.iter().skip(1).find(|f| {
+        let rival_of = |best: &Fit, f: &Fit| {
             f.coverage >= best.coverage - 1e-9
                 && f.honoured >= best.honoured - 1e-9
                 && (f.clean >= best.clean - 0.1 || (partial && f.clean >= 0.3))
                 && !(f.qualifier < best.qualifier - 1e-9 && f.clean <= best.clean + 1e-9)
                 && !related(best.term as usize, f.term as usize)
-        });
+        };
+        let mut rival = fits.iter().skip(1).find(|f| rival_of(&best, f)).copied();
+        // Two narrower terms named at once ("TCR/BCR repertoire sequencing") are their common
+        // broader term, where it fits as well and no rival is outside it.
+        if let Some(r) = rival
+            && let Some(common) = fits.iter().find(|p| {
+                p.coverage >= best.coverage - 1e-9
+                    && p.clean >= best.clean - 1e-9
+                    && ancestor(p.term as usize, best.term as usize)
+                    && ancestor(p.term as usize, r.term as usize)
+            })
+            && fits.iter().filter(|f| rival_of(&best, f)).all(|f| ancestor(common.term as usize, f.term as usize))
+        {
+            best = *common;
+            rival = None;
+        }
         let typos_ok = best.typos <= 1 || (best.typos <= 2 && informative >= 3);
         // Beside words the vocabulary does not know, only a name typed whole is evidence
         // ("whole slide images" is not whole blood).
@@ -1304,6 +1339,49 @@ impl TermIndex {
         // As for a head typed whole: instruments that point to one narrower family of the term
         // read make it that family ("Plasma proteomics (Seer Proteograph XT)" is mass
         // spectrometry-based proteomics).
+        // Software, and only software, that points to one line the words' reading is not in,
+        // beside a word of that line's names that the reading lacks ("repertoire analysis
+        // (MiXCR, Immcantation)", "scTCR/BCR clonotype analysis (scirpy)"): the analysis, not
+        // the assay. Within the line, the term the words fit best; else the line itself. A kit
+        // or an instrument names an assay, never this.
+        let software_only = {
+            let mut named = typed_words.iter().filter(|w| self.evidence.contains_key(*w)).peekable();
+            named.peek().is_some() && named.all(|w| self.software.contains(w))
+        };
+        let have_best = &self.term_tokens[best.term as usize];
+        let said: Vec<u32> = evidence
+            .iter()
+            .copied()
+            .filter(|&r| !evidence.iter().any(|&e| e != r && ancestor(e as usize, r as usize)))
+            .filter(|&r| !related(best.term as usize, r as usize))
+            .filter(|&r| {
+                let have_root = &self.term_tokens[r as usize];
+                toks.iter()
+                    .any(|t| t.head && t.id.is_some_and(|i| have_root.binary_search(&i).is_ok() && have_best.binary_search(&i).is_err()))
+            })
+            .collect();
+        if software_only && let [root] = said.as_slice() {
+            let root = *root;
+            {
+                let within = fits
+                    .iter()
+                    .find(|f| {
+                        let have = &self.term_tokens[f.term as usize];
+                        f.term != root
+                            && ancestor(root as usize, f.term as usize)
+                            && toks
+                                .iter()
+                                .any(|t| t.head && t.role == Role::Informative && t.id.is_some_and(|i| have.binary_search(&i).is_ok()))
+                    })
+                    .map_or(root, |f| f.term);
+                let confidence = if hedged { Confidence::Medium } else { Confidence::High };
+                return Pass {
+                    best: Some(Link { term: within as usize, confidence, score: 0.9, qualifiers: Vec::new() }),
+                    ranked,
+                    fits_nothing_in_head,
+                };
+            }
+        }
         // Instruments that point only to other lines ("repertoire analysis (MiXCR,
         // Immcantation)": analysis software) make a reading short of a whole name doubtful.
         let confidence = if confidence == Confidence::High
