@@ -1327,7 +1327,13 @@ impl TermIndex {
         let enough = if unknown_beside { 1.0 - 1e-9 } else { 0.5 - 1e-9 };
         // An instrument or kit in the value names this very technique, and most of the rest
         // fits it ("Lunaphore COMET sequential IF (up to 40 markers)").
-        let corroborated = evidence.contains(&best.term) && best.coverage >= 0.7;
+        // Only analysis software named: it is evidence for the analysis whatever is analysed
+        // ("cytometry data analysis (OMIQ, FlowSOM)").
+        let software_only = {
+            let mut named = typed_words.iter().filter(|w| self.evidence.contains_key(*w)).peekable();
+            named.peek().is_some() && named.all(|w| self.software.contains(w))
+        };
+        let corroborated = evidence.contains(&best.term) && (best.coverage >= 0.7 || (software_only && best.coverage >= 0.5 - 1e-9));
         let confidence = if (best.coverage >= 1.0 - 1e-9 || corroborated) && best.clean >= enough && typos_ok && rival.is_none() && !hedged
         {
             Confidence::High
@@ -1344,10 +1350,6 @@ impl TermIndex {
         // (MiXCR, Immcantation)", "scTCR/BCR clonotype analysis (scirpy)"): the analysis, not
         // the assay. Within the line, the term the words fit best; else the line itself. A kit
         // or an instrument names an assay, never this.
-        let software_only = {
-            let mut named = typed_words.iter().filter(|w| self.evidence.contains_key(*w)).peekable();
-            named.peek().is_some() && named.all(|w| self.software.contains(w))
-        };
         let have_best = &self.term_tokens[best.term as usize];
         let said: Vec<u32> = evidence
             .iter()
