@@ -481,7 +481,7 @@ mod tests {
     #[test]
     fn unknown_term_suggests_closest() {
         let v = Vocabulary::from_json("technologies", MINI).unwrap();
-        let e = v.resolve("capabilities[0].technology", "exome and genome").unwrap_err();
+        let e = v.resolve("capabilities[0].technology", "exome genome").unwrap_err();
         assert_eq!(e.code, "unknown_term");
         assert_eq!(e.suggestions[0].id, "whole-exome-sequencing");
         assert!(e.message.contains("capabilities") || e.field.contains("capabilities"));
@@ -602,8 +602,9 @@ mod tests {
         assert_eq!(stored("proteomics (Orbitrap Astral)").as_deref(), Some("ms-proteomics"));
         // Two narrower families (Orbitrap: untargeted metabolomics and lipidomics): no choice.
         assert_eq!(stored("metabolomics (Orbitrap Exploris)").as_deref(), Some("metabolomics"));
-        // Analysis software beside a phrase short of a whole name of a wet-lab technique.
-        assert_eq!(stored("repertoir analysis (MiXCR, Immcantation)"), None);
+        // An instrument of another line beside a phrase short of a whole name: doubtful.
+        assert_eq!(stored("repertoire profiling (Orbitrap)"), None);
+        assert!(stored("repertoire profiling").is_some());
     }
 
     #[test]
@@ -629,6 +630,39 @@ mod tests {
         assert_eq!(stored("lipdomics").as_deref(), Some("lipidomics"));
         assert_eq!(stored("lipidomic profiling").as_deref(), Some("lipidomics"));
         assert_eq!(stored("trio exome").as_deref(), Some("whole-exome-sequencing"));
+    }
+
+    #[test]
+    fn analysis_software_names_the_analysis_and_kits_name_the_assay() {
+        assert_eq!(stored("repertoir analysis (MiXCR, Immcantation)").as_deref(), Some("bioinformatics-analysis"));
+        assert_eq!(stored("scTCR/BCR clonotype analysis (scirpy)").as_deref(), Some("single-cell-data-analysis"));
+        assert_eq!(stored("cytometry data analysis (OMIQ, FlowSOM, UMAP)").as_deref(), Some("bioinformatics-analysis"));
+        // Software beside an assay typed whole: still the assay.
+        assert_eq!(stored("WGS (DRAGEN)").as_deref(), Some("whole-genome-sequencing"));
+        assert_eq!(stored("single-cell RNA-seq (Cell Ranger)").as_deref(), Some("single-cell-rna-sequencing"));
+        // A kit pointing to another line does not move the reading.
+        assert_eq!(stored("Targeted ctDNA sequencing – AVENIO ctDNA Expanded Kit (77 genes)").as_deref(), Some("ctdna-analysis"));
+    }
+
+    #[test]
+    fn two_narrower_terms_at_once_are_their_broader_term() {
+        assert_eq!(stored("Bulk TCR/BCR repertoire sequencing (5' RACE, UMI)").as_deref(), Some("immune-repertoire-sequencing"));
+        // Siblings with no common broader term that fits: refused.
+        assert_eq!(stored("WGS and WES"), None);
+    }
+
+    #[test]
+    fn a_part_naming_nothing_known_is_set_aside() {
+        assert_eq!(stored("Differential expression / pseudobulk").as_deref(), Some("differential-expression-analysis"));
+        assert_eq!(stored("SV calling and phasing (tumour/normal)").as_deref(), Some("structural-variant-calling"));
+        assert_eq!(stored("AI / machine learning"), None);
+        // A part with a known word that does not read leaves the whole unread.
+        assert_eq!(stored("Tapestri single-cell DNA + protein (AML panel)"), None);
+        // A head typed as a name, in words the fit sets aside, is that name.
+        assert_eq!(
+            stored("Comprehensive tumour profiling (Oncomine Comprehensive Assay Plus)").as_deref(),
+            Some("comprehensive-genomic-profiling")
+        );
     }
 
     #[test]
