@@ -1,7 +1,8 @@
 //! Term linker benchmarks (issue 10): what one typed vocabulary value costs through
 //! `Vocabulary::read` on the built-in vocabularies: an exact synonym, an accepted free-text
 //! phrase with qualifiers, refused values with their ranked suggestions (the target: at most
-//! 50 µs each), and refusals on the 897-term cancer-types vocabulary.
+//! 50 µs each, also for values joined by conjunctions, which are read part by part), and
+//! refusals on the 897-term cancer-types vocabulary.
 //!
 //! `cargo bench -p omics-benches --bench linker`
 
@@ -21,6 +22,14 @@ const REFUSED_TECHNOLOGIES: [&str; 5] = [
     "Ribo-seq of polysome fractions (NovaSeq 6000)",
     "mass spec",
     "zqxv wprt klmnb qazwsx edcrfv tgbyhn ujmk",
+];
+
+/// Refused values joined by a conjunction: each part is read again alone (one more reading pass
+/// per part), two parts that read different terms, and a part that reads nothing.
+const REFUSED_CONJUNCTIONS: [&str; 3] = [
+    "Tapestri single-cell DNA + protein (AML panel)",
+    "Single-cell and spatial analysis (Visium, Chromium)",
+    "CTC isolation (Parsortix) + single-cell picking + Sanger-like confirmation",
 ];
 
 /// Values the cancer-types vocabulary (OncoTree, 897 terms) refuses.
@@ -45,7 +54,7 @@ fn linker(c: &mut Criterion) {
     eprintln!("{} technologies, {} cancer types", tech.terms().len(), cancers.terms().len());
     accepted(tech, "WES");
     accepted(tech, "WGS (PCR-free, Illumina NovaSeq X)");
-    REFUSED_TECHNOLOGIES.iter().for_each(|t| refused(tech, t));
+    REFUSED_TECHNOLOGIES.iter().chain(&REFUSED_CONJUNCTIONS).for_each(|t| refused(tech, t));
     REFUSED_CANCERS.iter().for_each(|t| refused(cancers, t));
 
     let mut g = c.benchmark_group("linker");
@@ -55,7 +64,7 @@ fn linker(c: &mut Criterion) {
     g.bench_function("technologies: phrase with qualifiers, accepted", |b| {
         b.iter(|| tech.read("technology", black_box("WGS (PCR-free, Illumina NovaSeq X)"), false).is_ok())
     });
-    for typed in REFUSED_TECHNOLOGIES {
+    for typed in REFUSED_TECHNOLOGIES.iter().chain(&REFUSED_CONJUNCTIONS) {
         g.bench_function(format!("technologies: refused with suggestions: {typed}"), |b| {
             b.iter(|| tech.read("technology", black_box(typed), false).is_err())
         });

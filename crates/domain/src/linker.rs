@@ -570,6 +570,8 @@ pub struct TermIndex {
     modifier: Vec<bool>,
     /// Token is optional: a modifier or a context word.
     optional: Vec<bool>,
+    /// Token is a context word only (optional, but a name holding it is no narrower).
+    context_only: Vec<bool>,
     /// Term positions containing each token.
     postings: Vec<Vec<u32>>,
     /// Each name: its term and its tokens.
@@ -795,6 +797,7 @@ impl TermIndex {
         ix.modifier =
             ix.tokens.iter().zip(&ix.postings).map(|(w, p)| lex.is_modifier(vocabulary, w) && (p.len() as f64) / total <= 0.2).collect();
         ix.optional = ix.tokens.iter().map(|w| lex.is_optional(vocabulary, w)).collect();
+        ix.context_only = ix.tokens.iter().map(|w| lex.is_optional(vocabulary, w) && !lex.is_modifier(vocabulary, w)).collect();
         for (i, w) in ix.tokens.iter().enumerate() {
             let len = w.chars().count();
             if len >= 4 && !is_number(w) {
@@ -1431,7 +1434,9 @@ impl TermIndex {
                     if present {
                         hit += w;
                         typos += usize::from(t.typo);
-                        if t.role == Role::Modifier {
+                        // A context word the term holds ("analysis", "testing") makes it no
+                        // narrower: only modifiers are honoured.
+                        if t.role == Role::Modifier && !t.id.is_some_and(|i| self.context_only[i as usize]) {
                             honoured += w;
                         }
                     }
