@@ -885,11 +885,14 @@ impl TermIndex {
             return None;
         }
         let k = if len >= 9 { 2 } else { 1 };
-        let mut variants = vec![w.to_owned()];
-        deletions(w, k, &mut variants);
         let mut best: Option<(usize, usize, u32)> = None;
-        for v in &variants {
+        let mut seen: Vec<u32> = Vec::new();
+        let mut consider = |v: &str| {
             for &i in self.deletes.get(v).map_or(&[][..], Vec::as_slice) {
+                if seen.contains(&i) {
+                    continue;
+                }
+                seen.push(i);
                 let d = strsim::osa_distance(w, &self.tokens[i as usize]);
                 if d == 0 || d > k {
                     continue;
@@ -899,6 +902,42 @@ impl TermIndex {
                 if best.is_none_or(|b| key < b) {
                     best = Some(key);
                 }
+            }
+        };
+        consider(w);
+        if w.is_ascii() {
+            // The word with one, then two, letters deleted, built in one buffer (the typed words
+            // are ASCII after folding; a repeated variant is looked up again, which is cheaper
+            // than collecting and sorting them).
+            let b = w.as_bytes();
+            let mut buf = String::with_capacity(b.len());
+            for i in 0..b.len() {
+                if i > 0 && b[i] == b[i - 1] {
+                    continue;
+                }
+                buf.clear();
+                buf.push_str(&w[..i]);
+                buf.push_str(&w[i + 1..]);
+                consider(&buf);
+                if k == 2 {
+                    let one = buf.clone();
+                    let ob = one.as_bytes();
+                    for j in i..ob.len() {
+                        if j > i && ob[j] == ob[j - 1] {
+                            continue;
+                        }
+                        buf.clear();
+                        buf.push_str(&one[..j]);
+                        buf.push_str(&one[j + 1..]);
+                        consider(&buf);
+                    }
+                }
+            }
+        } else {
+            let mut variants = Vec::new();
+            deletions(w, k, &mut variants);
+            for v in &variants {
+                consider(v);
             }
         }
         best.map(|(_, _, i)| (i, true))
