@@ -305,7 +305,8 @@ pub struct NeedFields {
     /// At least one technology; must-haves are hard constraints in matching.
     pub technologies: Vec<TechnologyRequirement>,
     /// Nice-to-have technologies not read with confidence, kept as typed and not matched
-    /// (only when a must-have reads: dropping a nice-to-have never widens the match). A write
+    /// (only when another technology reads: a nice-to-have never decides who is a candidate,
+    /// so holding one never widens the match). A write
     /// reads them again.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub held_technologies: Vec<TechnologyRequirement>,
