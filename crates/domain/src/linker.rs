@@ -325,10 +325,12 @@ fn depths(text: &str) -> impl Iterator<Item = f64> + '_ {
                 }
                 let ends = j + 1 >= b.len() || !b[j + 1].is_ascii_alphanumeric();
                 i = j.max(i + 1);
-                if j < b.len() && (b[j] == b'x' || b[j] == b'X') && ends {
-                    if let Ok(v) = text[start..j].parse::<f64>() {
-                        return Some(v);
-                    }
+                if j < b.len()
+                    && (b[j] == b'x' || b[j] == b'X')
+                    && ends
+                    && let Ok(v) = text[start..j].parse::<f64>()
+                {
+                    return Some(v);
                 }
             } else {
                 i += 1;
@@ -1169,8 +1171,10 @@ impl TermIndex {
         let mut evidence = Vec::new();
         let head_words = if head.is_empty() { tk.tokens(input) } else { tk.tokens(head) };
         // "Sanger-like": something like the term, not the term.
-        let like =
-            |t: &str| t.to_lowercase().match_indices("-like").any(|(i, m)| !t[i + m.len()..].starts_with(|c: char| c.is_alphanumeric()));
+        let like = |t: &str| {
+            let t = t.to_lowercase();
+            t.match_indices("-like").any(|(i, m)| !t[i + m.len()..].starts_with(|c: char| c.is_alphanumeric()))
+        };
         let hedged = head_words.iter().any(|w| lex.is_hedge(&self.vocabulary, w)) || like(if head.is_empty() { input } else { head });
         let mut ruled_out: Vec<u32> = Vec::new();
         let mut typed_words: Vec<String> = head_words.clone();
@@ -1317,8 +1321,8 @@ impl TermIndex {
                 }
                 (Some(h), None) => h,
                 (None, Some(n)) => n,
-                // The head is the name, in words the fit sets aside ("Comprehensive tumour
-                // profiling"): the name decides.
+                // The head is the name, in words the fit sets aside ("routine diagnostics
+                // (accredited)"): the name decides.
                 (None, None) => {
                     let confidence = if hedged { Confidence::Medium } else { Confidence::High };
                     return Pass {
@@ -1384,9 +1388,6 @@ impl TermIndex {
         } else {
             Confidence::Low
         };
-        // As for a head typed whole: instruments that point to one narrower family of the term
-        // read make it that family ("Plasma proteomics (Seer Proteograph XT)" is mass
-        // spectrometry-based proteomics).
         // Software, and only software, that points to one line the words' reading is not in,
         // beside a word of that line's names that the reading lacks ("repertoire analysis
         // (MiXCR, Immcantation)", "scTCR/BCR clonotype analysis (scirpy)"): the analysis, not
@@ -1406,28 +1407,26 @@ impl TermIndex {
             .collect();
         if software_only && let [root] = said.as_slice() {
             let root = *root;
-            {
-                let within = fits
-                    .iter()
-                    .find(|f| {
-                        let have = &self.term_tokens[f.term as usize];
-                        f.term != root
-                            && ancestor(root as usize, f.term as usize)
-                            && toks
-                                .iter()
-                                .any(|t| t.head && t.role == Role::Informative && t.id.is_some_and(|i| have.binary_search(&i).is_ok()))
-                    })
-                    .map_or(root, |f| f.term);
-                let confidence = if hedged { Confidence::Medium } else { Confidence::High };
-                return Pass {
-                    best: Some(Link { term: within as usize, confidence, score: 0.9, qualifiers: Vec::new() }),
-                    ranked,
-                    fits_nothing_in_head,
-                };
-            }
+            let within = fits
+                .iter()
+                .find(|f| {
+                    let have = &self.term_tokens[f.term as usize];
+                    f.term != root
+                        && ancestor(root as usize, f.term as usize)
+                        && toks
+                            .iter()
+                            .any(|t| t.head && t.role == Role::Informative && t.id.is_some_and(|i| have.binary_search(&i).is_ok()))
+                })
+                .map_or(root, |f| f.term);
+            let confidence = if hedged { Confidence::Medium } else { Confidence::High };
+            return Pass {
+                best: Some(Link { term: within as usize, confidence, score: 0.9, qualifiers: Vec::new() }),
+                ranked,
+                fits_nothing_in_head,
+            };
         }
-        // Instruments that point only to other lines ("repertoire analysis (MiXCR,
-        // Immcantation)": analysis software) make a reading short of a whole name doubtful.
+        // Instruments that point only to other lines make a reading short of a whole name
+        // doubtful ("repertoire profiling (Orbitrap)").
         let confidence = if confidence == Confidence::High
             && best.clean < 1.0 - 1e-9
             && !evidence.is_empty()
@@ -1437,6 +1436,9 @@ impl TermIndex {
         } else {
             confidence
         };
+        // As for a head typed whole: instruments that point to one narrower family of the term
+        // read make it that family ("Plasma proteomics (Seer Proteograph XT)" is mass
+        // spectrometry-based proteomics).
         let by_evidence: Vec<u32> =
             evidence.iter().copied().filter(|&e| e != best.term && ancestor(best.term as usize, e as usize)).collect();
         if confidence == Confidence::High

@@ -616,8 +616,10 @@ mod tests {
         assert_eq!(stored("Targeted RNA-seq for fusions (Oncomine Fusion)").as_deref(), Some("rna-fusion-panel"));
         assert_eq!(stored("RNA-seq (NovaSeq, 30M reads/sample)").as_deref(), Some("rna-sequencing"));
         assert_eq!(stored("RNA-seq (rRNA depletion)").as_deref(), Some("total-rna-sequencing"));
-        // "X-like" is something like X.
+        // "X-like" is something like X (found in text whose lower case changes length).
         assert_eq!(stored("Sanger-like"), None);
+        assert_eq!(stored("İİİ Sanger-like"), None);
+        assert_eq!(stored("İİİİİİ WGS-likeİ 0.5x"), None);
         assert_eq!(stored("Sanger confirmation of variants").as_deref(), Some("sanger-sequencing"));
         // A company alone names none of its products; NGS alone neither DNA nor RNA.
         for typed in ["Nanostring", "NGS", "FoundationOne CDx"] {
