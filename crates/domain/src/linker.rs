@@ -524,7 +524,7 @@ pub struct Evidence {
 }
 
 impl Evidence {
-    /// From the instruments vocabulary: each term's names, tokenized, point to its
+    /// From the instruments vocabulary: each term's names (id, label, synonyms), tokenized, point to its
     /// `technologies`. Tokens shared by many instrument terms (`system`, `analyzer`) point
     /// nowhere.
     pub fn from_instruments(instruments: &crate::vocab::Vocabulary, lex: &Lexicon) -> Evidence {
@@ -533,7 +533,7 @@ impl Evidence {
         let mut df: FxHashMap<String, usize> = FxHashMap::default();
         let mut per: Vec<(Vec<String>, &[String], bool)> = Vec::new();
         for t in instruments.terms() {
-            let mut toks: Vec<String> = t.synonyms.iter().chain([&t.label]).flat_map(|n| tk.tokens(n)).collect();
+            let mut toks: Vec<String> = t.synonyms.iter().chain([&t.label, &t.id]).flat_map(|n| tk.tokens(n)).collect();
             toks.sort();
             toks.dedup();
             toks.retain(|w| !lex.stopwords.contains(w) && !is_number(w) && w.len() >= 2);
