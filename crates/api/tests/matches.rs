@@ -132,6 +132,15 @@ async fn platforms_see_needs_they_could_serve(app: TestApp) {
     assert_eq!(s, StatusCode::OK, "{v}");
     assert_eq!(v["matches"][0]["need"]["id"], nid.as_str());
     assert!(v["matches"][0]["score"].as_f64().unwrap() > 0.5);
+    // A need whose only technology is a nice-to-have is found by the platforms offering it.
+    let r = app.token("r@example.org", "a long enough password").await;
+    let mut nice = need("Exomes if possible", "LT", "WES");
+    nice["technologies"][0]["required"] = json!(false);
+    let (s, created) = app.post("/api/v1/needs", Some(&r), nice).await;
+    assert_eq!(s, StatusCode::CREATED, "{created}");
+    let (_, v) = app.get(&format!("/api/v1/platforms/{pid}/matches"), Some(&m)).await;
+    let ids: Vec<&str> = v["matches"].as_array().unwrap().iter().map(|x| x["need"]["id"].as_str().unwrap()).collect();
+    assert!(ids.contains(&created["id"].as_str().unwrap()), "{v}");
     let (_, list) = app.get("/api/v1/platforms?q=plasma", None).await;
     let plasma = list["items"][0]["id"].as_str().unwrap().to_owned();
     let (_, v) = app.get(&format!("/api/v1/platforms/{plasma}/matches?include_excluded=true"), None).await;

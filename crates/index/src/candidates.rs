@@ -131,9 +131,10 @@ impl SearchIndex {
         self.run(q, limit)
     }
 
-    /// Open needs that `platform` may serve: at least one must-have technology is among its
-    /// technologies or their broader terms (the platform offers it or a narrower one), or is
-    /// narrower than one of its technologies (the platform offers a broader one).
+    /// Open needs that `platform` may serve: at least one must-have technology (or, for a need
+    /// with no must-have, one nice-to-have) is among its technologies or their broader terms
+    /// (the platform offers it or a narrower one), or is narrower than one of its technologies
+    /// (the platform offers a broader one).
     pub fn need_candidates(&self, platform: &Platform, limit: usize) -> Result<Candidates> {
         let f = self.f;
         let mut exact: Vec<String> = platform.fields.capabilities.iter().map(|c| c.technology.clone()).collect();
@@ -148,8 +149,9 @@ impl SearchIndex {
         if covered.is_empty() {
             return Ok(Candidates::default());
         }
-        // `technology_required` holds each must-have and its ancestors: one of them is a
-        // platform's own term when the must-have is that term or narrower.
+        // `technology_required` holds what each need asks for (its must-haves, or its
+        // nice-to-haves where it has none) and their ancestors: one of them is a platform's
+        // own term when what is asked is that term or narrower.
         let served = BooleanQuery::new(vec![
             (Occur::Should, Self::any_of(f.technology_required_exact, &covered)),
             (Occur::Should, Self::any_of(f.technology_required, &exact)),

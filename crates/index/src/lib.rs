@@ -29,7 +29,7 @@ use tantivy::{Index, IndexReader, IndexWriter, Order, ReloadPolicy, TantivyDocum
 use uuid::Uuid;
 
 /// Bump when the fields or how they are filled change: the index is then rebuilt at open.
-const SCHEMA_VERSION: u32 = 4;
+const SCHEMA_VERSION: u32 = 5;
 const ANALYZER: &str = "omics";
 const WRITER_MEMORY: usize = 64 * 1024 * 1024;
 const CATCH_UP_BATCH: i64 = 2_000;
@@ -149,7 +149,8 @@ struct Payload {
 pub enum Filter {
     /// Includes narrower terms: a family finds its members.
     Technology,
-    /// Must-have technologies of a need (with the broader terms of each).
+    /// What a need asks for (with the broader terms of each): its must-have technologies, or
+    /// its nice-to-haves where it has no must-have.
     TechnologyRequired,
     Country,
     ReadinessArea,
@@ -435,9 +436,12 @@ impl SearchIndex {
                 let n = &n.fields;
                 text.push(&n.description);
                 d.add_text(f.readiness_area, &n.readiness_area);
+                // What the need asks for: its must-haves, or, where it has none, its
+                // nice-to-haves (a platform offering one of them may serve it).
+                let asks_all = !n.technologies.iter().any(|t| t.required);
                 for t in &n.technologies {
                     techs.extend(v.technologies.self_and_ancestors(&t.technology));
-                    if t.required {
+                    if t.required || asks_all {
                         d.add_text(f.technology_required_exact, &t.technology);
                         for a in v.technologies.self_and_ancestors(&t.technology) {
                             d.add_text(f.technology_required, a);

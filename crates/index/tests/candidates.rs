@@ -27,8 +27,12 @@ fn platform(v: &Vocabularies, name: &str, technology: &str) -> Platform {
 }
 
 fn need(v: &Vocabularies, title: &str, technology: &str) -> Need {
+    need_with(v, title, technology, true)
+}
+
+fn need_with(v: &Vocabularies, title: &str, technology: &str, required: bool) -> Need {
     let fields: NeedFields = serde_json::from_value(serde_json::json!({
-        "title": title, "technologies": [{"technology": technology, "required": true}],
+        "title": title, "technologies": [{"technology": technology, "required": required}],
         "sample_type": "FFPE", "sample_count": 20, "readiness_area": "translational-research", "country": "BE"
     }))
     .unwrap();
@@ -62,10 +66,12 @@ fn candidates_include_broader_terms_both_ways_and_leave_siblings_out() {
     let total = need(&v, "Total RNA of FFPE tumours", "total-rna-sequencing");
     let dia = need(&v, "DIA proteomics of FFPE tumours", "dia-ms");
     let generic = need(&v, "RNA sequencing of FFPE tumours", "rna-sequencing");
+    // A need with no must-have asks for its nice-to-haves.
+    let nice = need_with(&v, "Total RNA, if anyone can", "total-rna-sequencing", false);
     let records: Vec<Record> = [&exact, &broader, &two_up, &sibling]
         .into_iter()
         .map(|p| Record::Platform(p.clone()))
-        .chain([&total, &dia, &generic].into_iter().map(|n| Record::Need(n.clone())))
+        .chain([&total, &dia, &generic, &nice].into_iter().map(|n| Record::Need(n.clone())))
         .collect();
     let (index, _store, _db, _dir) = indexed(&v, &records);
 
@@ -84,9 +90,12 @@ fn candidates_include_broader_terms_both_ways_and_leave_siblings_out() {
         ids.sort();
         ids
     };
-    let mut want = vec![total.meta.id, generic.meta.id];
+    let mut want = vec![total.meta.id, generic.meta.id, nice.meta.id];
     want.sort();
-    assert_eq!(needs_for(&broader), want, "the need asking for a narrower term, and the exact one");
+    assert_eq!(needs_for(&broader), want, "the needs asking for a narrower term (also as a nice-to-have), and the exact one");
+    let mut want = vec![total.meta.id, generic.meta.id, nice.meta.id];
+    want.sort();
+    assert_eq!(needs_for(&exact), want, "a need whose only technology is a nice-to-have is served by its term");
     assert_eq!(needs_for(&two_up), [dia.meta.id]);
     assert_eq!(needs_for(&sibling), [generic.meta.id], "a sibling's need is not a candidate; the broader need is");
 }
