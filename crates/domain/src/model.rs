@@ -961,8 +961,9 @@ impl NeedFields {
                 }
             }
             // Unread nice-to-haves beside a technology that reads: held as typed, not refused.
-            // The pool does not depend on them (a need's hard constraints apply to the whole
-            // platform where it offers none of the nice-to-haves), only their credit is lost.
+            // Candidates never depend on nice-to-haves, and holding one only narrows the
+            // capabilities a need without must-haves is checked against: it never admits a
+            // platform that breaks a hard constraint (see README, Reading what people type).
             if any_read && c.keep_unread_needs() {
                 for &(i, at) in unread.iter().rev() {
                     let e = c.errors.0.remove(at);
