@@ -6,6 +6,8 @@ RUN apt-get update && apt-get install -y --no-install-recommends libpq-dev pkg-c
 WORKDIR /src
 COPY Cargo.toml Cargo.lock rustfmt.toml clippy.toml ./
 COPY crates crates
+# `benches` is a workspace member: without it cargo cannot load the workspace.
+COPY benches benches
 COPY fixtures fixtures
 COPY api-spec api-spec
 RUN cargo build --release --locked -p omics-match && cp target/release/omics-match /omics-match

@@ -9,6 +9,8 @@
 mod conn;
 mod records;
 pub mod schema;
+#[cfg(test)]
+mod schema_check;
 pub mod testdb;
 mod users;
 
