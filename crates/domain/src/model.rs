@@ -134,6 +134,11 @@ impl NeedStatus {
     pub fn is_public(self) -> bool {
         !matches!(self, NeedStatus::Withdrawn | NeedStatus::Suspended)
     }
+    /// Whether a need in this state is still looking for a partner: open or in discussion.
+    /// Matching excludes the others (`need_not_open`).
+    pub fn is_open_for_matching(self) -> bool {
+        matches!(self, NeedStatus::Open | NeedStatus::InDiscussion)
+    }
 }
 
 /// Whether the requester's identity is shown.
@@ -1178,6 +1183,12 @@ mod tests {
             let e = need(techs.clone()).check(&vocabs(), None, ReadMode { strict }).unwrap_err();
             assert!(e.0.iter().any(|e| e.code == "unknown_term"), "{techs} {strict}: {e:?}");
         }
+    }
+
+    #[test]
+    fn only_open_and_discussed_needs_are_matched() {
+        let open: Vec<NeedStatus> = NeedStatus::ALL.into_iter().filter(|s| s.is_open_for_matching()).collect();
+        assert_eq!(open, [NeedStatus::Open, NeedStatus::InDiscussion]);
     }
 
     #[test]

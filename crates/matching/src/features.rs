@@ -6,7 +6,7 @@
 //! from it; the record itself is read only to explain the few it returns, by the rules of
 //! `lib.rs` (a property test checks that both give the same score and the same exclusions).
 
-use omics_domain::{NeedStatus, Platform, PlatformStatus, Vocabularies, Vocabulary};
+use omics_domain::{Platform, PlatformStatus, Vocabularies, Vocabulary};
 use uuid::Uuid;
 
 use super::{Evaluation, Exclusion, Prepared, Relation, capacity_of, days_left, maturity_value, readiness_value, score, technology_value};
@@ -132,7 +132,7 @@ impl Prepared<'_> {
         if !f.published {
             ex("not_published");
         }
-        if matches!(need.status, NeedStatus::Closed | NeedStatus::Withdrawn | NeedStatus::Matched | NeedStatus::Suspended) {
+        if !need.status.is_open_for_matching() {
             ex("need_not_open");
         }
         let days_left = days_left(self);

@@ -10,7 +10,7 @@ mod weights;
 use std::collections::{HashMap, HashSet, VecDeque};
 
 use chrono::NaiveDate;
-use omics_domain::{Capability, Need, NeedFields, NeedStatus, Platform, PlatformStatus, Vocabularies, Vocabulary};
+use omics_domain::{Capability, Need, NeedFields, Platform, PlatformStatus, Vocabularies, Vocabulary};
 use serde::Serialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -358,7 +358,7 @@ fn check(prep: &Prepared<'_>, p: &Platform, served: &[Served<'_>], explain: bool
     if f.status != PlatformStatus::Published {
         ex("not_published", why!(explain, "{} is {}, not published", f.name, f.status.as_str()));
     }
-    if matches!(need.status, NeedStatus::Closed | NeedStatus::Withdrawn | NeedStatus::Matched | NeedStatus::Suspended) {
+    if !need.status.is_open_for_matching() {
         ex("need_not_open", why!(explain, "the need is {}", need.status.as_str()));
     }
     let sample = || v.sample_types.label(&need.sample_type);
