@@ -252,12 +252,13 @@ fn run(state: &AppState, name: &str, dir: &Path, judged: Judgments, loaded: Load
                         (!e.is_empty()).then(|| format!("{e:?}"))
                     }
                 };
+                let before = breaches.len();
                 for p in ranked.iter().take(10) {
                     if let Some(why) = why_breaks(p) {
                         breaches.push((need_key.clone(), key(p).to_owned(), why));
                     }
                 }
-                m.breaches_in_top_10 += ranked.iter().take(10).filter(|p| why_breaks(p).is_some()).count();
+                m.breaches_in_top_10 += breaches.len() - before;
                 b.breaches_in_top_10 += baseline.iter().take(10).filter(|p| why_breaks(p).is_some()).count();
                 ranked
             }
