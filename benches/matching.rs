@@ -8,9 +8,10 @@
 use std::time::Instant;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use omics_api::routes::matches::{Plan, platforms_for};
 use omics_domain::{Meta, NeedFields, Platform, PlatformFields, Vocabularies};
 use omics_matching::{Candidate, Context, Features, Supply, TextScores, Want, Weights, rank_platforms};
+use omics_service::Service;
+use omics_service::matches::Plan;
 
 fn need(v: &Vocabularies) -> NeedFields {
     let n: NeedFields = serde_json::from_value(serde_json::json!({
@@ -67,21 +68,20 @@ fn whole_match(c: &mut Criterion) {
     let dir = tempfile::tempdir().unwrap();
     let settings = omics_api::Settings { data_dir: dir.path().to_owned(), ..omics_api::Settings::default() };
     let started = Instant::now();
-    let opened = omics_api::state::open(&settings).unwrap();
+    let opened = Service::open(settings.service_config()).unwrap();
     let owner = omics_match::import::owner_account(&opened, "bench@omics-match.invalid").unwrap();
     let (items, _) = omics_match::generate::generate(&opened.vocabs, n, 0, 11);
     omics_match::import::import(&opened, items, owner, |_| {}).unwrap();
     eprintln!("imported {n} platforms in {:.1}s", started.elapsed().as_secs_f64());
-    let tokens = omics_api::auth::TokenKeys::new(&[1u8; 32], 60).unwrap();
-    let state = omics_api::AppState::new(opened, tokens, settings);
+    let state = opened;
     let need = need(&state.vocabs);
     let plan = Plan { weights: Weights::default(), limit: 20, min_score: 0.0, include_excluded: false, mode: Default::default() };
-    let probe = platforms_for(&state, &need, None, &[], &plan).unwrap();
+    let probe = state.platforms_for(&need, None, &[], &plan).unwrap();
     eprintln!("{} candidates scored for the benchmark need", probe.candidates);
     let mut g = c.benchmark_group("whole match");
     g.sample_size(30);
     g.bench_function(format!("top 20 with reasons against {n} platforms"), |b| {
-        b.iter(|| platforms_for(&state, &need, None, &[], &plan).unwrap())
+        b.iter(|| state.platforms_for(&need, None, &[], &plan).unwrap())
     });
     g.finish();
 }

@@ -19,12 +19,13 @@ use std::time::{Duration, Instant};
 use anyhow::Context as _;
 use chrono::Utc;
 use clap::Parser;
-use omics_api::routes::matches::{Plan, PlatformMatches, platforms_for, platforms_of};
-use omics_api::{AppState, Settings};
+use omics_api::Settings;
 use omics_benches::{Stats, emit_stats, read_json_array, sample_needs, searches, spread, stats};
 use omics_domain::{Kind, Need, Record};
 use omics_index::{Audience, Filter, SearchRequest, Sort};
 use omics_matching::{Candidate, Context, Weights};
+use omics_service::Service;
+use omics_service::matches::{Plan, PlatformMatches, platforms_of};
 
 #[derive(Parser)]
 #[command(about = "In-process match and search latency on an imported data directory")]
@@ -58,16 +59,13 @@ struct Args {
 fn main() -> anyhow::Result<()> {
     let args = Args::parse();
     let settings = Settings { data_dir: args.data_dir.clone(), ..Settings::default() };
-    let opened = omics_api::state::open(&settings).context("opening the data directory (is a server still using it?)")?;
-    let tokens = omics_api::auth::TokenKeys::new(&[7u8; 32], 60).map_err(|e| anyhow::anyhow!("{e}"))?;
-    let state = AppState::new(opened, tokens, settings);
+    let state = Service::open(settings.service_config()).context("opening the data directory (is a server still using it?)")?;
 
     let all = read_json_array(&args.needs)?;
     let sample: Vec<(String, Need)> =
         sample_needs(&all, args.sample).into_iter().map(|v| stored_need(&state, v)).collect::<anyhow::Result<_>>()?;
     anyhow::ensure!(!sample.is_empty(), "no needs to measure");
-    let plan =
-        Plan { weights: state.settings.matching.weights, limit: 20, min_score: 0.0, include_excluded: false, mode: Default::default() };
+    let plan = Plan { weights: state.matching.weights, limit: 20, min_score: 0.0, include_excluded: false, mode: Default::default() };
 
     // ---- the whole match, as the route calls it
     for (_, n) in &sample {
@@ -94,7 +92,7 @@ fn main() -> anyhow::Result<()> {
     for (_, n) in &sample {
         let need = &n.fields;
         let t = Instant::now();
-        let found = state.index.platform_candidates(need, false, state.settings.matching.max_candidates)?;
+        let found = state.index.platform_candidates(need, false, state.matching.max_candidates)?;
         phases[0].push(t.elapsed());
         let t = Instant::now();
         let records = state.index.catalogue.get_many(&found.ids);
@@ -191,12 +189,12 @@ fn main() -> anyhow::Result<()> {
 }
 
 /// One match as `GET /api/v1/needs/{id}/matches` computes it.
-fn run_match(state: &AppState, n: &Need, plan: &Plan) -> anyhow::Result<PlatformMatches> {
-    platforms_for(state, &n.fields, Some(n.meta.id), &[], plan).map_err(|e| anyhow::anyhow!("match failed: {e:?}"))
+fn run_match(state: &Service, n: &Need, plan: &Plan) -> anyhow::Result<PlatformMatches> {
+    state.platforms_for(&n.fields, Some(n.meta.id), &[], plan).map_err(|e| anyhow::anyhow!("match failed: {e:?}"))
 }
 
 /// The stored need that a generated item was imported as (found by its external key).
-fn stored_need(state: &AppState, item: &serde_json::Value) -> anyhow::Result<(String, Need)> {
+fn stored_need(state: &Service, item: &serde_json::Value) -> anyhow::Result<(String, Need)> {
     let key = item["external_key"].as_str().context("a generated need without external_key")?;
     match state.store.by_external_key(Kind::Need, key)? {
         Some(Record::Need(n)) => Ok((key.to_owned(), n)),

@@ -5,9 +5,7 @@
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpResponse, ResponseError};
-use omics_domain::{Code, FieldError, ValidationErrors};
-use omics_index::IndexError;
-use omics_store::StoreError;
+use omics_domain::{Code, FieldError};
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -52,12 +50,6 @@ pub struct ApiError {
 impl ApiError {
     pub fn new(code: Code, detail: impl Into<String>) -> Self {
         ApiError { code, detail: detail.into(), errors: vec![], etag: None, retry_after: None }
-    }
-    pub fn not_found(what: &str) -> Self {
-        Self::new(Code::NotFound, format!("no {what} with this id, or not visible to you"))
-    }
-    pub fn forbidden(detail: impl Into<String>) -> Self {
-        Self::new(Code::Forbidden, detail)
     }
     pub fn internal(cause: impl std::fmt::Display) -> Self {
         tracing::error!(%cause, "internal error");
@@ -104,51 +96,10 @@ impl ResponseError for ApiError {
     }
 }
 
-impl From<ValidationErrors> for ApiError {
-    fn from(e: ValidationErrors) -> Self {
-        let detail = match e.0.as_slice() {
-            [one] => format!("{}: {}", one.field, one.message),
-            many => format!("{} fields are invalid: {}", many.len(), many.iter().map(|e| e.field.as_str()).collect::<Vec<_>>().join(", ")),
-        };
-        ApiError { code: e.code(), detail, errors: e.0, etag: None, retry_after: None }
-    }
-}
-
-impl From<StoreError> for ApiError {
-    fn from(e: StoreError) -> Self {
-        match e {
-            StoreError::NotFound => ApiError::new(Code::NotFound, "no such record"),
-            StoreError::VersionConflict { current } => {
-                let mut e = ApiError::new(
-                    Code::PreconditionFailed,
-                    format!("the record is now at version {current}; read it again and reapply your change"),
-                );
-                e.etag = Some(crate::etag(current));
-                e
-            }
-            StoreError::Duplicate("email") => {
-                ApiError::new(Code::EmailTaken, "an account with this email already exists; request a token instead")
-            }
-            StoreError::Duplicate(what) => ApiError::field(
-                Code::ExternalKeyTaken,
-                FieldError::new(what, "duplicate", format!("another record already has this {what}; choose another or update that record")),
-            ),
-            StoreError::Pool(_) | StoreError::Connect(_) => {
-                tracing::error!(cause = %e, "database unavailable");
-                ApiError::new(Code::Unavailable, "the database is not reachable; try again shortly")
-            }
-            other => ApiError::internal(other),
-        }
-    }
-}
-
-impl From<IndexError> for ApiError {
-    fn from(e: IndexError) -> Self {
-        match e {
-            IndexError::Store(s) => s.into(),
-            IndexError::Query(m) => ApiError::new(Code::InvalidQuery, m),
-            other => ApiError::internal(other),
-        }
+impl From<omics_service::Error> for ApiError {
+    fn from(e: omics_service::Error) -> Self {
+        let omics_service::Error { code, detail, errors, current_version } = e;
+        ApiError { code, detail, errors, etag: current_version.map(crate::etag), retry_after: None }
     }
 }
 

@@ -1,6 +1,13 @@
-//! omics-match HTTP API: actix-web handlers, the auth extractors, problem+json errors and the
-//! OpenAPI document. Handlers extract, call one store/index/domain function off the async
-//! executor, and map the result to a DTO.
+//! omics-match HTTP API: actix-web handlers, the auth extractors, problem+json errors, the
+//! request limits and the OpenAPI document. Handlers extract, call one `omics_service`
+//! function off the async executor (`web::block`), and map the answer to a response; the rules
+//! live in the service.
+//!
+//! Where things are: the route table and the handlers in [`routes`]; settings in
+//! [`settings`]; start-up and serving in [`start`]; bearer tokens in [`tokens`], external ones
+//! in [`oidc`], and the extractors that read them in [`auth`]; errors as problem documents in
+//! [`error`]; body, depth and time limits in [`limits`], per-client rate limits in
+//! [`ratelimit`].
 
 pub mod auth;
 pub mod error;
@@ -9,7 +16,10 @@ pub mod oidc;
 pub mod openapi;
 pub mod ratelimit;
 pub mod routes;
+pub mod settings;
+pub mod start;
 pub mod state;
+pub mod tokens;
 
 use actix_web::body::{BoxBody, EitherBody, MessageBody};
 use actix_web::dev::ServiceResponse;
@@ -19,19 +29,22 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use omics_domain::Code;
 
 pub use error::{ApiError, Problem};
-pub use state::{AppState, Application, Settings, StartError};
+pub use settings::Settings;
+pub use start::{Application, StartError};
+pub use state::AppState;
 
 /// The entity tag of a record version.
 pub fn etag(version: i64) -> String {
-    format!("\"{version}\"")
+    omics_service::version_tag(version)
 }
 
 /// Register every route, the extractor configurations, the error handling and the limits: body
 /// size (`max_body_bytes`), JSON nesting ([`limits::json_depth`]) and the time a request may
 /// take ([`limits::request_timeout`]).
-pub fn configure(cfg: &mut web::ServiceConfig, state: web::Data<AppState>) {
+pub fn configure(cfg: &mut web::ServiceConfig, state: web::Data<AppState>, auth: web::Data<auth::Authenticator>) {
     let max_body = state.settings.max_body_bytes;
     cfg.app_data(state)
+        .app_data(auth)
         .app_data(
             web::JsonConfig::default()
                 .limit(max_body)

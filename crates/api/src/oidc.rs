@@ -18,6 +18,8 @@ use omics_domain::{Code, Role};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+pub use omics_service::accounts::ExternalIdentity;
+
 use crate::error::ApiError;
 
 /// The largest JWKS document read, bytes.
@@ -65,15 +67,6 @@ impl Default for OidcSettings {
             jwks_refresh_min_secs: 300,
         }
     }
-}
-
-/// Who a verified external token names.
-#[derive(Debug, Clone)]
-pub struct ExternalIdentity {
-    pub subject: String,
-    pub email: Option<String>,
-    pub display_name: String,
-    pub role: Role,
 }
 
 /// A verification key from the JWKS and the algorithms it may be used with.
@@ -128,8 +121,8 @@ impl Oidc {
             }
             return Ok(None);
         };
-        if issuer == crate::auth::ISSUER {
-            return Err(format!("oidc.issuer must not be {:?}, the issuer of this service's own tokens", crate::auth::ISSUER));
+        if issuer == crate::tokens::ISSUER {
+            return Err(format!("oidc.issuer must not be {:?}, the issuer of this service's own tokens", crate::tokens::ISSUER));
         }
         let audience = settings
             .audience
@@ -453,7 +446,7 @@ mod tests {
             Oidc::from_settings(&s).unwrap_err()
         };
         assert!(bad(|s| s.issuer = None).contains("oidc.issuer"));
-        assert!(bad(|s| s.issuer = Some(crate::auth::ISSUER.into())).contains("oidc.issuer"));
+        assert!(bad(|s| s.issuer = Some(crate::tokens::ISSUER.into())).contains("oidc.issuer"));
         assert!(bad(|s| s.audience = None).contains("oidc.audience"));
         assert!(bad(|s| s.algorithms = vec![Algorithm::RS256, Algorithm::HS256]).contains("symmetric"));
         assert!(bad(|s| s.algorithms = vec![]).contains("oidc.algorithms"));

@@ -5,7 +5,8 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use crate::limits::Documented;
-use crate::routes::{audit, auth, health, matches, needs, platforms, records, vocabularies};
+use crate::routes::{audit, auth, health, matches, needs, platforms, vocabularies};
+use omics_service::records;
 
 #[derive(OpenApi)]
 #[openapi(

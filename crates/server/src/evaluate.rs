@@ -17,10 +17,10 @@
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
-use omics_api::routes::matches::{Plan, platforms_for, read_need};
-use omics_api::state::{AppState, Opened};
 use omics_domain::{Confidence, Platform, ReadMode, Record, Vocabularies};
 use omics_matching::eval::ndcg;
+use omics_service::Service;
+use omics_service::matches::Plan;
 use serde::{Deserialize, Serialize};
 
 #[derive(Deserialize)]
@@ -174,12 +174,12 @@ pub fn run_all(settings: &omics_api::Settings, dir: &Path, scratch: &Path) -> an
         s.database_url = None;
         let judged: Judgments = read_json(&set_dir.join("judgments.json"))?;
         let platforms: Vec<serde_json::Value> = read_json(&set_dir.join(&judged.platforms))?;
-        let (state, loaded) = prepare(&s, platforms)?;
-        sets.push(run(&state, &name, &set_dir, judged, loaded)?);
+        let (service, loaded) = prepare(&s, platforms)?;
+        sets.push(run(&service, &name, &set_dir, judged, loaded)?);
     }
     let linking_file = dir.join("linking").join("phrasings.json");
     let linking = if linking_file.is_file() {
-        let vocabs = settings.load_vocabularies()?;
+        let vocabs = settings.service_config().load_vocabularies()?;
         Some(linking(&vocabs, &linking_file)?)
     } else {
         None
@@ -193,16 +193,15 @@ pub struct Loaded {
     pub refused: Vec<(String, String)>,
 }
 
-/// A fresh service state in `settings.data_dir` with `platforms` imported as typed.
-pub fn prepare(settings: &omics_api::Settings, platforms: Vec<serde_json::Value>) -> anyhow::Result<(AppState, Loaded)> {
-    let opened: Opened = omics_api::state::open(settings)?;
+/// A fresh service in `settings.data_dir` with `platforms` imported as typed.
+pub fn prepare(settings: &omics_api::Settings, platforms: Vec<serde_json::Value>) -> anyhow::Result<(Service, Loaded)> {
+    let opened = Service::open(settings.service_config())?;
     let owner = crate::import::owner_account(&opened, "evaluation@omics-match.invalid")?;
     let keys: Vec<String> = platforms.iter().map(|p| p["external_key"].as_str().unwrap_or_default().to_owned()).collect();
     let n = platforms.len();
     let report = crate::import::import(&opened, platforms, owner, |_| {})?;
     let refused = report.refused.into_iter().map(|(i, why)| (keys.get(i - 1).cloned().unwrap_or_default(), why)).collect();
-    let tokens = omics_api::auth::TokenKeys::new(&[7u8; 32], 60).map_err(|e| anyhow::anyhow!("{e}"))?;
-    Ok((AppState::new(opened, tokens, settings.clone()), Loaded { platforms: n, refused }))
+    Ok((opened, Loaded { platforms: n, refused }))
 }
 
 /// Whether a technology field of a record (`capabilities[0].technology`,
@@ -211,13 +210,12 @@ fn is_technology_field(field: &str) -> bool {
     field.ends_with(".technology")
 }
 
-fn run(state: &AppState, name: &str, dir: &Path, judged: Judgments, loaded: Loaded) -> anyhow::Result<SetReport> {
+fn run(state: &Service, name: &str, dir: &Path, judged: Judgments, loaded: Loaded) -> anyhow::Result<SetReport> {
     let needs: Vec<serde_json::Value> = read_json(&dir.join("needs.json"))?;
     let platforms: Vec<serde_json::Value> = read_json(&dir.join(&judged.platforms))?;
     let gold: Option<Gold> = if dir.join("gold.json").is_file() { Some(read_json(&dir.join("gold.json"))?) } else { None };
     let by_need: HashMap<&str, &Judgment> = judged.judgments.iter().map(|j| (j.need.as_str(), j)).collect();
-    let plan =
-        Plan { weights: state.settings.matching.weights, limit: 10, min_score: 0.0, include_excluded: false, mode: ReadMode::default() };
+    let plan = Plan { weights: state.matching.weights, limit: 10, min_score: 0.0, include_excluded: false, mode: ReadMode::default() };
     let mut m = Figures::default();
     let mut b = Figures::default();
     let mut per_need = Vec::new();
@@ -239,9 +237,9 @@ fn run(state: &AppState, name: &str, dir: &Path, judged: Judgments, loaded: Load
             .filter_map(|r| if let Record::Platform(p) = r { Some(p) } else { None })
             .collect();
 
-        let ranked: Vec<Platform> = match read_need(state, value, ReadMode::default()) {
+        let ranked: Vec<Platform> = match state.read_need(value, ReadMode::default()) {
             Ok((fields, _, _)) => {
-                let result = platforms_for(state, &fields, None, &[], &plan).map_err(|e| anyhow::anyhow!("{need_key}: {e}"))?;
+                let result = state.platforms_for(&fields, None, &[], &plan).map_err(|e| anyhow::anyhow!("{need_key}: {e}"))?;
                 let ranked: Vec<Platform> = result.matches.into_iter().map(|x| x.platform).collect();
                 let graded_hard = judged.judgments.iter().any(|j| !j.hard.is_empty());
                 let why_breaks = |p: &Platform| -> Option<String> {

@@ -1,8 +1,8 @@
 //! Importing JSON arrays of platforms and needs, idempotent by `external_key`, in batched
 //! transactions with batched index commits.
 
-use omics_api::state::Opened;
 use omics_domain::{Kind, Meta, NeedFields, PlatformFields, Record, Role, body};
+use omics_service::Service;
 use omics_store::{ImportOutcome, NewUser};
 use uuid::Uuid;
 
@@ -49,7 +49,7 @@ fn to_record(v: serde_json::Value, vocabs: &omics_domain::Vocabularies, owner: U
 
 /// The account that owns imported records: found by email, or created without a usable
 /// password (it cannot sign in until an admin sets one).
-pub fn owner_account(opened: &Opened, email: &str) -> anyhow::Result<Uuid> {
+pub fn owner_account(opened: &Service, email: &str) -> anyhow::Result<Uuid> {
     if let Some(u) = opened.store.user_by_email(email)? {
         return Ok(u.id);
     }
@@ -63,14 +63,14 @@ pub fn owner_account(opened: &Opened, email: &str) -> anyhow::Result<Uuid> {
 }
 
 /// Import `items` (see [`import_with`]).
-pub fn import(opened: &Opened, items: Vec<serde_json::Value>, owner: Uuid, progress: impl FnMut(usize)) -> anyhow::Result<Report> {
+pub fn import(opened: &Service, items: Vec<serde_json::Value>, owner: Uuid, progress: impl FnMut(usize)) -> anyhow::Result<Report> {
     import_with(opened, owner, progress, |sink| items.into_iter().try_for_each(sink))
 }
 
 /// Import the JSON array in `reader`, read element by element (a file of any size takes the
 /// memory of a few batches, not of the whole array).
 pub fn import_reader(
-    opened: &Opened,
+    opened: &Service,
     reader: impl std::io::Read + Send,
     owner: Uuid,
     progress: impl FnMut(usize),
@@ -99,7 +99,7 @@ struct Batch {
 /// `unchanged`) and catches the index up every [`BATCHES_PER_INDEX_COMMIT`] batches.
 /// `progress` is told how many items are done after each batch.
 pub fn import_with(
-    opened: &Opened,
+    opened: &Service,
     owner: Uuid,
     mut progress: impl FnMut(usize),
     feed: impl FnOnce(&mut dyn FnMut(serde_json::Value) -> anyhow::Result<()>) -> anyhow::Result<()> + Send,
@@ -180,7 +180,7 @@ pub fn demo_items() -> anyhow::Result<Vec<serde_json::Value>> {
 }
 
 /// Records of `kind` as import items (their writable fields), in id order.
-pub fn export(opened: &Opened, kind: Kind) -> anyhow::Result<Vec<serde_json::Value>> {
+pub fn export(opened: &Service, kind: Kind) -> anyhow::Result<Vec<serde_json::Value>> {
     let mut out = Vec::new();
     let mut after = None;
     loop {

@@ -8,7 +8,7 @@ use std::path::PathBuf;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
-use omics_api::{Application, auth};
+use omics_api::Application;
 use omics_domain::limits::MIN_PASSWORD;
 use omics_domain::{Kind, Role};
 use omics_store::NewUser;
@@ -116,7 +116,7 @@ fn main() -> anyhow::Result<()> {
         }
         Command::Import { file, owner } => {
             let s = config::load(&cli.overrides, None, None)?;
-            let opened = omics_api::state::open_for_batch(&s)?;
+            let opened = omics_service::Service::open_for_batch(s.service_config())?;
             let owner = import::owner_account(&opened, &owner)?;
             let f = std::fs::File::open(&file).with_context(|| format!("reading {}", file.display()))?;
             let bar = indicatif::ProgressBar::new(f.metadata().map(|m| m.len()).unwrap_or(0));
@@ -146,7 +146,7 @@ fn main() -> anyhow::Result<()> {
         }
         Command::Export { kind } => {
             let s = config::load(&cli.overrides, None, None)?;
-            let opened = omics_api::state::open_for_batch(&s)?;
+            let opened = omics_service::Service::open_for_batch(s.service_config())?;
             let kind = if kind == "platforms" { Kind::Platform } else { Kind::Need };
             let items = import::export(&opened, kind)?;
             let mut out = std::io::stdout().lock();
@@ -156,7 +156,7 @@ fn main() -> anyhow::Result<()> {
         }
         Command::Reindex => {
             let s = config::load(&cli.overrides, None, None)?;
-            let opened = omics_api::state::open_for_batch(&s)?;
+            let opened = omics_service::Service::open_for_batch(s.service_config())?;
             let n = opened.index.rebuild(&opened.store)?;
             opened.index.catch_up(&opened.store)?;
             eprintln!("indexed {n} records");
@@ -177,7 +177,7 @@ fn main() -> anyhow::Result<()> {
             anyhow::ensure!(omics_domain::valid_email(&email), "{email} is not an email address");
             std::fs::create_dir_all(&s.data_dir)?;
             let store = omics_store::Store::open(&s.effective_database_url(), 1)?;
-            let hash = auth::hash_password(&password).map_err(|e| anyhow::anyhow!("{e}"))?;
+            let hash = omics_service::accounts::hash_password(&password).map_err(|e| anyhow::anyhow!("{e}"))?;
             let user = store.create_user(NewUser { email, display_name, role: Role::Admin, password_hash: hash })?;
             eprintln!("created admin {} ({})", user.email, user.id);
             Ok(())
@@ -219,7 +219,7 @@ fn main() -> anyhow::Result<()> {
 }
 
 fn serve(settings: omics_api::Settings, demo: bool) -> anyhow::Result<()> {
-    let opened = omics_api::state::open(&settings)?;
+    let opened = std::sync::Arc::new(omics_service::Service::open(settings.service_config())?);
     if demo && opened.store.count(Kind::Platform)? == 0 && opened.store.count(Kind::Need)? == 0 {
         let owner = import::owner_account(&opened, "demo@omics-match.invalid")?;
         let report = import::import(&opened, import::demo_items()?, owner, |_| {})?;
@@ -228,7 +228,7 @@ fn serve(settings: omics_api::Settings, demo: bool) -> anyhow::Result<()> {
     }
     let backend = opened.store.backend().as_str();
     actix_web::rt::System::new().block_on(async move {
-        let app = Application::from_opened(settings.clone(), opened)?;
+        let app = Application::with_service(settings.clone(), opened)?;
         tracing::info!(
             port = app.port(),
             backend,

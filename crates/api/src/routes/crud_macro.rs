@@ -1,17 +1,19 @@
 //! The HTTP handlers of one record resource, written once for platforms and needs: each
-//! extracts, calls the generic function in `records`, and carries its OpenAPI description.
+//! extracts, calls the service's generic record workflow, and carries its OpenAPI description.
 
 macro_rules! record_handlers {
     (
         fields = $fields:ty, stored = $stored:ty, written = $written:ty, page = $page:ty, tag = $tag:literal, noun = $noun:literal,
         collection = $collection:literal, item = $item:literal
     ) => {
+        use actix_web::http::StatusCode;
         use actix_web::{HttpRequest, HttpResponse, web};
+        use omics_service::records::{ListParams, WriteParams};
         use uuid::Uuid;
 
         use crate::auth::{AuthUser, MaybeUser};
         use crate::error::{ApiResult, Problem};
-        use crate::routes::records::{self, ListParams, WriteParams};
+        use crate::routes::records::{call, if_match, respond};
         use crate::state::AppState;
 
         #[doc = concat!("List and search ", $noun, "s, with facet counts.")]
@@ -24,7 +26,7 @@ macro_rules! record_handlers {
                 (status = 422, description = "Unknown vocabulary term in a filter", body = Problem, content_type = "application/problem+json"),
             ))]
         pub async fn list(state: web::Data<AppState>, params: web::Query<ListParams>, viewer: MaybeUser) -> ApiResult<HttpResponse> {
-            let page = records::list::<$fields>(state, params.into_inner(), viewer).await?;
+            let page = call(&state, move |s| s.list::<$fields>(&params, viewer.actor().as_ref())).await?;
             Ok(HttpResponse::Ok().json(page))
         }
 
@@ -42,7 +44,8 @@ macro_rules! record_handlers {
                 (status = 422, description = "Invalid fields or unknown terms, with suggestions", body = Problem, content_type = "application/problem+json"),
             ))]
         pub async fn create(state: web::Data<AppState>, user: AuthUser, params: web::Query<WriteParams>, body: web::Json<serde_json::Value>) -> ApiResult<HttpResponse> {
-            records::create::<$fields>(state, user, body.into_inner(), params.mode()).await
+            let written = call(&state, move |s| s.create::<$fields>(&user.actor(), body.into_inner(), params.mode())).await?;
+            Ok(respond::<$fields, _>(written, StatusCode::CREATED))
         }
 
         #[doc = concat!("Read one ", $noun, ".")]
@@ -55,7 +58,8 @@ macro_rules! record_handlers {
                 (status = 404, description = "Not found or not visible to you", body = Problem, content_type = "application/problem+json"),
             ))]
         pub async fn get(state: web::Data<AppState>, id: web::Path<Uuid>, viewer: MaybeUser) -> ApiResult<HttpResponse> {
-            records::get::<$fields>(state, id.into_inner(), viewer).await
+            let shown = call(&state, move |s| s.get::<$fields>(id.into_inner(), viewer.actor().as_ref())).await?;
+            Ok(respond::<$fields, _>(shown, StatusCode::OK))
         }
 
         #[doc = concat!("Replace a ", $noun, " (owner or admin). Send `If-Match` with the `ETag` you read to avoid overwriting someone else's change.")]
@@ -75,7 +79,9 @@ macro_rules! record_handlers {
                 (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
             ))]
         pub async fn replace(state: web::Data<AppState>, req: HttpRequest, id: web::Path<Uuid>, user: AuthUser, params: web::Query<WriteParams>, body: web::Json<serde_json::Value>) -> ApiResult<HttpResponse> {
-            records::replace::<$fields>(state, req, id.into_inner(), user, body.into_inner(), params.mode()).await
+            let precondition = if_match(&req);
+            let written = call(&state, move |s| s.replace::<$fields>(&user.actor(), id.into_inner(), precondition.as_ref(), body.into_inner(), params.mode())).await?;
+            Ok(respond::<$fields, _>(written, StatusCode::OK))
         }
 
         #[doc = concat!("Change some fields of a ", $noun, " with a JSON merge patch (RFC 7396; `null` removes an optional field).")]
@@ -96,7 +102,9 @@ macro_rules! record_handlers {
                 (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
             ))]
         pub async fn patch(state: web::Data<AppState>, req: HttpRequest, id: web::Path<Uuid>, user: AuthUser, params: web::Query<WriteParams>, body: web::Json<serde_json::Value>) -> ApiResult<HttpResponse> {
-            records::patch::<$fields>(state, req, id.into_inner(), user, body.into_inner(), params.mode()).await
+            let precondition = if_match(&req);
+            let written = call(&state, move |s| s.patch::<$fields>(&user.actor(), id.into_inner(), precondition.as_ref(), body.into_inner(), params.mode())).await?;
+            Ok(respond::<$fields, _>(written, StatusCode::OK))
         }
 
         #[doc = concat!("Delete a ", $noun, " (owner or admin).")]
@@ -112,7 +120,9 @@ macro_rules! record_handlers {
                 (status = 412, description = "Changed since you read it", body = Problem, content_type = "application/problem+json"),
             ))]
         pub async fn delete(state: web::Data<AppState>, req: HttpRequest, id: web::Path<Uuid>, user: AuthUser) -> ApiResult<HttpResponse> {
-            records::delete::<$fields>(state, req, id.into_inner(), user).await
+            let precondition = if_match(&req);
+            call(&state, move |s| s.delete::<$fields>(&user.actor(), id.into_inner(), precondition.as_ref())).await?;
+            Ok(HttpResponse::NoContent().finish())
         }
     };
 }

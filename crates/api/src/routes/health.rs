@@ -31,11 +31,11 @@ pub async fn live() -> HttpResponse {
         (status = 503, description = "Not ready", body = Health),
     ))]
 pub async fn ready(state: web::Data<AppState>) -> HttpResponse {
-    let (store, index) = (state.store.clone(), state.index.clone());
-    let checked = web::block(move || store.last_seq().map(|seq| seq - index.applied_seq())).await;
-    let backend = state.store.backend().as_str();
+    let service = state.service.clone();
+    let checked = web::block(move || service.index_lag()).await;
+    let backend = state.service.store.backend().as_str();
     match checked {
-        Ok(Ok(lag)) => HttpResponse::Ok().json(Health { status: "ok", database: Some(backend), index_lag: Some(lag.max(0)) }),
+        Ok(Ok(lag)) => HttpResponse::Ok().json(Health { status: "ok", database: Some(backend), index_lag: Some(lag) }),
         _ => HttpResponse::ServiceUnavailable().json(Health { status: "unavailable", database: Some(backend), index_lag: None }),
     }
 }

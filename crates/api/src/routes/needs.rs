@@ -5,8 +5,8 @@ use omics_domain::{Need, NeedFields};
 super::crud_macro::record_handlers!(
     fields = NeedFields,
     stored = Need,
-    written = crate::routes::records::NeedWritten,
-    page = crate::routes::records::Page<Need>,
+    written = omics_service::records::NeedWritten,
+    page = omics_service::records::Page<Need>,
     tag = "needs",
     noun = "need",
     collection = "/api/v1/needs",

@@ -5,8 +5,8 @@ use omics_domain::{Platform, PlatformFields};
 super::crud_macro::record_handlers!(
     fields = PlatformFields,
     stored = Platform,
-    written = crate::routes::records::PlatformWritten,
-    page = crate::routes::records::Page<Platform>,
+    written = omics_service::records::PlatformWritten,
+    page = omics_service::records::Page<Platform>,
     tag = "platforms",
     noun = "platform",
     collection = "/api/v1/platforms",

@@ -1,11 +1,11 @@
 //! `/api/v1/vocabularies`: the controlled vocabularies, read-only.
 
 use actix_web::{HttpResponse, web};
-use omics_domain::{Code, FieldError, Term};
+use omics_domain::Term;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::error::{ApiError, ApiResult, Problem};
+use crate::error::{ApiResult, Problem};
 use crate::state::AppState;
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -39,19 +39,13 @@ pub struct ResolveResult<'a> {
     pub term: &'a Term,
 }
 
-fn vocabulary<'a>(state: &'a AppState, name: &str) -> ApiResult<&'a omics_domain::Vocabulary> {
-    state.vocabs.by_name(name).ok_or_else(|| {
-        ApiError::new(Code::NotFound, format!("no vocabulary '{name}'; there are {}", omics_domain::Vocabularies::NAMES.join(", ")))
-    })
-}
-
 /// The vocabularies, with versions and sizes.
 #[utoipa::path(get, path = "/api/v1/vocabularies", tag = "vocabularies",
     responses((status = 200, description = "The vocabularies", body = Vec<VocabularySummary>)))]
 pub async fn index(state: web::Data<AppState>) -> HttpResponse {
     let list: Vec<VocabularySummary> = omics_domain::Vocabularies::NAMES
         .iter()
-        .filter_map(|n| state.vocabs.by_name(n))
+        .filter_map(|n| state.service.vocabs.by_name(n))
         .map(|v| VocabularySummary {
             name: v.name.clone(),
             version: v.version.clone(),
@@ -71,7 +65,7 @@ pub async fn index(state: web::Data<AppState>) -> HttpResponse {
         (status = 404, description = "No such vocabulary", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn get(state: web::Data<AppState>, name: web::Path<String>) -> ApiResult<HttpResponse> {
-    let v = vocabulary(&state, &name)?;
+    let v = state.service.vocabulary(&name)?;
     Ok(HttpResponse::Ok().insert_header(("Cache-Control", "public, max-age=300")).json(VocabularyView {
         name: &v.name,
         version: &v.version,
@@ -91,12 +85,6 @@ pub async fn get(state: web::Data<AppState>, name: web::Path<String>) -> ApiResu
         (status = 422, description = "Unknown term, with suggestions", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn resolve(state: web::Data<AppState>, name: web::Path<String>, params: web::Query<ResolveParams>) -> ApiResult<HttpResponse> {
-    let v = vocabulary(&state, &name)?;
-    if params.value.is_empty() {
-        return Err(ApiError::field(Code::InvalidQuery, FieldError::new("value", "required", "value is what to resolve, e.g. value=WES")));
-    }
-    crate::routes::records::check_param_length("value", Some(&params.value), omics_domain::limits::SHORT_TEXT)?;
-    let id = v.resolve("value", &params.value).map_err(|e| ApiError::field(Code::UnknownTerm, e))?;
-    let term = v.get(&id).ok_or_else(|| ApiError::internal("resolved term missing"))?;
+    let term = state.service.resolve(&name, &params.value)?;
     Ok(HttpResponse::Ok().json(ResolveResult { term }))
 }

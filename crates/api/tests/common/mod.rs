@@ -11,7 +11,8 @@ pub struct TestApp {
     pub base: String,
     pub client: Client,
     pub settings: Settings,
-    pub state: actix_web::web::Data<omics_api::AppState>,
+    /// The service behind the server, for checks made beside the API.
+    pub state: actix_web::web::Data<omics_service::Service>,
     pub db: std::sync::Arc<TestDb>,
     pub dir: std::sync::Arc<tempfile::TempDir>,
     handle: actix_web::dev::ServerHandle,
@@ -58,7 +59,7 @@ impl TestApp {
     async fn start(settings: Settings, db: std::sync::Arc<TestDb>, dir: std::sync::Arc<tempfile::TempDir>) -> TestApp {
         let app = Application::build(settings.clone()).unwrap();
         let base = format!("http://127.0.0.1:{}", app.port());
-        let state = app.state.clone();
+        let state = actix_web::web::Data::from(app.state.service.clone());
         let handle = app.handle();
         actix_web::rt::spawn(app.run());
         TestApp { base, client: Client::new(), settings, state, db, dir, handle }
@@ -113,7 +114,7 @@ impl TestApp {
 
     /// An admin (created directly in the store, as `create-admin` does) and its token.
     pub async fn admin(&self) -> String {
-        let hash = omics_api::auth::hash_password("an admin password").unwrap();
+        let hash = omics_service::accounts::hash_password("an admin password").unwrap();
         self.state
             .store
             .create_user(omics_store::NewUser {

@@ -1,0 +1,115 @@
+//! Every setting of the service, with its default. The binary layers them: defaults < file <
+//! environment < flags (see the README's configuration table).
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+
+use serde::{Deserialize, Serialize};
+
+use crate::oidc::OidcSettings;
+
+/// Every setting of the service (the README lists them; the binary layers defaults < file <
+/// environment `OMICS_<SETTING>`, nested with `__` as in `OMICS_OIDC__ISSUER` < flags).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Settings {
+    /// Address to listen on.
+    pub host: String,
+    /// Port to listen on; 0 picks a free one.
+    pub port: u16,
+    /// Folder for the SQLite file, the search index and the generated token secret.
+    pub data_dir: PathBuf,
+    /// `postgres://...` to keep records in PostgreSQL; empty for SQLite in `data_dir`.
+    pub database_url: Option<String>,
+    /// Maximum database connections in the pool.
+    pub db_pool_size: u32,
+    /// Secret for signing tokens (at least 32 bytes); generated into `data_dir` when empty.
+    #[serde(skip_serializing)]
+    pub jwt_secret: Option<String>,
+    /// Key id of `jwt_secret`, sent in each token's `kid` header.
+    pub jwt_kid: String,
+    /// Retired signing secrets by key id: tokens they signed still verify (rotation).
+    #[serde(skip_serializing)]
+    pub jwt_retired_keys: HashMap<String, String>,
+    /// Lifetime of an access token, seconds.
+    pub token_ttl_secs: i64,
+    /// Largest accepted request body, bytes.
+    pub max_body_bytes: usize,
+    /// Seconds a client has to send the request line and headers; then 408 and the connection
+    /// is closed (slow-header clients). 0: no limit.
+    pub header_timeout_secs: u64,
+    /// Seconds a request may take from its headers to its answer, reading the body included;
+    /// then 503 `unavailable` with `Retry-After`. 0: no limit.
+    pub request_timeout_secs: u64,
+    /// Seconds an idle connection is kept open for a next request. 0: one request per connection.
+    pub keep_alive_secs: u64,
+    /// Seconds a client has to close its end after the server closed the connection.
+    pub disconnect_timeout_secs: u64,
+    /// How often the index looks for changes written by other instances, milliseconds.
+    pub index_poll_ms: u64,
+    /// Registrations and token requests per minute from one address (0: no limit).
+    pub rate_limit_auth_per_minute: u32,
+    /// Matches per minute from one address without a token (0: no limit).
+    pub rate_limit_anonymous_match_per_minute: u32,
+    /// HTTP worker threads; 0 means one per core.
+    pub workers: usize,
+    /// Threads per worker for blocking work (database, index, matching). More threads than
+    /// cores and database connections only queue, and each one keeps its own allocator arena.
+    pub blocking_threads: usize,
+    /// New and re-published platforms wait in `pending_review` until an admin publishes them.
+    pub moderation: bool,
+    /// Vocabulary files replacing the built-in ones, by name (e.g. `readiness-areas`).
+    pub vocabularies: HashMap<String, PathBuf>,
+    pub matching: omics_service::MatchSettings,
+    /// An external OpenID Connect issuer whose tokens are accepted too (off by default).
+    pub oidc: OidcSettings,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            host: "127.0.0.1".into(),
+            port: 8080,
+            data_dir: PathBuf::from("./data"),
+            database_url: None,
+            db_pool_size: 8,
+            jwt_secret: None,
+            jwt_kid: "k1".into(),
+            jwt_retired_keys: HashMap::new(),
+            token_ttl_secs: 3600,
+            max_body_bytes: 256 * 1024,
+            header_timeout_secs: 5,
+            request_timeout_secs: 30,
+            keep_alive_secs: 5,
+            disconnect_timeout_secs: 1,
+            index_poll_ms: 1000,
+            rate_limit_auth_per_minute: 20,
+            rate_limit_anonymous_match_per_minute: 60,
+            workers: 0,
+            blocking_threads: 4,
+            moderation: false,
+            vocabularies: HashMap::new(),
+            matching: omics_service::MatchSettings::default(),
+            oidc: OidcSettings::default(),
+        }
+    }
+}
+
+impl Settings {
+    /// What the service layer needs of these settings.
+    pub fn service_config(&self) -> omics_service::Config {
+        omics_service::Config {
+            data_dir: self.data_dir.clone(),
+            database_url: self.database_url.clone(),
+            db_pool_size: self.db_pool_size,
+            vocabularies: self.vocabularies.clone(),
+            moderation: self.moderation,
+            matching: self.matching.clone(),
+        }
+    }
+
+    /// The database URL in effect: the configured one, or the SQLite file in `data_dir`.
+    pub fn effective_database_url(&self) -> String {
+        self.service_config().effective_database_url()
+    }
+}

@@ -1,0 +1,150 @@
+//! Start-up: the token keys (with the secret file kept in `data_dir`), the external issuer,
+//! and the `Application` that binds, serves and keeps the index following the database.
+
+use std::net::TcpListener;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use actix_web::dev::Server;
+use actix_web::http::KeepAlive;
+use actix_web::{App, HttpServer, web};
+use omics_service::{OpenError, Service};
+
+use crate::auth::Authenticator;
+use crate::oidc::Oidc;
+use crate::settings::Settings;
+use crate::state::AppState;
+use crate::tokens::TokenKeys;
+
+/// Why the service could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error(transparent)]
+    Open(#[from] OpenError),
+    #[error("token secret: {0}")]
+    Secret(String),
+    #[error("external token issuer: {0}")]
+    Oidc(String),
+    #[error("cannot listen on {0}: {1}")]
+    Bind(String, std::io::Error),
+}
+
+/// The token secret: configured, or generated once and kept in `data_dir/jwt-secret`.
+fn token_secret(settings: &Settings) -> Result<Vec<u8>, StartError> {
+    if let Some(s) = settings.jwt_secret.as_deref().filter(|s| !s.is_empty()) {
+        if s.len() < 32 {
+            return Err(StartError::Secret("jwt_secret must be at least 32 bytes".into()));
+        }
+        return Ok(s.as_bytes().to_vec());
+    }
+    let path = settings.data_dir.join("jwt-secret");
+    match std::fs::read_to_string(&path) {
+        Ok(s) if s.trim().len() >= 32 => Ok(s.trim().as_bytes().to_vec()),
+        _ => {
+            use rand::Rng;
+            let secret: String = rand::rng().sample_iter(rand::distr::Alphanumeric).take(64).map(char::from).collect();
+            write_private(&path, &secret).map_err(|e| StartError::Secret(format!("{}: {e}", path.display())))?;
+            Ok(secret.into_bytes())
+        }
+    }
+}
+
+fn write_private(path: &Path, contents: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.mode(0o600);
+    }
+    opts.open(path)?.write_all(contents.as_bytes())
+}
+
+/// The running service.
+pub struct Application {
+    port: u16,
+    server: Server,
+    pub state: web::Data<AppState>,
+}
+
+impl Application {
+    /// Open everything and bind; `run` then serves until stopped.
+    pub fn build(settings: Settings) -> Result<Application, StartError> {
+        let service = Service::open(settings.service_config())?;
+        Self::with_service(settings, Arc::new(service))
+    }
+
+    /// Bind and serve an opened service.
+    pub fn with_service(settings: Settings, service: Arc<Service>) -> Result<Application, StartError> {
+        let retired: Vec<(String, Vec<u8>)> = settings.jwt_retired_keys.iter().map(|(k, s)| (k.clone(), s.as_bytes().to_vec())).collect();
+        let tokens = TokenKeys::with_kid(&settings.jwt_kid, &token_secret(&settings)?, &retired, settings.token_ttl_secs)
+            .map_err(|e| StartError::Secret(e.to_string()))?;
+        let oidc = Oidc::from_settings(&settings.oidc).map_err(StartError::Oidc)?;
+        if let Some(o) = &oidc {
+            tracing::info!(issuer = o.issuer(), "accepting tokens of an external OpenID Connect issuer");
+        }
+        let addr = format!("{}:{}", settings.host, settings.port);
+        let listener = TcpListener::bind(&addr).map_err(|e| StartError::Bind(addr.clone(), e))?;
+        let port = listener.local_addr().map_err(|e| StartError::Bind(addr.clone(), e))?.port();
+        let (workers, blocking_threads) = (settings.workers, settings.blocking_threads);
+        let keep_alive = match settings.keep_alive_secs {
+            0 => KeepAlive::Disabled,
+            secs => KeepAlive::Timeout(Duration::from_secs(secs)),
+        };
+        let (header_timeout, disconnect_timeout) =
+            (Duration::from_secs(settings.header_timeout_secs), Duration::from_secs(settings.disconnect_timeout_secs));
+        let auth = web::Data::new(Authenticator { tokens, oidc, service: service.clone() });
+        let state = web::Data::new(AppState::new(service, settings));
+        let data = state.clone();
+        let mut server = HttpServer::new(move || App::new().configure(|cfg| crate::configure(cfg, data.clone(), auth.clone())))
+            .listen(listener)
+            .map_err(|e| StartError::Bind(addr.clone(), e))?
+            .client_request_timeout(header_timeout)
+            .client_disconnect_timeout(disconnect_timeout)
+            .keep_alive(keep_alive)
+            .shutdown_timeout(20);
+        if workers > 0 {
+            server = server.workers(workers);
+        }
+        server = server.worker_max_blocking_threads(blocking_threads.max(1));
+        Ok(Application { port, server: server.run(), state })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// A handle to stop the server gracefully.
+    pub fn handle(&self) -> actix_web::dev::ServerHandle {
+        self.server.handle()
+    }
+
+    /// Serve until the server stops (SIGINT/SIGTERM stop it gracefully). Meanwhile the index
+    /// polls the change log for writes made by other instances.
+    pub async fn run(self) -> std::io::Result<()> {
+        let state = self.state.clone();
+        let poll = Duration::from_millis(state.settings.index_poll_ms.max(50));
+        let follower = actix_web::rt::spawn(async move {
+            let mut tick = actix_web::rt::time::interval(poll);
+            loop {
+                tick.tick().await;
+                let service = state.service.clone();
+                match web::block(move || service.index.catch_up(&service.store)).await {
+                    Ok(Err(e)) => tracing::warn!(error = %e, "index catch-up failed; will retry"),
+                    Err(e) => tracing::warn!(error = %e, "index catch-up task failed"),
+                    Ok(Ok(_)) => {}
+                }
+            }
+        });
+        let result = self.server.await;
+        follower.abort();
+        // One last catch-up so the index is committed in step with the database at exit.
+        let service = self.state.service.clone();
+        if let Ok(Err(e)) = web::block(move || service.index.catch_up(&service.store)).await {
+            tracing::warn!(error = %e, "final index catch-up failed; it will catch up at next start");
+        }
+        result
+    }
+}

@@ -1,0 +1,95 @@
+//! omics-match's application service: every workflow and rule between a request and the
+//! engine, with no HTTP in it. The API crate extracts a request, calls one function here and
+//! maps the answer; the command-line tools, the evaluation and the benchmarks call the same
+//! functions.
+//!
+//! Where things are:
+//! - [`records`]: create, read, change, delete and list platforms and needs, with who may do
+//!   what ([`records::entity`]: roles, status and moderation rules), what each viewer may see
+//!   and the redaction of anonymous requesters ([`records::access`]), and the search
+//!   parameters ([`records::list`]).
+//! - [`matches`]: ranked, explained matches both ways (platforms for a need, needs for a
+//!   platform) on one path: candidates from the index, ranking by `omics_matching`, and the
+//!   database's re-check of what is shown.
+//! - [`accounts`]: registration, password sign-in and change, external accounts.
+//! - [`audit`]: the change log, for admins. [`vocabularies`]: lookups and resolving.
+//! - [`open`]: opening the database, the index and the vocabularies.
+//!
+//! Every call takes the [`Actor`] making it (or `None` for an anonymous one) and answers a
+//! value or an [`Error`] with a stable code.
+
+pub mod accounts;
+pub mod audit;
+mod error;
+pub mod matches;
+pub mod open;
+pub mod params;
+pub mod records;
+pub mod vocabularies;
+
+use std::sync::Arc;
+
+use omics_domain::{Role, Vocabularies};
+use omics_index::SearchIndex;
+use omics_store::Store;
+use uuid::Uuid;
+
+pub use error::{Error, Result};
+pub use open::{Config, MatchSettings, OpenError};
+
+/// Who makes a call: an account and its role.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Actor {
+    pub id: Uuid,
+    pub role: Role,
+}
+
+impl Actor {
+    pub fn is_admin(&self) -> bool {
+        self.role == Role::Admin
+    }
+    /// 403 unless an admin: "`what` is for the network's admins".
+    pub fn require_admin(&self, what: &str) -> Result<()> {
+        if self.is_admin() { Ok(()) } else { Err(Error::forbidden(format!("{what} is for the network's admins"))) }
+    }
+    /// Owners and admins may change a record.
+    pub fn may_change(&self, owner: Option<Uuid>) -> bool {
+        self.is_admin() || owner == Some(self.id)
+    }
+}
+
+/// The opened database, index and vocabularies, with the rules' settings.
+pub struct Service {
+    pub store: Arc<Store>,
+    pub index: Arc<SearchIndex>,
+    pub vocabs: Arc<Vocabularies>,
+    /// New and re-published platforms wait in `pending_review` until an admin publishes them.
+    pub moderation: bool,
+    pub matching: MatchSettings,
+}
+
+impl std::fmt::Debug for Service {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Service").field("moderation", &self.moderation).finish_non_exhaustive()
+    }
+}
+
+/// The entity tag of a record version, as `ETag` and `If-Match` carry it.
+pub fn version_tag(version: i64) -> String {
+    format!("\"{version}\"")
+}
+
+impl Service {
+    /// Bring the index up to date with the database; a failure is logged and left to the
+    /// follower, which retries.
+    pub fn catch_up(&self) {
+        if let Err(e) = self.index.catch_up(&self.store) {
+            tracing::warn!(error = %e, "index catch-up after write failed; the follower will retry");
+        }
+    }
+
+    /// Change-log entries not yet in the index; an error when the database does not answer.
+    pub fn index_lag(&self) -> Result<i64> {
+        Ok((self.store.last_seq()? - self.index.applied_seq()).max(0))
+    }
+}
