@@ -69,7 +69,7 @@ pub fn configure(cfg: &mut web::ServiceConfig, state: web::Data<AppState>, auth:
                 .wrap(middleware::NormalizePath::trim())
                 .wrap(middleware::from_fn(limits::request_timeout))
                 .configure(routes::configure)
-                .default_service(web::to(route_not_found)),
+                .default_service(web::to(no_route)),
         );
 }
 
@@ -91,11 +91,16 @@ fn json_error(e: actix_web::error::JsonPayloadError, _: &HttpRequest) -> actix_w
     err.into()
 }
 
-async fn route_not_found(req: HttpRequest) -> Result<HttpResponse, ApiError> {
-    Err(ApiError::new(
+async fn no_route(req: HttpRequest) -> Result<HttpResponse, ApiError> {
+    Err(route_not_found(&req))
+}
+
+/// 404 `route_not_found`, naming where the routes are.
+pub(crate) fn route_not_found(req: &HttpRequest) -> ApiError {
+    ApiError::new(
         Code::RouteNotFound,
         format!("no route {} {}; the API is under /api/v1 and described at /api-docs/openapi.json", req.method(), req.path()),
-    ))
+    )
 }
 
 /// Turn any error response that is not yet a problem document (actix's own 404/405/413, ...)

@@ -221,7 +221,8 @@ fn apply(schema: &mut RefOr<Schema>, bound: Bound) -> bool {
     }
 }
 
-fn operations(doc: &mut utoipa::openapi::OpenApi) -> impl Iterator<Item = &mut Operation> {
+/// Every operation of the document, to change.
+pub(crate) fn operations(doc: &mut utoipa::openapi::OpenApi) -> impl Iterator<Item = &mut Operation> {
     doc.paths
         .paths
         .values_mut()

@@ -1,11 +1,19 @@
-//! The OpenAPI 3.1 document, generated from the handlers and types. It is checked in at
+//! The OpenAPI 3.1 document. Its operations are collected from the handlers the router
+//! registers ([`crate::routes::api`]), so a route and its documentation are one declaration;
+//! this file adds what is global: the description, tags, the bearer scheme, the limits
+//! ([`Documented`]) and the problem responses ([`ProblemResponses`]). It is checked in at
 //! `api-spec/openapi.json`; a test fails when the two differ.
 
-use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
-use utoipa::{Modify, OpenApi};
+use std::sync::OnceLock;
 
+use actix_web::http::Method;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::{ContentBuilder, Ref, RefOr};
+use utoipa::{Modify, OpenApi};
+use utoipa_actix_web::AppExt;
+
+use crate::error::PROBLEM_JSON;
 use crate::limits::Documented;
-use crate::routes::{audit, auth, health, matches, needs, platforms, vocabularies};
 use omics_service::records;
 
 #[derive(OpenApi)]
@@ -19,17 +27,7 @@ Vocabulary values (technologies, countries, sample types, ...) are accepted as i
 an unknown value is refused with 422 and the closest terms in `errors[].suggestions`.",
         license(name = "EUPL-1.2", identifier = "EUPL-1.2"),
     ),
-    paths(
-        auth::register, auth::token, auth::me, auth::password,
-        platforms::list, platforms::create, platforms::get, platforms::replace, platforms::patch, platforms::delete,
-        needs::list, needs::create, needs::get, needs::replace, needs::patch, needs::delete,
-        matches::for_need, matches::for_platform, matches::adhoc,
-        vocabularies::index, vocabularies::get, vocabularies::resolve,
-        audit::list,
-        health::live, health::ready, health::service_info,
-    ),
-    components(schemas(records::Facets, records::FacetValue, omics_domain::Meta)),
-    modifiers(&BearerAuth, &Documented),
+    components(schemas(crate::error::Problem, records::Facets, records::FacetValue, omics_domain::Meta)),
     tags(
         (name = "auth", description = "Accounts and bearer tokens"),
         (name = "platforms", description = "Omics platforms and their capabilities"),
@@ -40,7 +38,38 @@ an unknown value is refused with 422 and the closest terms in `errors[].suggesti
         (name = "health", description = "Liveness, readiness, GA4GH service-info"),
     )
 )]
-pub struct ApiDoc;
+struct ApiDoc;
+
+/// The document: the operations the router registers, merged into the global parts above.
+pub fn document() -> &'static utoipa::openapi::OpenApi {
+    static DOC: OnceLock<utoipa::openapi::OpenApi> = OnceLock::new();
+    DOC.get_or_init(|| {
+        let (_, routed) = actix_web::App::new().into_utoipa_app().service(crate::routes::scope()).split_for_parts();
+        let mut doc = ApiDoc::openapi();
+        doc.merge(routed);
+        let modifiers: [&dyn Modify; 3] = [&BearerAuth, &Documented, &ProblemResponses];
+        for m in modifiers {
+            m.modify(&mut doc);
+        }
+        doc
+    })
+}
+
+/// (method, path) of every documented operation, in document order.
+pub fn operations() -> Vec<(Method, &'static str)> {
+    let mut out = Vec::new();
+    for (path, item) in &document().paths.paths {
+        let methods = [
+            (Method::GET, &item.get),
+            (Method::PUT, &item.put),
+            (Method::POST, &item.post),
+            (Method::DELETE, &item.delete),
+            (Method::PATCH, &item.patch),
+        ];
+        out.extend(methods.into_iter().filter(|(_, op)| op.is_some()).map(|(m, _)| (m, path.as_str())));
+    }
+    out
+}
 
 struct BearerAuth;
 
@@ -65,7 +94,27 @@ default, with this service as `aud`); the account of an external user is made on
     }
 }
 
+/// Every error answer is a problem document: each 4xx and 5xx response an operation declares
+/// without content gets `application/problem+json` with the `Problem` schema, so handlers
+/// declare only the status and what it means.
+pub struct ProblemResponses;
+
+impl Modify for ProblemResponses {
+    fn modify(&self, doc: &mut utoipa::openapi::OpenApi) {
+        for op in crate::limits::operations(doc) {
+            for (status, response) in op.responses.responses.iter_mut() {
+                let RefOr::T(response) = response else { continue };
+                if status.as_str() >= "400" && response.content.is_empty() {
+                    response
+                        .content
+                        .insert(PROBLEM_JSON.into(), ContentBuilder::new().schema(Some(Ref::from_schema_name("Problem"))).build().into());
+                }
+            }
+        }
+    }
+}
+
 /// The document as pretty JSON, as checked in.
 pub fn json() -> String {
-    ApiDoc::openapi().to_pretty_json().unwrap_or_default() + "\n"
+    document().to_pretty_json().unwrap_or_default() + "\n"
 }

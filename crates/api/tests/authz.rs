@@ -659,33 +659,17 @@ fn openapi_operations() -> BTreeSet<(String, String)> {
     ops
 }
 
-/// (method, path) of every route registered in `routes/mod.rs`, read from its source: the
-/// routes of the `/api/v1` scope are those whose prefixed path the OpenAPI document knows,
-/// so a route added without documentation shows up here unprefixed and has no row.
-fn registered_routes(documented: &BTreeSet<(String, String)>) -> BTreeSet<(String, String)> {
-    let src = include_str!("../src/routes/mod.rs");
-    let mut routes = BTreeSet::new();
-    for chunk in src.split("web::resource(\"").skip(1) {
-        let path = &chunk[..chunk.find('"').unwrap()];
-        for method in ["get", "post", "put", "patch", "delete", "head"] {
-            if chunk.contains(&format!("web::{method}()")) {
-                let m = method.to_uppercase();
-                let prefixed = format!("/api/v1{path}");
-                let full = if documented.contains(&(m.clone(), prefixed.clone())) { prefixed } else { path.to_owned() };
-                routes.insert((m, full));
-            }
-        }
-    }
-    // The Swagger UI (`docs_ui`, mounted beside the route table).
-    assert!(src.contains("SwaggerUi::new(\"/docs/{_:.*}\")"), "the documentation UI moved; update this test");
-    routes.insert(("GET".into(), "/docs/".into()));
-    routes
+/// (method, path) of every route the router serves, as the route table reports it: the API's
+/// routes come from the same handler declarations the router registers, the pages beside it
+/// from `routes::SITE`, which registers them.
+fn registered_routes() -> BTreeSet<(String, String)> {
+    omics_api::routes::registered().into_iter().map(|(m, p)| (m.to_string(), p)).collect()
 }
 
 #[test]
 fn the_matrix_has_a_row_for_every_route() {
     let documented = openapi_operations();
-    let registered = registered_routes(&documented);
+    let registered = registered_routes();
     assert!(documented.len() >= 26 && registered.len() >= documented.len() + 4, "{documented:?}\n{registered:?}");
     let rows: BTreeSet<(String, String)> = table().iter().map(|r| (r.method.to_string(), r.route.to_owned())).collect();
     let missing: Vec<_> = documented.union(&registered).filter(|op| !rows.contains(*op)).collect();

@@ -6,7 +6,7 @@
 
 use serde::de::DeserializeOwned;
 
-use crate::error::{FieldError, ValidationErrors};
+use crate::error::{FieldCode, FieldError, ValidationErrors};
 use crate::limits;
 
 /// A body nests arrays and objects deeper than [`limits::JSON_DEPTH`].
@@ -71,7 +71,7 @@ pub fn from_value<T: DeserializeOwned>(value: serde_json::Value) -> Result<T, Va
             let path = e.path().to_string();
             let field = if path == "." { String::new() } else { path };
             let message = e.into_inner().to_string();
-            let code = if message.starts_with("missing field") { "required" } else { "invalid_type" };
+            let code = if message.starts_with("missing field") { FieldCode::Required } else { FieldCode::InvalidType };
             Err(ValidationErrors(vec![FieldError::new(field, code, message)]))
         }
         Ok(v) if unknown.is_empty() => Ok(v),
@@ -81,7 +81,7 @@ pub fn from_value<T: DeserializeOwned>(value: serde_json::Value) -> Result<T, Va
                 .map(|p| {
                     FieldError::new(
                         p.clone(),
-                        "unknown_field",
+                        FieldCode::UnknownField,
                         format!("'{p}' is not a field of this object; see the schema in /api-docs/openapi.json"),
                     )
                 })

@@ -46,14 +46,72 @@ codes! {
     Unavailable => ("unavailable", 503, "The service is not ready"),
 }
 
+/// What is wrong with one field: the stable code of a field error.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum FieldCode {
+    /// Missing or empty, and it must be given.
+    Required,
+    /// Shorter than the least length allowed.
+    TooShort,
+    /// Longer than the most characters allowed.
+    TooLong,
+    /// More items than allowed.
+    TooMany,
+    /// A number outside its range.
+    OutOfRange,
+    /// Not in the form the field takes (an email address, a URL, a key without control characters).
+    InvalidFormat,
+    /// Well formed, but not a value this field takes here.
+    InvalidValue,
+    /// The wrong JSON type (a string where a number goes, say).
+    InvalidType,
+    /// A field the operation does not know.
+    UnknownField,
+    /// A vocabulary value that could not be read with confidence; see `suggestions`.
+    UnknownTerm,
+    /// Given twice, or already taken by another record.
+    Duplicate,
+}
+
+impl FieldCode {
+    /// The code as sent on the wire.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FieldCode::Required => "required",
+            FieldCode::TooShort => "too_short",
+            FieldCode::TooLong => "too_long",
+            FieldCode::TooMany => "too_many",
+            FieldCode::OutOfRange => "out_of_range",
+            FieldCode::InvalidFormat => "invalid_format",
+            FieldCode::InvalidValue => "invalid_value",
+            FieldCode::InvalidType => "invalid_type",
+            FieldCode::UnknownField => "unknown_field",
+            FieldCode::UnknownTerm => "unknown_term",
+            FieldCode::Duplicate => "duplicate",
+        }
+    }
+}
+
+impl PartialEq<&str> for FieldCode {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
+impl std::fmt::Display for FieldCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// One problem with one field of a request.
 #[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
 pub struct FieldError {
     /// JSON path of the field, e.g. `capabilities[0].technology`.
     pub field: String,
-    /// Stable code of the problem: `unknown_term`, `required`, `too_long`, `out_of_range`,
-    /// `invalid_format`, `duplicate`, `invalid_value`.
-    pub code: String,
+    /// Stable code of the problem.
+    pub code: FieldCode,
     /// What was wrong and what would be right, for a person.
     pub message: String,
     /// For `unknown_term`: the closest valid terms, best first, with how well each fits.
@@ -62,8 +120,8 @@ pub struct FieldError {
 }
 
 impl FieldError {
-    pub fn new(field: impl Into<String>, code: &str, message: impl Into<String>) -> Self {
-        FieldError { field: field.into(), code: code.to_owned(), message: message.into(), suggestions: vec![] }
+    pub fn new(field: impl Into<String>, code: FieldCode, message: impl Into<String>) -> Self {
+        FieldError { field: field.into(), code, message: message.into(), suggestions: vec![] }
     }
 }
 
@@ -81,7 +139,11 @@ impl ValidationErrors {
     }
     /// `unknown_term` when every problem is an unknown vocabulary term, else `validation_failed`.
     pub fn code(&self) -> Code {
-        if !self.0.is_empty() && self.0.iter().all(|e| e.code == "unknown_term") { Code::UnknownTerm } else { Code::ValidationFailed }
+        if !self.0.is_empty() && self.0.iter().all(|e| e.code == FieldCode::UnknownTerm) {
+            Code::UnknownTerm
+        } else {
+            Code::ValidationFailed
+        }
     }
     pub fn into_result<T>(self, value: T) -> Result<T, ValidationErrors> {
         if self.0.is_empty() { Ok(value) } else { Err(self) }

@@ -7,9 +7,9 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use crate::error::{FieldError, ValidationErrors};
+use crate::error::{FieldCode, FieldError, ValidationErrors};
 use crate::limits;
-use crate::linker::{Reading, Warning};
+use crate::linker::{Reading, Warning, WarningCode};
 use crate::vocab::{Vocabularies, Vocabulary};
 
 /// The current time at the precision both databases keep (microseconds), so that what a
@@ -525,16 +525,16 @@ impl<'v> Check<'v> {
             *value = trimmed.to_owned();
         }
         if value.is_empty() {
-            self.err(field, "required", format!("{field} must not be empty"));
+            self.err(field, FieldCode::Required, format!("{field} must not be empty"));
             return;
         }
         match vocab.read(field, value, self.mode.strict) {
             Ok(_) => {
                 self.term(vocab, field, value);
             }
-            Err(e) if e.code == "unknown_term" => self.warnings.push(Warning {
+            Err(e) if e.code == FieldCode::UnknownTerm => self.warnings.push(Warning {
                 field: field.to_owned(),
-                code: "free_text_kept".into(),
+                code: WarningCode::FreeTextKept,
                 message: format!("'{value}' is not a known {} term; kept as typed", vocab.name),
                 typed: value.clone(),
                 suggestions: e.suggestions,
@@ -574,11 +574,16 @@ impl<'v> Check<'v> {
                 out.extend(parts);
                 continue;
             }
-            if refused && !open && self.keep_unread && self.errors.0.len() == errors + 1 && self.errors.0[errors].code == "unknown_term" {
+            if refused
+                && !open
+                && self.keep_unread
+                && self.errors.0.len() == errors + 1
+                && self.errors.0[errors].code == FieldCode::UnknownTerm
+            {
                 let e = self.errors.0.remove(errors);
                 self.warnings.push(Warning {
                     field: f,
-                    code: "not_read_kept".into(),
+                    code: WarningCode::NotReadKept,
                     message: format!("{}; kept as typed in `unread`, not used for matching", e.message),
                     typed: v.clone(),
                     suggestions: e.suggestions,
@@ -617,7 +622,7 @@ impl<'v> Check<'v> {
     }
     fn list_too_long(&mut self, field: &str, n: usize) -> bool {
         if n > limits::LIST {
-            self.err(field, "too_many", format!("at most {} items, got {n}", limits::LIST));
+            self.err(field, FieldCode::TooMany, format!("at most {} items, got {n}", limits::LIST));
         }
         n > limits::LIST
     }
@@ -636,7 +641,7 @@ impl<'v> Check<'v> {
     fn keep_unread_needs(&self) -> bool {
         !self.mode.strict
     }
-    fn err(&mut self, field: &str, code: &str, message: impl Into<String>) {
+    fn err(&mut self, field: &str, code: FieldCode, message: impl Into<String>) {
         self.errors.push(FieldError::new(field, code, message));
     }
     fn text(&mut self, field: &str, value: &mut String, min: usize, max: usize) {
@@ -646,12 +651,12 @@ impl<'v> Check<'v> {
         }
         let n = value.chars().count();
         if n < min {
-            self.err(field, "required", format!("{field} must not be empty"));
+            self.err(field, FieldCode::Required, format!("{field} must not be empty"));
         } else if n > max {
-            self.err(field, "too_long", format!("{field} has {n} characters; at most {max}"));
+            self.err(field, FieldCode::TooLong, format!("{field} has {n} characters; at most {max}"));
         }
         if value.chars().any(|c| c.is_control() && c != '\n' && c != '\t' && c != '\r') {
-            self.err(field, "invalid_format", format!("{field} contains control characters"));
+            self.err(field, FieldCode::InvalidFormat, format!("{field} contains control characters"));
         }
     }
     fn opt_text(&mut self, field: &str, value: &mut Option<String>, max: usize) {
@@ -667,7 +672,7 @@ impl<'v> Check<'v> {
         if let Some(k) = value
             && !k.chars().all(|c| c.is_ascii_alphanumeric() || "._:/-".contains(c))
         {
-            self.err("external_key", "invalid_format", "external_key may contain only letters, digits and . _ : / -");
+            self.err("external_key", FieldCode::InvalidFormat, "external_key may contain only letters, digits and . _ : / -");
         }
     }
     fn country(&mut self, field: &str, value: &mut String) {
@@ -685,7 +690,7 @@ impl<'v> Check<'v> {
         if let Err(e) = vocab.read(field, value, false) {
             self.warnings.push(Warning {
                 field: field.to_owned(),
-                code: "free_text_kept".into(),
+                code: WarningCode::FreeTextKept,
                 message: format!("'{value}' is not in the instruments vocabulary; kept as typed"),
                 typed: value.clone(),
                 suggestions: e.suggestions,
@@ -765,11 +770,11 @@ impl PlatformFields {
         let mut c = Check::new(vocabs, mode);
         c.keep_unread = !mode.strict;
         if self.unread.len() > limits::UNREAD {
-            c.err("unread", "too_many", format!("at most {} values", limits::UNREAD));
+            c.err("unread", FieldCode::TooMany, format!("at most {} values", limits::UNREAD));
             self.unread.clear();
         }
         if self.held_capabilities.len() > limits::CAPABILITIES {
-            c.err("held_capabilities", "too_many", format!("at most {} capabilities", limits::CAPABILITIES));
+            c.err("held_capabilities", FieldCode::TooMany, format!("at most {} capabilities", limits::CAPABILITIES));
             self.held_capabilities.clear();
         }
         // What an earlier write kept aside is read again.
@@ -794,7 +799,7 @@ impl PlatformFields {
                 Some((cap, "accreditations")) => cap.accreditations.push(u.typed),
                 _ => c.err(
                     &format!("unread[{i}].field"),
-                    "invalid_value",
+                    FieldCode::InvalidValue,
                     format!("'{}' names no list; use readiness_areas or capabilities[n].sample_types or .accreditations", u.field),
                 ),
             }
@@ -809,7 +814,7 @@ impl PlatformFields {
                 Some(url) => self.organisation.ror_id = Some(url),
                 None => c.err(
                     "organisation.ror_id",
-                    "invalid_format",
+                    FieldCode::InvalidFormat,
                     "a ROR id is 9 characters starting with 0, e.g. 03jpm9j23 or https://ror.org/03jpm9j23",
                 ),
             }
@@ -821,22 +826,22 @@ impl PlatformFields {
         if let Some(w) = &self.website
             && (!(w.starts_with("https://") || w.starts_with("http://")) || w.contains(char::is_whitespace))
         {
-            c.err("website", "invalid_format", "website must be an http(s) URL, e.g. https://example.org");
+            c.err("website", FieldCode::InvalidFormat, "website must be an http(s) URL, e.g. https://example.org");
         }
         c.opt_text("contact_email", &mut self.contact_email, limits::EMAIL);
         if let Some(e) = &self.contact_email
             && !valid_email(e)
         {
-            c.err("contact_email", "invalid_format", "contact_email must be an address like genomics@example.org");
+            c.err("contact_email", FieldCode::InvalidFormat, "contact_email must be an address like genomics@example.org");
         }
         if !(limits::MIN_MATURITY..=limits::MAX_MATURITY).contains(&self.maturity_level) {
             let (lo, hi) = (limits::MIN_MATURITY, limits::MAX_MATURITY);
-            c.err("maturity_level", "out_of_range", format!("maturity_level is {lo} to {hi}; got {}", self.maturity_level));
+            c.err("maturity_level", FieldCode::OutOfRange, format!("maturity_level is {lo} to {hi}; got {}", self.maturity_level));
         }
         c.terms(&vocabs.readiness_areas, "readiness_areas", &mut self.readiness_areas);
         c.open_terms(&vocabs.data_standards, "data_standards", &mut self.data_standards);
         if self.capabilities.len() > limits::CAPABILITIES {
-            c.err("capabilities", "too_many", format!("at most {} capabilities", limits::CAPABILITIES));
+            c.err("capabilities", FieldCode::TooMany, format!("at most {} capabilities", limits::CAPABILITIES));
         } else {
             let (mut kept, mut held) = (Vec::new(), Vec::new());
             for (i, mut cap) in std::mem::take(&mut self.capabilities).into_iter().enumerate() {
@@ -868,7 +873,7 @@ fn check_capability(c: &mut Check<'_>, vocabs: &Vocabularies, i: usize, cap: &mu
     let f = |n: &str| format!("capabilities[{i}].{n}");
     c.technology(&f("technology"), &mut cap.technology, &mut cap.technology_text);
     if cap.instruments.len() > limits::LIST {
-        c.err(&f("instruments"), "too_many", format!("at most {} instruments", limits::LIST));
+        c.err(&f("instruments"), FieldCode::TooMany, format!("at most {} instruments", limits::LIST));
     } else {
         for (j, ins) in cap.instruments.iter_mut().enumerate() {
             c.instrument(&format!("capabilities[{i}].instruments[{j}]"), ins);
@@ -878,10 +883,10 @@ fn check_capability(c: &mut Check<'_>, vocabs: &Vocabularies, i: usize, cap: &mu
     c.terms(&vocabs.accreditations, &f("accreditations"), &mut cap.accreditations);
     c.open_terms(&vocabs.services, &f("services"), &mut cap.services);
     if cap.monthly_capacity.is_some_and(|m| m > limits::MAX_SAMPLES) {
-        c.err(&f("monthly_capacity"), "out_of_range", format!("at most {}", limits::MAX_SAMPLES));
+        c.err(&f("monthly_capacity"), FieldCode::OutOfRange, format!("at most {}", limits::MAX_SAMPLES));
     }
     if cap.turnaround_days.is_some_and(|d| d == 0 || d > limits::MAX_TURNAROUND_DAYS) {
-        c.err(&f("turnaround_days"), "out_of_range", format!("1 to {} days", limits::MAX_TURNAROUND_DAYS));
+        c.err(&f("turnaround_days"), FieldCode::OutOfRange, format!("1 to {} days", limits::MAX_TURNAROUND_DAYS));
     }
 }
 
@@ -896,8 +901,9 @@ impl Check<'_> {
         }
         let tech = format!("capabilities[{i}].technology");
         let errors = &self.errors.0[before.0..];
-        let technology =
-            !typed.technology.trim().is_empty() && !errors.is_empty() && errors.iter().all(|e| e.field == tech && e.code == "unknown_term");
+        let technology = !typed.technology.trim().is_empty()
+            && !errors.is_empty()
+            && errors.iter().all(|e| e.field == tech && e.code == FieldCode::UnknownTerm);
         let samples = errors.is_empty() && !typed.sample_types.is_empty() && cap.sample_types.is_empty();
         if !technology && !samples {
             return None;
@@ -921,7 +927,7 @@ impl Check<'_> {
         self.unread.truncate(before.3);
         Some(Warning {
             field: format!("capabilities[{i}]"),
-            code: "capability_held".into(),
+            code: WarningCode::CapabilityHeld,
             message,
             typed: typed.technology.clone(),
             suggestions,
@@ -943,16 +949,20 @@ impl NeedFields {
         c.text("title", &mut self.title, 1, limits::SHORT_TEXT);
         c.text("description", &mut self.description, 0, limits::LONG_TEXT);
         if self.held_technologies.len() > limits::LIST {
-            c.err("held_technologies", "too_many", format!("at most {} technologies", limits::LIST));
+            c.err("held_technologies", FieldCode::TooMany, format!("at most {} technologies", limits::LIST));
             self.held_technologies.clear();
         }
         // What an earlier write held is read again, as a nice-to-have.
         self.technologies
             .extend(std::mem::take(&mut self.held_technologies).into_iter().map(|t| TechnologyRequirement { required: false, ..t }));
         if self.technologies.is_empty() {
-            c.err("technologies", "required", "name at least one technology, e.g. [{\"technology\": \"WES\", \"required\": true}]");
+            c.err(
+                "technologies",
+                FieldCode::Required,
+                "name at least one technology, e.g. [{\"technology\": \"WES\", \"required\": true}]",
+            );
         } else if self.technologies.len() > limits::LIST {
-            c.err("technologies", "too_many", format!("at most {} technologies", limits::LIST));
+            c.err("technologies", FieldCode::TooMany, format!("at most {} technologies", limits::LIST));
         } else {
             let mut unread = Vec::new();
             let mut any_read = false;
@@ -960,7 +970,7 @@ impl NeedFields {
                 let (field, errors, typed) = (format!("technologies[{i}].technology"), c.errors.0.len(), t.technology.trim().to_owned());
                 let read = c.technology(&field, &mut t.technology, &mut t.technology_text);
                 any_read |= read;
-                let only_unknown = c.errors.0.len() == errors + 1 && c.errors.0[errors].code == "unknown_term";
+                let only_unknown = c.errors.0.len() == errors + 1 && c.errors.0[errors].code == FieldCode::UnknownTerm;
                 if !read && !t.required && only_unknown && !typed.is_empty() {
                     unread.push((i, errors));
                 }
@@ -974,7 +984,7 @@ impl NeedFields {
                     let e = c.errors.0.remove(at);
                     c.warnings.push(Warning {
                         field: format!("technologies[{i}]"),
-                        code: "technology_held".into(),
+                        code: WarningCode::TechnologyHeld,
                         message: format!("{}; this nice-to-have is kept as typed in `held_technologies` and not matched", e.message),
                         typed: self.technologies[i].technology.clone(),
                         suggestions: e.suggestions,
@@ -989,12 +999,12 @@ impl NeedFields {
             let mut seen = std::collections::HashSet::new();
             let dup = self.technologies.iter().find(|t| !seen.insert(t.technology.clone())).map(|t| t.technology.clone());
             if let Some(d) = dup {
-                c.err("technologies", "duplicate", format!("{d} is listed twice"));
+                c.err("technologies", FieldCode::Duplicate, format!("{d} is listed twice"));
             }
         }
         c.term(&vocabs.sample_types, "sample_type", &mut self.sample_type);
         if self.sample_count == 0 || self.sample_count > limits::MAX_SAMPLES {
-            c.err("sample_count", "out_of_range", format!("sample_count is 1 to {}", limits::MAX_SAMPLES));
+            c.err("sample_count", FieldCode::OutOfRange, format!("sample_count is 1 to {}", limits::MAX_SAMPLES));
         }
         if let Some(ct) = &mut self.cancer_type {
             c.term(&vocabs.cancer_types, "cancer_type", ct);
@@ -1003,7 +1013,7 @@ impl NeedFields {
         c.country("country", &mut self.country);
         if self.acceptable_countries.len() > limits::LIST {
             let n = self.acceptable_countries.len();
-            c.err("acceptable_countries", "too_many", format!("at most {} items, got {n}", limits::LIST));
+            c.err("acceptable_countries", FieldCode::TooMany, format!("at most {} items, got {n}", limits::LIST));
         } else if self.acceptable_countries.iter().any(|s| s.trim().eq_ignore_ascii_case("any")) || self.acceptable_countries.is_empty() {
             self.acceptable_countries = vec!["ANY".to_owned()];
         } else {
@@ -1014,7 +1024,7 @@ impl NeedFields {
             && self.status == NeedStatus::Open
             && d < today
         {
-            c.err("deadline", "out_of_range", format!("the deadline {d} of an open need is in the past; today is {today}"));
+            c.err("deadline", FieldCode::OutOfRange, format!("the deadline {d} of an open need is in the past; today is {today}"));
         }
         if let Some(a) = &mut self.accreditation_required {
             c.term(&vocabs.accreditations, "accreditation_required", a);
@@ -1022,13 +1032,13 @@ impl NeedFields {
         if let Some(b) = self.budget_eur {
             for (field, value) in [("budget_eur.min", b.min), ("budget_eur.max", b.max)] {
                 if value.is_some_and(|v| v > limits::MAX_EUR) {
-                    c.err(field, "out_of_range", format!("at most {} EUR", limits::MAX_EUR));
+                    c.err(field, FieldCode::OutOfRange, format!("at most {} EUR", limits::MAX_EUR));
                 }
             }
             if let (Some(lo), Some(hi)) = (b.min, b.max)
                 && lo > hi
             {
-                c.err("budget_eur", "invalid_value", format!("min {lo} is above max {hi}"));
+                c.err("budget_eur", FieldCode::InvalidValue, format!("min {lo} is above max {hi}"));
             }
         }
         c.done(self)

@@ -12,7 +12,7 @@ use std::collections::HashMap;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::error::FieldError;
+use crate::error::{FieldCode, FieldError};
 use crate::limits;
 use crate::linker::{Confidence, Evidence, Lexicon, Linked, Suggestion, TermIndex};
 
@@ -247,7 +247,7 @@ impl Vocabulary {
     pub fn read(&self, field: &str, input: &str, strict: bool) -> Result<Read<'_>, FieldError> {
         let n = input.chars().count();
         if n > limits::SHORT_TEXT {
-            return Err(FieldError::new(field, "too_long", format!("{field} has {n} characters; at most {}", limits::SHORT_TEXT)));
+            return Err(FieldError::new(field, FieldCode::TooLong, format!("{field} has {n} characters; at most {}", limits::SHORT_TEXT)));
         }
         let linked = self.link(input);
         if let Some(best) = &linked.best
@@ -266,7 +266,7 @@ impl Vocabulary {
         };
         let mut e = FieldError::new(
             field,
-            "unknown_term",
+            FieldCode::UnknownTerm,
             format!("'{}' is not a known {} term{how}; {closest} (see /api/v1/vocabularies/{})", truncate(input, 80), self.name, self.name),
         );
         e.suggestions = suggestions;

@@ -6,7 +6,7 @@ use argon2::Argon2;
 use argon2::password_hash::phc::PasswordHash;
 use argon2::password_hash::{PasswordHasher, PasswordVerifier};
 use chrono::{DateTime, Utc};
-use omics_domain::{Code, FieldError, Role, ValidationErrors, body, limits, valid_email};
+use omics_domain::{Code, FieldCode, FieldError, Role, ValidationErrors, body, limits, valid_email};
 use omics_store::{ExternalId, NewExternalUser, NewUser, User};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -31,10 +31,10 @@ pub fn verify_password(password: &str, hash: &str) -> bool {
 fn check_length(errors: &mut ValidationErrors, field: &str, value: &str, min: usize, max: usize) {
     let n = value.chars().count();
     if n < min {
-        let code = if min == 1 { "required" } else { "too_short" };
+        let code = if min == 1 { FieldCode::Required } else { FieldCode::TooShort };
         errors.push(FieldError::new(field, code, format!("{field} has {n} characters; use at least {min}")));
     } else if n > max {
-        errors.push(FieldError::new(field, "too_long", format!("{field} has {n} characters; at most {max}")));
+        errors.push(FieldError::new(field, FieldCode::TooLong, format!("{field} has {n} characters; at most {max}")));
     }
 }
 
@@ -101,7 +101,7 @@ impl Service {
         if email.chars().count() > limits::EMAIL {
             check_length(&mut errors, "email", &email, 1, limits::EMAIL);
         } else if !valid_email(&email) {
-            errors.push(FieldError::new("email", "invalid_format", "email must be an address like ana.silva@example.org"));
+            errors.push(FieldError::new("email", FieldCode::InvalidFormat, "email must be an address like ana.silva@example.org"));
         }
         check_length(&mut errors, "password", &req.password, MIN_PASSWORD, MAX_PASSWORD);
         let display_name = req.display_name.trim().to_owned();
@@ -109,7 +109,7 @@ impl Service {
         if req.role == Role::Admin {
             errors.push(FieldError::new(
                 "role",
-                "invalid_value",
+                FieldCode::InvalidValue,
                 "role is researcher or platform_manager; admins are created by the operator",
             ));
         }

@@ -2,7 +2,7 @@
 //! API answers with), a detail saying what was wrong and what would be right, and the
 //! field-level errors. Causes of internal errors are logged here and never shown.
 
-use omics_domain::{Code, FieldError, ValidationErrors};
+use omics_domain::{Code, FieldCode, FieldError, ValidationErrors};
 use omics_index::IndexError;
 use omics_store::StoreError;
 
@@ -71,7 +71,11 @@ impl From<StoreError> for Error {
             }
             StoreError::Duplicate(what) => Error::field(
                 Code::ExternalKeyTaken,
-                FieldError::new(what, "duplicate", format!("another record already has this {what}; choose another or update that record")),
+                FieldError::new(
+                    what,
+                    FieldCode::Duplicate,
+                    format!("another record already has this {what}; choose another or update that record"),
+                ),
             ),
             StoreError::Pool(_) | StoreError::Connect(_) => {
                 tracing::error!(cause = %e, "database unavailable");

@@ -1,7 +1,7 @@
 //! Checks shared by the parameters of every call: the 400 `invalid_query` errors that name
 //! the parameter, and the page bounds.
 
-use omics_domain::{Code, FieldError};
+use omics_domain::{Code, FieldCode, FieldError};
 
 use crate::Error;
 
@@ -9,12 +9,12 @@ pub use omics_domain::limits::{DEFAULT_PAGE as DEFAULT_LIMIT, MAX_OFFSET, MAX_PA
 
 /// 400 `invalid_query` naming the query parameter, `invalid_value`.
 pub fn bad_param(field: &str, message: String) -> Error {
-    Error::field(Code::InvalidQuery, FieldError::new(field, "invalid_value", message))
+    Error::field(Code::InvalidQuery, FieldError::new(field, FieldCode::InvalidValue, message))
 }
 
 /// 400 `invalid_query` naming the query parameter, `out_of_range`.
 pub fn out_of_range(field: &str, message: String) -> Error {
-    Error::field(Code::InvalidQuery, FieldError::new(field, "out_of_range", message))
+    Error::field(Code::InvalidQuery, FieldError::new(field, FieldCode::OutOfRange, message))
 }
 
 /// 400 `too_long` when a query parameter has more than `max` characters.
@@ -23,7 +23,7 @@ pub fn check_param_length(field: &str, value: Option<&str>, max: usize) -> Resul
     if n > max {
         return Err(Error::field(
             Code::InvalidQuery,
-            FieldError::new(field, "too_long", format!("{field} has {n} characters; at most {max}")),
+            FieldError::new(field, FieldCode::TooLong, format!("{field} has {n} characters; at most {max}")),
         ));
     }
     Ok(())

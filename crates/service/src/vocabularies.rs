@@ -1,6 +1,6 @@
 //! The controlled vocabularies, read-only: lookups by name and resolving what a user typed.
 
-use omics_domain::{Code, FieldError, Term, Vocabularies, Vocabulary, limits};
+use omics_domain::{Code, FieldCode, FieldError, Term, Vocabularies, Vocabulary, limits};
 
 use crate::params::check_param_length;
 use crate::{Error, Result, Service};
@@ -18,7 +18,10 @@ impl Service {
     pub fn resolve(&self, name: &str, value: &str) -> Result<&Term> {
         let v = self.vocabulary(name)?;
         if value.is_empty() {
-            return Err(Error::field(Code::InvalidQuery, FieldError::new("value", "required", "value is what to resolve, e.g. value=WES")));
+            return Err(Error::field(
+                Code::InvalidQuery,
+                FieldError::new("value", FieldCode::Required, "value is what to resolve, e.g. value=WES"),
+            ));
         }
         check_param_length("value", Some(value), limits::SHORT_TEXT)?;
         let id = v.resolve("value", value).map_err(|e| Error::field(Code::UnknownTerm, e))?;

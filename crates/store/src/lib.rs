@@ -5,6 +5,11 @@
 //! sequence is the order of commits: SQLite has one writer at a time, and on PostgreSQL every
 //! writing transaction first takes one advisory lock, so no reader of the log can see `seq` N+1
 //! before N is committed. The search index follows the log (see `omics-index`).
+//!
+//! Where things are: connecting, pools and migrations in `conn`; platforms, needs, the change
+//! log and the audit trail in `records` (`Store::insert`, `update`, `modify`, `delete`, `changes_after`);
+//! accounts and external identities in `users`; the diesel tables in [`schema`], checked
+//! against each backend's migrations by the `schema_check` tests.
 
 mod conn;
 mod records;

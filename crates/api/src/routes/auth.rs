@@ -1,13 +1,13 @@
 //! `/api/v1/auth`: accounts and bearer tokens. The account rules are the service's
 //! (`omics_service::accounts`); tokens are issued here.
 
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use omics_service::accounts::{PasswordChange, RegisterRequest, TokenRequest, UserView};
 use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::auth::{AuthUser, Authenticator};
-use crate::error::{ApiResult, Problem};
+use crate::error::ApiResult;
 use crate::ratelimit::Bucket;
 use crate::routes::records::call;
 use crate::state::AppState;
@@ -24,17 +24,16 @@ pub struct TokenResponse {
 }
 
 /// Register an account.
-#[utoipa::path(post, path = "/api/v1/auth/register", tag = "auth", request_body = RegisterRequest,
+#[utoipa::path(tag = "auth", request_body = RegisterRequest,
     responses(
         (status = 201, description = "Account created", body = UserView),
-        (status = 400, description = "Malformed body", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Email taken", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "Too many requests from this address; see Retry-After", body = Problem, content_type = "application/problem+json",
+        (status = 400, description = "Malformed body"),
+        (status = 409, description = "Email taken"),
+        (status = 429, description = "Too many requests from this address; see Retry-After",
             headers(("Retry-After" = u64, description = "Seconds to wait"))),
-        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields"),
     ))]
+#[post("/auth/register")]
 pub async fn register(state: web::Data<AppState>, req: HttpRequest, body: web::Json<serde_json::Value>) -> ApiResult<HttpResponse> {
     state.limits.check(Bucket::Auth, &req)?;
     let user = call(&state, move |s| s.register(body.into_inner())).await?;
@@ -42,16 +41,16 @@ pub async fn register(state: web::Data<AppState>, req: HttpRequest, body: web::J
 }
 
 /// Exchange email and password for a bearer token.
-#[utoipa::path(post, path = "/api/v1/auth/token", tag = "auth", request_body = TokenRequest,
+#[utoipa::path(tag = "auth", request_body = TokenRequest,
     responses(
         (status = 200, description = "A bearer token", body = TokenResponse),
-        (status = 400, description = "Malformed body", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Wrong email or password", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "Too many requests from this address; see Retry-After", body = Problem, content_type = "application/problem+json",
+        (status = 400, description = "Malformed body"),
+        (status = 401, description = "Wrong email or password"),
+        (status = 429, description = "Too many requests from this address; see Retry-After",
             headers(("Retry-After" = u64, description = "Seconds to wait"))),
-        (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields"),
     ))]
+#[post("/auth/token")]
 pub async fn token(
     state: web::Data<AppState>,
     auth: web::Data<Authenticator>,
@@ -65,16 +64,16 @@ pub async fn token(
 }
 
 /// Change your password; every token issued before stops working.
-#[utoipa::path(post, path = "/api/v1/auth/password", tag = "auth", request_body = PasswordChange, security(("bearer" = [])),
+#[utoipa::path(tag = "auth", request_body = PasswordChange, security(("bearer" = [])),
     responses(
         (status = 204, description = "Changed; request a new token"),
-        (status = 400, description = "Malformed body", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No or bad token, or wrong current password", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "New password too short", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "Too many requests from this address; see Retry-After", body = Problem, content_type = "application/problem+json",
+        (status = 400, description = "Malformed body"),
+        (status = 401, description = "No or bad token, or wrong current password"),
+        (status = 422, description = "New password too short"),
+        (status = 429, description = "Too many requests from this address; see Retry-After",
             headers(("Retry-After" = u64, description = "Seconds to wait"))),
     ))]
+#[post("/auth/password")]
 pub async fn password(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -87,11 +86,12 @@ pub async fn password(
 }
 
 /// The account the token belongs to.
-#[utoipa::path(get, path = "/api/v1/auth/me", tag = "auth", security(("bearer" = [])),
+#[utoipa::path(tag = "auth", security(("bearer" = [])),
     responses(
         (status = 200, description = "The signed-in account", body = UserView),
-        (status = 401, description = "No or bad token", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No or bad token"),
     ))]
+#[get("/auth/me")]
 pub async fn me(user: AuthUser) -> HttpResponse {
     HttpResponse::Ok().json(UserView { id: user.id, email: user.email, display_name: user.display_name, role: user.role, created_at: None })
 }

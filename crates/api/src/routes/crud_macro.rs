@@ -4,80 +4,80 @@
 macro_rules! record_handlers {
     (
         fields = $fields:ty, stored = $stored:ty, written = $written:ty, page = $page:ty, tag = $tag:literal, noun = $noun:literal,
-        collection = $collection:literal, item = $item:literal
+        collection = $collection:tt, item = $item:tt
     ) => {
         use actix_web::http::StatusCode;
-        use actix_web::{HttpRequest, HttpResponse, web};
+        use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, put, web};
         use omics_service::records::{ListParams, WriteParams};
         use uuid::Uuid;
 
         use crate::auth::{AuthUser, MaybeUser};
-        use crate::error::{ApiResult, Problem};
+        use crate::error::ApiResult;
         use crate::routes::records::{call, if_match, respond};
         use crate::state::AppState;
 
         #[doc = concat!("List and search ", $noun, "s, with facet counts.")]
-        #[utoipa::path(get, path = $collection, tag = $tag, params(ListParams),
+        #[utoipa::path(tag = $tag, params(ListParams),
             security((), ("bearer" = [])),
             responses(
                 (status = 200, description = "A page of results with facet counts", body = $page),
-                (status = 400, description = "Invalid parameter", body = Problem, content_type = "application/problem+json"),
-                (status = 401, description = "Bad token", body = Problem, content_type = "application/problem+json"),
-                (status = 422, description = "Unknown vocabulary term in a filter", body = Problem, content_type = "application/problem+json"),
+                (status = 400, description = "Invalid parameter"),
+                (status = 401, description = "Bad token"),
+                (status = 422, description = "Unknown vocabulary term in a filter"),
             ))]
+        #[get($collection)]
         pub async fn list(state: web::Data<AppState>, params: web::Query<ListParams>, viewer: MaybeUser) -> ApiResult<HttpResponse> {
             let page = call(&state, move |s| s.list::<$fields>(&params, viewer.actor().as_ref())).await?;
             Ok(HttpResponse::Ok().json(page))
         }
 
         #[doc = concat!("Create a ", $noun, "; vocabulary values may be ids, labels, synonyms or free text the term linker reads with confidence (`readings` says how; `?strict=true` takes only ids, labels and synonyms).")]
-        #[utoipa::path(post, path = $collection, tag = $tag, request_body = $fields, params(WriteParams), security(("bearer" = [])),
+        #[utoipa::path(tag = $tag, request_body = $fields, params(WriteParams), security(("bearer" = [])),
             responses(
                 (status = 201, description = "Created; `ETag` carries the version; `readings` and `warnings` say how typed values were read", body = $written,
                     headers(("ETag" = String, description = "Version tag"), ("Location" = String, description = "URL of the new record"))),
-                (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
-                (status = 401, description = "No or bad token", body = Problem, content_type = "application/problem+json"),
-                (status = 403, description = "Role may not create this", body = Problem, content_type = "application/problem+json"),
-                (status = 409, description = "external_key taken", body = Problem, content_type = "application/problem+json"),
-                (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
-                (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
-                (status = 422, description = "Invalid fields or unknown terms, with suggestions", body = Problem, content_type = "application/problem+json"),
+                (status = 400, description = "Malformed JSON"),
+                (status = 401, description = "No or bad token"),
+                (status = 403, description = "Role may not create this"),
+                (status = 409, description = "external_key taken"),
+                (status = 422, description = "Invalid fields or unknown terms, with suggestions"),
             ))]
+        #[post($collection)]
         pub async fn create(state: web::Data<AppState>, user: AuthUser, params: web::Query<WriteParams>, body: web::Json<serde_json::Value>) -> ApiResult<HttpResponse> {
             let written = call(&state, move |s| s.create::<$fields>(&user.actor(), body.into_inner(), params.mode())).await?;
             Ok(respond::<$fields, _>(written, StatusCode::CREATED))
         }
 
         #[doc = concat!("Read one ", $noun, ".")]
-        #[utoipa::path(get, path = $item, tag = $tag, params(("id" = Uuid, Path)), security((), ("bearer" = [])),
+        #[utoipa::path(tag = $tag, params(("id" = Uuid, Path)), security((), ("bearer" = [])),
             responses(
                 (status = 200, description = "The record; `ETag` carries the version", body = $stored,
                     headers(("ETag" = String, description = "Version tag"))),
-                (status = 400, description = "Invalid id", body = Problem, content_type = "application/problem+json"),
-                (status = 401, description = "Bad token", body = Problem, content_type = "application/problem+json"),
-                (status = 404, description = "Not found or not visible to you", body = Problem, content_type = "application/problem+json"),
+                (status = 400, description = "Invalid id"),
+                (status = 401, description = "Bad token"),
+                (status = 404, description = "Not found or not visible to you"),
             ))]
+        #[get($item)]
         pub async fn get(state: web::Data<AppState>, id: web::Path<Uuid>, viewer: MaybeUser) -> ApiResult<HttpResponse> {
             let shown = call(&state, move |s| s.get::<$fields>(id.into_inner(), viewer.actor().as_ref())).await?;
             Ok(respond::<$fields, _>(shown, StatusCode::OK))
         }
 
         #[doc = concat!("Replace a ", $noun, " (owner or admin). Send `If-Match` with the `ETag` you read to avoid overwriting someone else's change.")]
-        #[utoipa::path(put, path = $item, tag = $tag, request_body = $fields,
+        #[utoipa::path(tag = $tag, request_body = $fields,
             params(("id" = Uuid, Path), ("If-Match" = Option<String>, Header, description = "ETag of the version you read"), WriteParams),
             security(("bearer" = [])),
             responses(
                 (status = 200, description = "Replaced; `readings` and `warnings` say how typed values were read", body = $written, headers(("ETag" = String, description = "New version tag"))),
-                (status = 400, description = "Malformed JSON or id", body = Problem, content_type = "application/problem+json"),
-                (status = 401, description = "No or bad token", body = Problem, content_type = "application/problem+json"),
-                (status = 403, description = "Not the owner", body = Problem, content_type = "application/problem+json"),
-                (status = 404, description = "Not found", body = Problem, content_type = "application/problem+json"),
-                (status = 409, description = "external_key taken", body = Problem, content_type = "application/problem+json"),
-                (status = 412, description = "Changed since you read it", body = Problem, content_type = "application/problem+json"),
-                (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
-                (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
-                (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
+                (status = 400, description = "Malformed JSON or id"),
+                (status = 401, description = "No or bad token"),
+                (status = 403, description = "Not the owner"),
+                (status = 404, description = "Not found"),
+                (status = 409, description = "external_key taken"),
+                (status = 412, description = "Changed since you read it"),
+                (status = 422, description = "Invalid fields"),
             ))]
+        #[put($item)]
         pub async fn replace(state: web::Data<AppState>, req: HttpRequest, id: web::Path<Uuid>, user: AuthUser, params: web::Query<WriteParams>, body: web::Json<serde_json::Value>) -> ApiResult<HttpResponse> {
             let precondition = if_match(&req);
             let written = call(&state, move |s| s.replace::<$fields>(&user.actor(), id.into_inner(), precondition.as_ref(), body.into_inner(), params.mode())).await?;
@@ -85,22 +85,21 @@ macro_rules! record_handlers {
         }
 
         #[doc = concat!("Change some fields of a ", $noun, " with a JSON merge patch (RFC 7396; `null` removes an optional field).")]
-        #[utoipa::path(patch, path = $item, tag = $tag,
+        #[utoipa::path(tag = $tag,
             request_body(content = serde_json::Value, content_type = "application/merge-patch+json", description = "Fields to change"),
             params(("id" = Uuid, Path), ("If-Match" = Option<String>, Header, description = "ETag of the version you read"), WriteParams),
             security(("bearer" = [])),
             responses(
                 (status = 200, description = "Changed; `readings` and `warnings` say how typed values were read", body = $written, headers(("ETag" = String, description = "New version tag"))),
-                (status = 400, description = "Malformed JSON or id", body = Problem, content_type = "application/problem+json"),
-                (status = 401, description = "No or bad token", body = Problem, content_type = "application/problem+json"),
-                (status = 403, description = "Not the owner", body = Problem, content_type = "application/problem+json"),
-                (status = 404, description = "Not found", body = Problem, content_type = "application/problem+json"),
-                (status = 409, description = "external_key taken", body = Problem, content_type = "application/problem+json"),
-                (status = 412, description = "Changed since you read it", body = Problem, content_type = "application/problem+json"),
-                (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
-                (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
-                (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
+                (status = 400, description = "Malformed JSON or id"),
+                (status = 401, description = "No or bad token"),
+                (status = 403, description = "Not the owner"),
+                (status = 404, description = "Not found"),
+                (status = 409, description = "external_key taken"),
+                (status = 412, description = "Changed since you read it"),
+                (status = 422, description = "Invalid fields"),
             ))]
+        #[patch($item)]
         pub async fn patch(state: web::Data<AppState>, req: HttpRequest, id: web::Path<Uuid>, user: AuthUser, params: web::Query<WriteParams>, body: web::Json<serde_json::Value>) -> ApiResult<HttpResponse> {
             let precondition = if_match(&req);
             let written = call(&state, move |s| s.patch::<$fields>(&user.actor(), id.into_inner(), precondition.as_ref(), body.into_inner(), params.mode())).await?;
@@ -108,17 +107,18 @@ macro_rules! record_handlers {
         }
 
         #[doc = concat!("Delete a ", $noun, " (owner or admin).")]
-        #[utoipa::path(delete, path = $item, tag = $tag,
+        #[utoipa::path(tag = $tag,
             params(("id" = Uuid, Path), ("If-Match" = Option<String>, Header, description = "ETag of the version you read")),
             security(("bearer" = [])),
             responses(
                 (status = 204, description = "Deleted"),
-                (status = 400, description = "Invalid id", body = Problem, content_type = "application/problem+json"),
-                (status = 401, description = "No or bad token", body = Problem, content_type = "application/problem+json"),
-                (status = 403, description = "Not the owner", body = Problem, content_type = "application/problem+json"),
-                (status = 404, description = "Not found", body = Problem, content_type = "application/problem+json"),
-                (status = 412, description = "Changed since you read it", body = Problem, content_type = "application/problem+json"),
+                (status = 400, description = "Invalid id"),
+                (status = 401, description = "No or bad token"),
+                (status = 403, description = "Not the owner"),
+                (status = 404, description = "Not found"),
+                (status = 412, description = "Changed since you read it"),
             ))]
+        #[delete($item)]
         pub async fn delete(state: web::Data<AppState>, req: HttpRequest, id: web::Path<Uuid>, user: AuthUser) -> ApiResult<HttpResponse> {
             let precondition = if_match(&req);
             call(&state, move |s| s.delete::<$fields>(&user.actor(), id.into_inner(), precondition.as_ref())).await?;

@@ -1,6 +1,6 @@
 //! Liveness, readiness and the GA4GH service-info document.
 
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpResponse, get, web};
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -18,18 +18,20 @@ pub struct Health {
 }
 
 /// The process is up.
-#[utoipa::path(get, path = "/api/v1/health/live", tag = "health",
+#[utoipa::path(tag = "health",
     responses((status = 200, description = "Alive", body = Health)))]
+#[get("/health/live")]
 pub async fn live() -> HttpResponse {
     HttpResponse::Ok().json(Health { status: "ok", database: None, index_lag: None })
 }
 
 /// The database answers and the index is open.
-#[utoipa::path(get, path = "/api/v1/health/ready", tag = "health",
+#[utoipa::path(tag = "health",
     responses(
         (status = 200, description = "Ready", body = Health),
         (status = 503, description = "Not ready", body = Health),
     ))]
+#[get("/health/ready")]
 pub async fn ready(state: web::Data<AppState>) -> HttpResponse {
     let service = state.service.clone();
     let checked = web::block(move || service.index_lag()).await;
@@ -69,8 +71,9 @@ pub struct ServiceInfo {
 }
 
 /// Describes this service (GA4GH service-info).
-#[utoipa::path(get, path = "/api/v1/service-info", tag = "health",
+#[utoipa::path(tag = "health",
     responses((status = 200, description = "GA4GH service-info", body = ServiceInfo)))]
+#[get("/service-info")]
 pub async fn service_info() -> HttpResponse {
     HttpResponse::Ok().json(ServiceInfo {
         id: "eu.jane2.omics-match",

@@ -3,13 +3,13 @@
 //! its rules are the service's (`omics_service::matches`); here: extraction, the anonymous
 //! rate limit, and the answer.
 
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use omics_domain::NeedFields;
 use omics_service::matches::{MatchParams, NeedMatches, PlatformMatches};
 use uuid::Uuid;
 
 use crate::auth::MaybeUser;
-use crate::error::{ApiResult, Problem};
+use crate::error::ApiResult;
 use crate::ratelimit::Bucket;
 use crate::routes::records::call;
 use crate::state::AppState;
@@ -23,16 +23,17 @@ fn limit_anonymous(state: &AppState, req: &HttpRequest, viewer: &MaybeUser) -> A
 }
 
 /// Platforms for a stored need.
-#[utoipa::path(get, path = "/api/v1/needs/{id}/matches", tag = "matches",
+#[utoipa::path(tag = "matches",
     params(("id" = Uuid, Path), MatchParams), security((), ("bearer" = [])),
     responses(
         (status = 200, description = "Ranked platforms with their components and reasons", body = PlatformMatches),
-        (status = 400, description = "Invalid parameter", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Bad token", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such need, or not visible to you", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "Too many anonymous matches from this address; see Retry-After", body = Problem, content_type = "application/problem+json",
+        (status = 400, description = "Invalid parameter"),
+        (status = 401, description = "Bad token"),
+        (status = 404, description = "No such need, or not visible to you"),
+        (status = 429, description = "Too many anonymous matches from this address; see Retry-After",
             headers(("Retry-After" = u64, description = "Seconds to wait"))),
     ))]
+#[get("/needs/{id}/matches")]
 pub async fn for_need(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -49,17 +50,16 @@ pub async fn for_need(
 /// are read exactly as `POST /needs` reads them: free text ("single cel RNA seq") that the term
 /// linker reads with confidence is taken and reported in `readings`; anything less is 422 with
 /// suggestions (`strict=true`: only ids, labels and synonyms).
-#[utoipa::path(post, path = "/api/v1/matches", tag = "matches", request_body = NeedFields, params(MatchParams), security((), ("bearer" = [])),
+#[utoipa::path(tag = "matches", request_body = NeedFields, params(MatchParams), security((), ("bearer" = [])),
     responses(
         (status = 200, description = "Ranked platforms with their components and reasons", body = PlatformMatches),
-        (status = 400, description = "Malformed JSON or parameter", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Bad token", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid fields or unknown terms, with suggestions", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "Too many anonymous matches from this address; see Retry-After", body = Problem, content_type = "application/problem+json",
+        (status = 400, description = "Malformed JSON or parameter"),
+        (status = 401, description = "Bad token"),
+        (status = 422, description = "Invalid fields or unknown terms, with suggestions"),
+        (status = 429, description = "Too many anonymous matches from this address; see Retry-After",
             headers(("Retry-After" = u64, description = "Seconds to wait"))),
     ))]
+#[post("/matches")]
 pub async fn adhoc(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -73,16 +73,17 @@ pub async fn adhoc(
 }
 
 /// Open needs a platform could serve.
-#[utoipa::path(get, path = "/api/v1/platforms/{id}/matches", tag = "matches",
+#[utoipa::path(tag = "matches",
     params(("id" = Uuid, Path), MatchParams), security((), ("bearer" = [])),
     responses(
         (status = 200, description = "Ranked open needs with their components and reasons", body = NeedMatches),
-        (status = 400, description = "Invalid parameter", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Bad token", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such platform, or not visible to you", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "Too many anonymous matches from this address; see Retry-After", body = Problem, content_type = "application/problem+json",
+        (status = 400, description = "Invalid parameter"),
+        (status = 401, description = "Bad token"),
+        (status = 404, description = "No such platform, or not visible to you"),
+        (status = 429, description = "Too many anonymous matches from this address; see Retry-After",
             headers(("Retry-After" = u64, description = "Seconds to wait"))),
     ))]
+#[get("/platforms/{id}/matches")]
 pub async fn for_platform(
     state: web::Data<AppState>,
     req: HttpRequest,

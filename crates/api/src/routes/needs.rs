@@ -9,6 +9,6 @@ super::crud_macro::record_handlers!(
     page = omics_service::records::Page<Need>,
     tag = "needs",
     noun = "need",
-    collection = "/api/v1/needs",
-    item = "/api/v1/needs/{id}"
+    collection = "/needs",
+    item = "/needs/{id}"
 );

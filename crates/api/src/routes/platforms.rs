@@ -9,6 +9,6 @@ super::crud_macro::record_handlers!(
     page = omics_service::records::Page<Platform>,
     tag = "platforms",
     noun = "platform",
-    collection = "/api/v1/platforms",
-    item = "/api/v1/platforms/{id}"
+    collection = "/platforms",
+    item = "/platforms/{id}"
 );

@@ -1,11 +1,11 @@
 //! `/api/v1/vocabularies`: the controlled vocabularies, read-only.
 
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpResponse, get, web};
 use omics_domain::Term;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::error::{ApiResult, Problem};
+use crate::error::ApiResult;
 use crate::state::AppState;
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -40,8 +40,9 @@ pub struct ResolveResult<'a> {
 }
 
 /// The vocabularies, with versions and sizes.
-#[utoipa::path(get, path = "/api/v1/vocabularies", tag = "vocabularies",
+#[utoipa::path(tag = "vocabularies",
     responses((status = 200, description = "The vocabularies", body = Vec<VocabularySummary>)))]
+#[get("/vocabularies")]
 pub async fn index(state: web::Data<AppState>) -> HttpResponse {
     let list: Vec<VocabularySummary> = omics_domain::Vocabularies::NAMES
         .iter()
@@ -58,12 +59,13 @@ pub async fn index(state: web::Data<AppState>) -> HttpResponse {
 
 /// Every term of one vocabulary: `technologies`, `readiness-areas` (in order of readiness),
 /// `sample-types`, `accreditations`, `services`, `data-standards`, `cancer-types`, `countries`.
-#[utoipa::path(get, path = "/api/v1/vocabularies/{name}", tag = "vocabularies",
+#[utoipa::path(tag = "vocabularies",
     params(("name" = String, Path, example = "technologies")),
     responses(
         (status = 200, description = "The vocabulary", body = VocabularyView),
-        (status = 404, description = "No such vocabulary", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such vocabulary"),
     ))]
+#[get("/vocabularies/{name}")]
 pub async fn get(state: web::Data<AppState>, name: web::Path<String>) -> ApiResult<HttpResponse> {
     let v = state.service.vocabulary(&name)?;
     Ok(HttpResponse::Ok().insert_header(("Cache-Control", "public, max-age=300")).json(VocabularyView {
@@ -76,14 +78,15 @@ pub async fn get(state: web::Data<AppState>, name: web::Path<String>) -> ApiResu
 
 /// Resolve what a user typed to a term, as every vocabulary field does; 422 with the closest
 /// terms when it is unknown.
-#[utoipa::path(get, path = "/api/v1/vocabularies/{name}/resolve", tag = "vocabularies",
+#[utoipa::path(tag = "vocabularies",
     params(("name" = String, Path, example = "technologies"), ResolveParams),
     responses(
         (status = 200, description = "The term", body = ResolveResult),
-        (status = 400, description = "Missing value", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such vocabulary", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Unknown term, with suggestions", body = Problem, content_type = "application/problem+json"),
+        (status = 400, description = "Missing value"),
+        (status = 404, description = "No such vocabulary"),
+        (status = 422, description = "Unknown term, with suggestions"),
     ))]
+#[get("/vocabularies/{name}/resolve")]
 pub async fn resolve(state: web::Data<AppState>, name: web::Path<String>, params: web::Query<ResolveParams>) -> ApiResult<HttpResponse> {
     let term = state.service.resolve(&name, &params.value)?;
     Ok(HttpResponse::Ok().json(ResolveResult { term }))

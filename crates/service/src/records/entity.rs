@@ -4,8 +4,8 @@
 use chrono::NaiveDate;
 use omics_domain::linker::{Reading, Warning};
 use omics_domain::{
-    Checked, FieldError, Kind, Meta, Need, NeedFields, NeedStatus, Platform, PlatformFields, PlatformStatus, ReadMode, Record, Role,
-    ValidationErrors, Vocabularies,
+    Checked, FieldCode, FieldError, Kind, Meta, Need, NeedFields, NeedStatus, Platform, PlatformFields, PlatformStatus, ReadMode, Record,
+    Role, ValidationErrors, Vocabularies,
 };
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
@@ -35,7 +35,7 @@ pub trait Entity: Serialize + DeserializeOwned + Clone + Send + 'static {
 }
 
 fn status_error(message: &str) -> ValidationErrors {
-    ValidationErrors(vec![FieldError::new("status", "invalid_value", message)])
+    ValidationErrors(vec![FieldError::new("status", FieldCode::InvalidValue, message)])
 }
 
 impl Entity for PlatformFields {

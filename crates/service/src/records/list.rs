@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use omics_domain::{Code, FieldError, Kind, ValidationErrors, Vocabularies, limits};
+use omics_domain::{Code, FieldCode, FieldError, Kind, ValidationErrors, Vocabularies, limits};
 use omics_index::{Audience, Filter, SearchRequest, Sort};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -126,7 +126,7 @@ fn search_request<E: Entity>(p: &ListParams, v: &Vocabularies, viewer: Option<&A
         check_param_length(name, raw.as_deref(), limits::FILTER_TEXT)?;
         let vals = values(raw);
         if vals.len() > limits::LIST {
-            errors.push(FieldError::new(name, "too_many", format!("at most {} values", limits::LIST)));
+            errors.push(FieldError::new(name, FieldCode::TooMany, format!("at most {} values", limits::LIST)));
             continue;
         }
         let mut ids = Vec::new();
@@ -147,7 +147,7 @@ fn search_request<E: Entity>(p: &ListParams, v: &Vocabularies, viewer: Option<&A
             if !known.contains(s) {
                 errors.push(FieldError::new(
                     "status",
-                    "invalid_value",
+                    FieldCode::InvalidValue,
                     format!("'{s}' is not a {} status; use {}", E::NAME, known.join(", ")),
                 ));
             }
