@@ -46,62 +46,55 @@ codes! {
     Unavailable => ("unavailable", 503, "The service is not ready"),
 }
 
-/// What is wrong with one field: the stable code of a field error.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum FieldCode {
-    /// Missing or empty, and it must be given.
-    Required,
-    /// Shorter than the least length allowed.
-    TooShort,
-    /// Longer than the most characters allowed.
-    TooLong,
-    /// More items than allowed.
-    TooMany,
-    /// A number outside its range.
-    OutOfRange,
-    /// Not in the form the field takes (an email address, a URL, a key without control characters).
-    InvalidFormat,
-    /// Well formed, but not a value this field takes here.
-    InvalidValue,
-    /// The wrong JSON type (a string where a number goes, say).
-    InvalidType,
-    /// A field the operation does not know.
-    UnknownField,
-    /// A vocabulary value that could not be read with confidence; see `suggestions`.
-    UnknownTerm,
-    /// Given twice, or already taken by another record.
-    Duplicate,
-}
+/// A closed set of stable wire codes: the enum, its serde names and `as_str` from one table,
+/// so the string sent and the string compared cannot drift apart.
+macro_rules! wire_codes {
+    ($(#[$meta:meta])* pub enum $name:ident { $($(#[$doc:meta])* $variant:ident => $wire:tt,)* }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, utoipa::ToSchema)]
+        pub enum $name { $($(#[$doc])* #[serde(rename = $wire)] $variant,)* }
 
-impl FieldCode {
-    /// The code as sent on the wire.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            FieldCode::Required => "required",
-            FieldCode::TooShort => "too_short",
-            FieldCode::TooLong => "too_long",
-            FieldCode::TooMany => "too_many",
-            FieldCode::OutOfRange => "out_of_range",
-            FieldCode::InvalidFormat => "invalid_format",
-            FieldCode::InvalidValue => "invalid_value",
-            FieldCode::InvalidType => "invalid_type",
-            FieldCode::UnknownField => "unknown_field",
-            FieldCode::UnknownTerm => "unknown_term",
-            FieldCode::Duplicate => "duplicate",
+        impl $name {
+            /// The code as sent on the wire.
+            pub fn as_str(self) -> &'static str { match self { $($name::$variant => $wire,)* } }
         }
-    }
-}
 
-impl PartialEq<&str> for FieldCode {
-    fn eq(&self, other: &&str) -> bool {
-        self.as_str() == *other
-    }
-}
+        impl PartialEq<&str> for $name {
+            fn eq(&self, other: &&str) -> bool { self.as_str() == *other }
+        }
 
-impl std::fmt::Display for FieldCode {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result { f.write_str(self.as_str()) }
+        }
+    };
+}
+pub(crate) use wire_codes;
+
+wire_codes! {
+    /// What is wrong with one field: the stable code of a field error.
+    pub enum FieldCode {
+        /// Missing or empty, and it must be given.
+        Required => "required",
+        /// Shorter than the least length allowed.
+        TooShort => "too_short",
+        /// Longer than the most characters allowed.
+        TooLong => "too_long",
+        /// More items than allowed.
+        TooMany => "too_many",
+        /// A number outside its range.
+        OutOfRange => "out_of_range",
+        /// Not in the form the field takes (an email address, a URL, a key without control characters).
+        InvalidFormat => "invalid_format",
+        /// Well formed, but not a value this field takes here.
+        InvalidValue => "invalid_value",
+        /// The wrong JSON type (a string where a number goes, say).
+        InvalidType => "invalid_type",
+        /// A field the operation does not know.
+        UnknownField => "unknown_field",
+        /// A vocabulary value that could not be read with confidence; see `suggestions`.
+        UnknownTerm => "unknown_term",
+        /// Given twice, or already taken by another record.
+        Duplicate => "duplicate",
     }
 }
 
@@ -147,5 +140,18 @@ impl ValidationErrors {
     }
     pub fn into_result<T>(self, value: T) -> Result<T, ValidationErrors> {
         if self.0.is_empty() { Ok(value) } else { Err(self) }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::FieldCode;
+
+    #[test]
+    fn a_field_code_is_sent_as_its_wire_name() {
+        for code in [FieldCode::UnknownTerm, FieldCode::TooLong, FieldCode::Duplicate] {
+            assert_eq!(serde_json::to_value(code).ok(), Some(serde_json::Value::from(code.as_str())));
+        }
+        assert_eq!(FieldCode::InvalidFormat.to_string(), "invalid_format");
     }
 }

@@ -108,35 +108,17 @@ pub struct Reading {
     pub qualifiers: Vec<String>,
 }
 
-/// Why a value was kept as typed rather than read: the stable code of a warning.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum WarningCode {
-    /// A value of an open list that is no known term, kept as typed.
-    FreeTextKept,
-    /// A closed-list value the linker could not read, kept in `unread` (platforms).
-    NotReadKept,
-    /// A capability whose technology could not be read, held in `held_capabilities` and not matched.
-    CapabilityHeld,
-    /// A technology of a need that could not be read, held in `held_technologies` and not matched.
-    TechnologyHeld,
-}
-
-impl WarningCode {
-    /// The code as sent on the wire.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            WarningCode::FreeTextKept => "free_text_kept",
-            WarningCode::NotReadKept => "not_read_kept",
-            WarningCode::CapabilityHeld => "capability_held",
-            WarningCode::TechnologyHeld => "technology_held",
-        }
-    }
-}
-
-impl PartialEq<&str> for WarningCode {
-    fn eq(&self, other: &&str) -> bool {
-        self.as_str() == *other
+crate::error::wire_codes! {
+    /// Why a value was kept as typed rather than read: the stable code of a warning.
+    pub enum WarningCode {
+        /// A value of an open list that is no known term, kept as typed.
+        FreeTextKept => "free_text_kept",
+        /// A closed-list value the linker could not read, kept in `unread` (platforms).
+        NotReadKept => "not_read_kept",
+        /// A capability whose technology could not be read, held in `held_capabilities` and not matched.
+        CapabilityHeld => "capability_held",
+        /// A technology of a need that could not be read, held in `held_technologies` and not matched.
+        TechnologyHeld => "technology_held",
     }
 }
 
