@@ -86,8 +86,8 @@ fn linker(c: &mut Criterion) {
 fn validation(c: &mut Criterion) {
     use omics_domain::{NeedFields, PlatformFields, body};
     let v = Vocabularies::builtin().unwrap();
-    let (cp, cn) = omics_match::generate::generate(&v, 1_000, 1_000, 42);
-    let (fp, fn_) = omics_match::generate::generate_free_text(&v, 1_000, 1_000, 42);
+    let (cp, cn) = omics_datagen::generate(&v, 1_000, 1_000, 42);
+    let (fp, fn_) = omics_datagen::generate_free_text(&v, 1_000, 1_000, 42);
     let mut g = c.benchmark_group("import phase: deserialise + validate 1,000 records");
     g.sample_size(10);
     g.throughput(Throughput::Elements(1_000));

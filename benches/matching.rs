@@ -26,7 +26,7 @@ fn need(v: &Vocabularies) -> NeedFields {
 }
 
 fn platforms(v: &Vocabularies, n: usize) -> Vec<Platform> {
-    let (items, _) = omics_match::generate::generate(v, n, 0, 11);
+    let (items, _) = omics_datagen::generate(v, n, 0, 11);
     let now = omics_domain::now();
     items
         .into_iter()
@@ -70,7 +70,7 @@ fn whole_match(c: &mut Criterion) {
     let started = Instant::now();
     let opened = Service::open(settings.service_config()).unwrap();
     let owner = omics_match::import::owner_account(&opened, "bench@omics-match.invalid").unwrap();
-    let (items, _) = omics_match::generate::generate(&opened.vocabs, n, 0, 11);
+    let (items, _) = omics_datagen::generate(&opened.vocabs, n, 0, 11);
     omics_match::import::import(&opened, items, owner, |_| {}).unwrap();
     eprintln!("imported {n} platforms in {:.1}s", started.elapsed().as_secs_f64());
     let state = opened;

@@ -191,7 +191,7 @@ step; the whole call is the in-process figure above).
 
 ## How each figure is measured
 
-- **Data**: `omics-match generate --platforms N --needs N --seed 42`; realistic synthetic
+- **Data**: `omics-datagen --platforms N --needs N --seed 42`; realistic synthetic
   records (skewed technology popularity, population-weighted countries, composed descriptions).
 - **Bulk import**: `omics-match import platforms.json`, then `import needs.json`, into a fresh
   SQLite data dir (WAL, `synchronous = FULL`); the import commits the records and the search

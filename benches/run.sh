@@ -21,8 +21,8 @@
 #   --no-build         use the release binaries already built
 #
 # What it does, in order (every figure is in the table; the method is in RESULTS.md):
-#   0. cargo build --release -p omics-match -p omics-benches (into $CARGO_TARGET_DIR if set)
-#   1. omics-match generate N platforms + N needs; omics-match import both into a fresh SQLite
+#   0. cargo build --release -p omics-match -p omics-datagen -p omics-benches (into $CARGO_TARGET_DIR if set)
+#   1. omics-datagen N platforms + N needs; omics-match import both into a fresh SQLite
 #      data dir: records/s and wall time (target >= 5,000 records/s)
 #   2. omics-bench latency: in-process top-20 match with explanations over a sample of stored
 #      needs (p50 target <= 2 ms) and the faceted platform search
@@ -99,10 +99,10 @@ fi
 TARGET_DIR="${CARGO_TARGET_DIR:-$REPO/target}"
 BIN_DIR="$TARGET_DIR/release"
 if [ "$BUILD" = 1 ]; then
-  log "building release binaries (cargo build --release -p omics-match -p omics-benches)"
-  (cd "$REPO" && cargo build --release -p omics-match -p omics-benches) >&2
+  log "building release binaries (cargo build --release -p omics-match -p omics-datagen -p omics-benches)"
+  (cd "$REPO" && cargo build --release -p omics-match -p omics-datagen -p omics-benches) >&2
 fi
-for b in omics-match latency pg_baseline bare_actix write_changes; do
+for b in omics-match omics-datagen latency pg_baseline bare_actix write_changes; do
   [ -x "$BIN_DIR/$b" ] || die "$BIN_DIR/$b is missing (build without --no-build)"
 done
 
@@ -120,7 +120,7 @@ FIG="$WORK/figures.txt"   # every figure as "key value", read by the report
 mkdir -p "$GEN" "$WORK/bin"
 : >"$FIG"
 # Copies of the binaries: another build into a shared target dir cannot swap them mid-run.
-for b in omics-match latency pg_baseline bare_actix write_changes; do cp "$BIN_DIR/$b" "$WORK/bin/"; done
+for b in omics-match omics-datagen latency pg_baseline bare_actix write_changes; do cp "$BIN_DIR/$b" "$WORK/bin/"; done
 BIN_DIR="$WORK/bin"
 OMICS="$BIN_DIR/omics-match"
 SERVER_PID=""
@@ -170,7 +170,7 @@ LOAD_START="$(cut -d' ' -f1-3 /proc/loadavg)"
 
 # ------------------------------------------------------------------ 1. generate and import
 t0="$(now)"
-"$OMICS" generate --platforms "$SIZE" --needs "$SIZE" --seed 42 --out-dir "$GEN" 2>"$WORK/generate.log"
+"$BIN_DIR/omics-datagen" --platforms "$SIZE" --needs "$SIZE" --seed 42 --out-dir "$GEN" 2>"$WORK/generate.log"
 fig generate_s "$(since "$t0")"
 log "generated in $(tail -1 "$FIG" | cut -d' ' -f2) s; importing"
 

@@ -1,7 +1,7 @@
 //! The omics-match binary: `serve`, `migrate`, `import`, `export`, `reindex`, `create-admin`,
-//! `openapi` and `generate`.
+//! `openapi` and `evaluate`. Synthetic data sets come from the separate `omics-datagen` tool.
 
-use omics_match::{config, evaluate, generate, import};
+use omics_match::{config, evaluate, import};
 
 use std::io::{BufRead, Write};
 use std::path::PathBuf;
@@ -80,22 +80,6 @@ enum Command {
         /// Print JSON instead of tables.
         #[arg(long)]
         json: bool,
-    },
-    /// Write synthetic platforms.json and needs.json for benchmarks.
-    Generate {
-        #[arg(long, default_value_t = 1000)]
-        platforms: usize,
-        #[arg(long, default_value_t = 1000)]
-        needs: usize,
-        #[arg(long, default_value_t = 42)]
-        seed: u64,
-        #[arg(long, default_value = ".")]
-        out_dir: PathBuf,
-        /// Write vocabulary values as people type them (labels, synonyms, qualifiers, modifiers,
-        /// typos) instead of canonical ids, with a fifth of the records holding a value the term
-        /// linker refuses.
-        #[arg(long)]
-        free_text: bool,
     },
 }
 
@@ -200,19 +184,6 @@ fn main() -> anyhow::Result<()> {
             } else {
                 evaluate::print(&report);
             }
-            Ok(())
-        }
-        Command::Generate { platforms, needs, seed, out_dir, free_text } => {
-            let vocabs = omics_domain::Vocabularies::builtin()?;
-            let (p, n) = if free_text {
-                generate::generate_free_text(&vocabs, platforms, needs, seed)
-            } else {
-                generate::generate(&vocabs, platforms, needs, seed)
-            };
-            std::fs::create_dir_all(&out_dir)?;
-            std::fs::write(out_dir.join("platforms.json"), serde_json::to_vec(&p)?)?;
-            std::fs::write(out_dir.join("needs.json"), serde_json::to_vec(&n)?)?;
-            eprintln!("wrote {} platforms and {} needs to {}", p.len(), n.len(), out_dir.display());
             Ok(())
         }
     }

@@ -1,5 +1,5 @@
-//! The binary's commands, run as a user would: import (idempotent), export, reindex, generate,
-//! create-admin, openapi.
+//! The binary's commands, run as a user would: import (idempotent), export, reindex,
+//! create-admin, openapi. The synthetic sets imported here come from omics-datagen.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -22,6 +22,17 @@ fn ok(data: &Path, args: &[&str]) -> String {
     let text = String::from_utf8_lossy(&out.stderr).into_owned() + &String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "{args:?} failed: {text}");
     text
+}
+
+/// 300 platforms and 200 needs of seed 7 from omics-datagen, written to `dir` as the tool writes
+/// them (`platforms.json`, `needs.json`).
+fn generate(dir: &Path, free_text: bool) {
+    let vocabs = omics_domain::Vocabularies::builtin().unwrap();
+    let (p, n) =
+        if free_text { omics_datagen::generate_free_text(&vocabs, 300, 200, 7) } else { omics_datagen::generate(&vocabs, 300, 200, 7) };
+    std::fs::create_dir_all(dir).unwrap();
+    std::fs::write(dir.join("platforms.json"), serde_json::to_vec(&p).unwrap()).unwrap();
+    std::fs::write(dir.join("needs.json"), serde_json::to_vec(&n).unwrap()).unwrap();
 }
 
 fn fixture(name: &str) -> String {
@@ -85,7 +96,7 @@ fn invalid_items_are_reported_and_valid_ones_kept() {
 fn generated_sets_import() {
     let dir = tempfile::tempdir().unwrap();
     let generated = dir.path().join("gen");
-    ok(dir.path(), &["generate", "--platforms", "300", "--needs", "200", "--seed", "7", "--out-dir", generated.to_str().unwrap()]);
+    generate(&generated, false);
     let out = ok(dir.path(), &["import", generated.join("platforms.json").to_str().unwrap()]);
     assert!(out.contains("created 300"), "{out}");
     let out = ok(dir.path(), &["import", generated.join("needs.json").to_str().unwrap()]);
@@ -106,8 +117,7 @@ fn counts(out: &str) -> (usize, usize) {
 fn free_text_sets_import_partly_with_the_typed_technology_kept() {
     let dir = tempfile::tempdir().unwrap();
     let generated = dir.path().join("gen");
-    let out_dir = generated.to_str().unwrap();
-    ok(dir.path(), &["generate", "--platforms", "300", "--needs", "200", "--seed", "7", "--out-dir", out_dir, "--free-text"]);
+    generate(&generated, true);
     let platforms: Vec<serde_json::Value> =
         serde_json::from_str(&std::fs::read_to_string(generated.join("platforms.json")).unwrap()).unwrap();
     assert!(platforms.iter().any(|p| p["country"].as_str().unwrap().len() > 2), "countries are typed as names");

@@ -12,11 +12,17 @@
 //! The same seed always gives the same records; platforms and needs draw from separate streams,
 //! so the first `n` platforms of a seed do not depend on how many needs are asked for (and the
 //! other way round).
+//!
+//! This crate is a tool, not part of the service: the `omics-datagen` binary writes the files,
+//! and the benchmarks call [`generate`] directly. Sampling by weight is rand's `WeightedIndex`,
+//! host names are folded to ASCII by `deunicode`.
 
 use std::fmt::Write as _;
 
 use chrono::{Datelike, NaiveDate};
 use omics_domain::{Vocabularies, Vocabulary};
+use rand::distr::Distribution;
+use rand::distr::weighted::WeightedIndex;
 use rand::rngs::StdRng;
 use rand::seq::{IndexedRandom, SliceRandom};
 use rand::{Rng, SeedableRng};
@@ -1192,38 +1198,17 @@ const MONTHS: [&str; 12] =
 // The catalogue: every table resolved against the vocabularies once.
 // ---------------------------------------------------------------------------------------------
 
-/// Cumulative weights for sampling an index.
-struct Weighted {
-    cum: Vec<f64>,
-}
+/// An index drawn by weight, with rand's `WeightedIndex`; 0 when the table is empty or has no
+/// positive weight (callers check emptiness first).
+struct Weighted(Option<WeightedIndex<f64>>);
 
 impl Weighted {
     fn new(weights: impl IntoIterator<Item = f64>) -> Self {
-        let mut acc = 0.0;
-        let cum = weights
-            .into_iter()
-            .map(|w| {
-                if w.is_finite() && w > 0.0 {
-                    acc += w;
-                }
-                acc
-            })
-            .collect();
-        Weighted { cum }
+        Weighted(WeightedIndex::new(weights).ok())
     }
 
-    /// An index below `len`; 0 when empty (callers check emptiness first).
     fn pick(&self, rng: &mut StdRng) -> usize {
-        let n = self.cum.len();
-        let total = self.cum.last().copied().unwrap_or(0.0);
-        if n == 0 {
-            return 0;
-        }
-        if total <= 0.0 {
-            return rng.random_range(0..n);
-        }
-        let x = rng.random::<f64>() * total;
-        self.cum.partition_point(|&c| c <= x).min(n - 1)
+        self.0.as_ref().map_or(0, |w| w.sample(rng))
     }
 }
 
@@ -1967,17 +1952,9 @@ fn typical_plus<'a, T>(rng: &mut StdRng, items: &'a [T], extra: usize) -> Vec<&'
     out
 }
 
-/// An index drawn with the given small table of weights (no allocation).
+/// An index drawn with the given small table of weights.
 fn pick_small(rng: &mut StdRng, weights: &[f64]) -> usize {
-    let total: f64 = weights.iter().sum();
-    let mut x = rng.random::<f64>() * total;
-    for (i, w) in weights.iter().enumerate() {
-        if x < *w {
-            return i;
-        }
-        x -= w;
-    }
-    weights.len().saturating_sub(1)
+    Weighted::new(weights.iter().copied()).pick(rng)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -2137,7 +2114,8 @@ fn clip(mut s: String, max: usize) -> String {
     s
 }
 
-/// A host-name label from an organisation name: ASCII, lower case, hyphenated, ≤ 40 characters.
+/// A host-name label from an organisation name: ASCII (deunicode), lower case, hyphenated,
+/// ≤ 40 characters.
 fn slug(name: &str) -> String {
     const SKIP: [&str; 5] = ["of", "for", "the", "and", "de"];
     let mut out = String::with_capacity(40);
@@ -2151,44 +2129,16 @@ fn slug(name: &str) -> String {
         }
         word.clear();
     };
-    for c in name.chars() {
+    for c in deunicode::deunicode(name).chars() {
         if c.is_ascii_alphanumeric() {
             word.push(c.to_ascii_lowercase());
-        } else if let Some(f) = fold(c) {
-            word.push_str(f);
-        } else if c == '\'' || c == '’' {
-            // "Children's" → "childrens"
-        } else {
+        } else if c != '\'' {
+            // "Children's" → "childrens"; anything else ends a word.
             flush(&mut word, &mut out);
         }
     }
     flush(&mut word, &mut out);
     if out.is_empty() { "platform".to_owned() } else { out }
-}
-
-/// ASCII for the accented letters of European city names.
-fn fold(c: char) -> Option<&'static str> {
-    Some(match c.to_lowercase().next().unwrap_or(c) {
-        'á' | 'à' | 'â' | 'ä' | 'ã' | 'å' | 'ą' | 'ă' => "a",
-        'ç' | 'č' | 'ć' => "c",
-        'é' | 'è' | 'ê' | 'ë' | 'ě' | 'ę' => "e",
-        'í' | 'ì' | 'î' | 'ï' => "i",
-        'ñ' | 'ń' | 'ň' => "n",
-        'ó' | 'ò' | 'ô' | 'ö' | 'õ' | 'ø' | 'ő' => "o",
-        'ú' | 'ù' | 'û' | 'ü' | 'ů' | 'ű' => "u",
-        'ý' | 'ÿ' => "y",
-        'š' | 'ś' | 'ş' | 'ș' => "s",
-        'ž' | 'ź' | 'ż' => "z",
-        'ř' => "r",
-        'ł' => "l",
-        'đ' | 'ď' | 'ð' => "d",
-        'ť' | 'ț' | 'ţ' => "t",
-        'ğ' => "g",
-        'æ' => "ae",
-        'ß' => "ss",
-        'þ' => "th",
-        _ => return None,
-    })
 }
 
 /// Log-uniform in [lo, hi], rounded.
