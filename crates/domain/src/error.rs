@@ -48,6 +48,10 @@ codes! {
 
 /// A closed set of stable wire codes: the enum, its serde names and `as_str` from one table,
 /// so the string sent and the string compared cannot drift apart.
+///
+/// Exported for the engine's closed sets (score components, exclusion constraints); the
+/// calling crate needs `serde` and `utoipa`.
+#[macro_export]
 macro_rules! wire_codes {
     ($(#[$meta:meta])* pub enum $name:ident { $($(#[$doc:meta])* $variant:ident => $wire:tt,)* }) => {
         $(#[$meta])*
@@ -55,8 +59,14 @@ macro_rules! wire_codes {
         pub enum $name { $($(#[$doc])* #[serde(rename = $wire)] $variant,)* }
 
         impl $name {
+            /// Every value, in the order of the table.
+            pub const ALL: &'static [$name] = &[$($name::$variant,)*];
+
             /// The code as sent on the wire.
             pub fn as_str(self) -> &'static str { match self { $($name::$variant => $wire,)* } }
+
+            /// The value sent on the wire as `code`, if it is one.
+            pub fn parse(code: &str) -> Option<$name> { match code { $($wire => Some($name::$variant),)* _ => None } }
         }
 
         impl PartialEq<&str> for $name {
@@ -68,9 +78,8 @@ macro_rules! wire_codes {
         }
     };
 }
-pub(crate) use wire_codes;
 
-wire_codes! {
+crate::wire_codes! {
     /// What is wrong with one field: the stable code of a field error.
     pub enum FieldCode {
         /// Missing or empty, and it must be given.
@@ -149,9 +158,12 @@ mod tests {
 
     #[test]
     fn a_field_code_is_sent_as_its_wire_name() {
-        for code in [FieldCode::UnknownTerm, FieldCode::TooLong, FieldCode::Duplicate] {
+        assert_eq!(FieldCode::ALL.len(), 11);
+        for &code in FieldCode::ALL {
             assert_eq!(serde_json::to_value(code).ok(), Some(serde_json::Value::from(code.as_str())));
+            assert_eq!(FieldCode::parse(code.as_str()), Some(code));
         }
+        assert_eq!(FieldCode::parse("Unknown_Term"), None);
         assert_eq!(FieldCode::InvalidFormat.to_string(), "invalid_format");
     }
 }

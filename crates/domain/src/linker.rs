@@ -108,7 +108,7 @@ pub struct Reading {
     pub qualifiers: Vec<String>,
 }
 
-crate::error::wire_codes! {
+crate::wire_codes! {
     /// Why a value was kept as typed rather than read: the stable code of a warning.
     pub enum WarningCode {
         /// A value of an open list that is no known term, kept as typed.

@@ -9,7 +9,11 @@
 use omics_domain::{Platform, PlatformStatus, Vocabularies, Vocabulary};
 use uuid::Uuid;
 
-use super::{Evaluation, Exclusion, Prepared, Relation, capacity_of, days_left, maturity_value, readiness_value, score, technology_value};
+use crate::components::{PerComponent, capacity_of, days_left, maturity_value, readiness_value, technology_value};
+use crate::constraints::Constraint;
+use crate::prepare::{Prepared, Relation};
+use crate::rank::score;
+use crate::{Evaluation, Exclusion};
 
 /// A platform's facts as ranking reads them (see the module documentation).
 #[derive(Debug, Clone, PartialEq)]
@@ -116,24 +120,34 @@ impl Prepared<'_> {
         self.ctx.text.get(&f.id).copied().unwrap_or(0.0)
     }
 
-    /// [`super::bound_prepared`] from the features.
+    /// [`crate::rank::bound_prepared`] from the features.
     pub(crate) fn bound_features(&self, f: &Features) -> f64 {
         let w = self.ctx.weights;
         let c = f.country;
         let equity = if w.equity > 0.0 && !self.must.is_empty() { at(&self.equity, c) } else { 0.0 };
-        score(w, [1.0, self.readiness_of(f), at(&self.country, c), 1.0, self.text_of(f), maturity_value(f.maturity), 1.0, equity])
+        let values = PerComponent {
+            technology: 1.0,
+            readiness: self.readiness_of(f),
+            country: at(&self.country, c),
+            capacity: 1.0,
+            text: self.text_of(f),
+            maturity: maturity_value(f.maturity),
+            accreditation: 1.0,
+            equity,
+        };
+        score(w, values.into_pairs())
     }
 
-    /// [`super::assess_prepared`] without reasons, from the features.
+    /// [`crate::rank::assess_prepared`] without reasons, from the features.
     pub(crate) fn assess_features(&self, f: &Features) -> Evaluation {
         let need = self.need;
         let mut out = Vec::new();
         let mut ex = |constraint| out.push(Exclusion { constraint, reason: String::new() });
         if !f.published {
-            ex("not_published");
+            ex(Constraint::NotPublished);
         }
         if !need.status.is_open_for_matching() {
-            ex("need_not_open");
+            ex(Constraint::NeedNotOpen);
         }
         let days_left = days_left(self);
         let takes = |c: &CapabilityFeatures| c.samples == 0 || c.samples & self.sample_bits != 0;
@@ -165,11 +179,11 @@ impl Prepared<'_> {
                 accredited |= c.accreditations != 0;
             }
             if !offered {
-                ex("missing_technology");
+                ex(Constraint::MissingTechnology);
             } else if !taken {
-                ex("sample_type_not_accepted");
+                ex(Constraint::SampleTypeNotAccepted);
             } else if need.accreditation_required.is_some() && best.is_none() {
-                ex("accreditation_missing");
+                ex(Constraint::AccreditationMissing);
             }
             must += best.map_or(0.0, Relation::value);
             if let Some(v) = best_capacity
@@ -202,20 +216,20 @@ impl Prepared<'_> {
                 accredited |= c.accreditations != 0;
             }
             if !taken {
-                ex("sample_type_not_accepted");
+                ex(Constraint::SampleTypeNotAccepted);
             } else if need.accreditation_required.is_some() && !served {
-                ex("accreditation_missing");
+                ex(Constraint::AccreditationMissing);
             }
         }
         if !f.external {
-            ex("no_external_samples");
+            ex(Constraint::NoExternalSamples);
         }
         let c = f.country;
         if Some(usize::from(c)) != self.need_country && !f.cross_border {
-            ex("no_cross_border");
+            ex(Constraint::NoCrossBorder);
         }
         if !at(&self.acceptable, c) {
-            ex("country_not_acceptable");
+            ex(Constraint::CountryNotAcceptable);
         }
         if !out.is_empty() {
             return Evaluation::Excluded(out);
@@ -227,16 +241,16 @@ impl Prepared<'_> {
         }
         let technology = technology_value(must, self.must.len(), nice, self.nice.len());
         let equity = if self.must.is_empty() { 0.0 } else { at(&self.equity, c) };
-        let values = [
+        let values = PerComponent {
             technology,
-            self.readiness_of(f),
-            at(&self.country, c),
-            capacity.unwrap_or(0.0),
-            self.text_of(f),
-            maturity_value(f.maturity),
-            if accredited { 1.0 } else { 0.0 },
+            readiness: self.readiness_of(f),
+            country: at(&self.country, c),
+            capacity: capacity.unwrap_or(0.0),
+            text: self.text_of(f),
+            maturity: maturity_value(f.maturity),
+            accreditation: if accredited { 1.0 } else { 0.0 },
             equity,
-        ];
-        Evaluation::Match { score: score(self.ctx.weights, values), components: Vec::new() }
+        };
+        Evaluation::Match { score: score(self.ctx.weights, values.into_pairs()), components: Vec::new() }
     }
 }

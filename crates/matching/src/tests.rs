@@ -6,6 +6,8 @@ use proptest::prelude::*;
 use uuid::Uuid;
 
 use super::*;
+use crate::prepare::Prepared;
+use crate::rank::{assess, assess_prepared, bound, bound_prepared};
 
 /// Everything evaluated, the excluded listed.
 fn all(limit: usize, min_score: f64) -> Want {
@@ -85,7 +87,7 @@ fn component(e: &Evaluation, name: &str) -> Component {
 
 fn excluded_by(e: &Evaluation) -> Vec<&'static str> {
     match e {
-        Evaluation::Excluded(x) => x.iter().map(|x| x.constraint).collect(),
+        Evaluation::Excluded(x) => x.iter().map(|x| x.constraint.as_str()).collect(),
         Evaluation::Match { .. } => vec![],
     }
 }
@@ -422,7 +424,7 @@ fn contributions_add_up_to_the_score() {
     let Evaluation::Match { score, components } = e else { panic!() };
     let sum: f64 = components.iter().map(|c| c.contribution).sum();
     assert!((sum - score).abs() < 1e-12);
-    assert_eq!(components.len(), COMPONENTS.len());
+    assert_eq!(components.len(), ComponentName::ALL.len());
 }
 
 #[test]

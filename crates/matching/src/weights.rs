@@ -3,6 +3,8 @@
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use crate::components::ComponentName;
+
 /// How much each component counts. The score is the weighted mean of the component values,
 /// so only the ratios matter; a weight of 0 switches a component off.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, ToSchema)]
@@ -37,39 +39,43 @@ impl Default for Weights {
     }
 }
 
-pub const NAMES: [&str; 8] = ["technology", "readiness", "country", "capacity", "text", "maturity", "accreditation", "equity"];
-
 impl Weights {
-    pub fn get(&self, name: &str) -> Option<f64> {
-        Some(match name {
-            "technology" => self.technology,
-            "readiness" => self.readiness,
-            "country" => self.country,
-            "capacity" => self.capacity,
-            "text" => self.text,
-            "maturity" => self.maturity,
-            "accreditation" => self.accreditation,
-            "equity" => self.equity,
-            _ => return None,
-        })
+    /// The weight of a component.
+    pub fn get(&self, component: ComponentName) -> f64 {
+        *self.of(component)
     }
 
-    fn slot(&mut self, name: &str) -> Option<&mut f64> {
-        Some(match name {
-            "technology" => &mut self.technology,
-            "readiness" => &mut self.readiness,
-            "country" => &mut self.country,
-            "capacity" => &mut self.capacity,
-            "text" => &mut self.text,
-            "maturity" => &mut self.maturity,
-            "accreditation" => &mut self.accreditation,
-            "equity" => &mut self.equity,
-            _ => return None,
-        })
+    fn of(&self, component: ComponentName) -> &f64 {
+        use ComponentName as C;
+        match component {
+            C::Technology => &self.technology,
+            C::Readiness => &self.readiness,
+            C::Country => &self.country,
+            C::Capacity => &self.capacity,
+            C::Text => &self.text,
+            C::Maturity => &self.maturity,
+            C::Accreditation => &self.accreditation,
+            C::Equity => &self.equity,
+        }
     }
 
+    fn slot(&mut self, component: ComponentName) -> &mut f64 {
+        use ComponentName as C;
+        match component {
+            C::Technology => &mut self.technology,
+            C::Readiness => &mut self.readiness,
+            C::Country => &mut self.country,
+            C::Capacity => &mut self.capacity,
+            C::Text => &mut self.text,
+            C::Maturity => &mut self.maturity,
+            C::Accreditation => &mut self.accreditation,
+            C::Equity => &mut self.equity,
+        }
+    }
+
+    /// The sum of the weights, in the order of [`ComponentName::ALL`].
     pub fn total(&self) -> f64 {
-        NAMES.iter().filter_map(|n| self.get(n)).sum()
+        ComponentName::ALL.iter().map(|&c| self.get(c)).sum()
     }
 
     /// Apply `name:value` pairs separated by commas (`technology:0.5,text:0`).
@@ -80,8 +86,11 @@ impl Weights {
             if !(0.0..=100.0).contains(&value) || !value.is_finite() {
                 return Err(format!("weight {name} is {value}; weights are 0 to 100"));
             }
-            let slot = self.slot(name.trim()).ok_or_else(|| format!("'{name}' is not a component; use {}", NAMES.join(", ")))?;
-            *slot = value;
+            let component = ComponentName::parse(name.trim()).ok_or_else(|| {
+                let names: Vec<&str> = ComponentName::ALL.iter().map(|c| c.as_str()).collect();
+                format!("'{name}' is not a component; use {}", names.join(", "))
+            })?;
+            *self.slot(component) = value;
         }
         if self.total() <= 0.0 {
             return Err("at least one weight must be above 0".into());
@@ -91,8 +100,8 @@ impl Weights {
 
     /// Check weights read from configuration.
     pub fn validate(&self) -> Result<(), String> {
-        for n in NAMES {
-            let w = self.get(n).unwrap_or(0.0);
+        for &n in ComponentName::ALL {
+            let w = self.get(n);
             if !(0.0..=100.0).contains(&w) || !w.is_finite() {
                 return Err(format!("weight {n} is {w}; weights are 0 to 100"));
             }
@@ -117,7 +126,7 @@ mod tests {
         assert!(w.apply_overrides("text:-1").is_err());
         assert!(w.apply_overrides("text").is_err());
         let mut zero = Weights::default();
-        let all_zero = NAMES.map(|n| format!("{n}:0")).join(",");
+        let all_zero = ComponentName::ALL.iter().map(|n| format!("{n}:0")).collect::<Vec<_>>().join(",");
         assert!(zero.apply_overrides(&all_zero).is_err());
     }
 }
