@@ -1,0 +1,125 @@
+//! Keeping the index in step with the database: applying the change log after the last
+//! commit, rebuilding from the records, and loading the in-memory catalogue.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+
+use omics_domain::Record;
+use omics_store::Store;
+use tantivy::{IndexWriter, Term};
+use uuid::Uuid;
+
+use crate::schema::{Payload, SCHEMA_VERSION};
+use crate::{Entry, Result, SearchIndex};
+
+const CATCH_UP_BATCH: i64 = 2_000;
+/// A long catch-up commits every this many changes (one commit per catch-up otherwise): each
+/// commit writes a segment and syncs it, so fewer commits index faster, while a crash replays
+/// at most this many changes.
+const COMMIT_EVERY: usize = 20_000;
+impl SearchIndex {
+    fn lock_writer(&self) -> std::sync::MutexGuard<'_, IndexWriter> {
+        self.writer.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn commit(&self, w: &mut IndexWriter, seq: i64) -> Result<()> {
+        let payload =
+            serde_json::to_string(&Payload { seq, schema: SCHEMA_VERSION, vocabularies: self.vocab_stamp.clone() }).unwrap_or_default();
+        let mut prepared = w.prepare_commit()?;
+        prepared.set_payload(&payload);
+        prepared.commit()?;
+        self.reader.reload()?;
+        Ok(())
+    }
+
+    /// Apply every change logged after the last commit; returns how many changes were applied.
+    pub fn catch_up(&self, store: &Store) -> Result<usize> {
+        let mut w = self.lock_writer();
+        let mut applied = 0;
+        let mut pending = 0;
+        let mut seq = self.applied_seq();
+        loop {
+            let changes = store.changes_after(seq, CATCH_UP_BATCH)?;
+            let Some(last) = changes.last().map(|c| c.seq) else { break };
+            let mut ids: Vec<Uuid> = Vec::with_capacity(changes.len());
+            let mut seen = HashSet::new();
+            for c in &changes {
+                if seen.insert(c.entity_id) {
+                    ids.push(c.entity_id);
+                }
+            }
+            for id in &ids {
+                w.delete_term(Term::from_field_text(self.f.id, &id.to_string()));
+            }
+            let current = store.get_many(&ids)?;
+            for rec in &current {
+                w.add_document(self.document(rec))?;
+            }
+            // Before the commit: a search never finds an id the catalogue does not hold yet.
+            if self.catalogue_loaded.load(Ordering::Acquire) {
+                self.catalogue.apply(&ids, current, &self.vocabs, last);
+            }
+            applied += changes.len();
+            pending += changes.len();
+            seq = last;
+            if pending >= COMMIT_EVERY {
+                self.commit(&mut w, seq)?;
+                pending = 0;
+            }
+        }
+        if pending > 0 {
+            self.commit(&mut w, seq)?;
+        }
+        Ok(applied)
+    }
+
+    /// Fill the catalogue with every record (a server does, batch commands need not), then
+    /// keep it in step with each catch-up.
+    pub fn load_catalogue(&self, store: &Store) -> Result<usize> {
+        // Under the writer lock, no catch-up runs meanwhile; whatever the store changes while
+        // this reads is logged after the index's sequence number and replayed by the next one.
+        let _w = self.lock_writer();
+        let mut all = rustc_hash::FxHashMap::default();
+        scan_all(store, |rec| {
+            all.insert(rec.meta().id, Arc::new(Entry::new(rec, &self.vocabs)));
+            Ok(())
+        })?;
+        let n = all.len();
+        // Read after the index's sequence number (under the writer lock): at least that new.
+        self.catalogue.replace(all, self.applied_seq());
+        self.catalogue_loaded.store(true, Ordering::Release);
+        Ok(n)
+    }
+
+    /// Empty the index and index every record again; returns how many were indexed.
+    pub fn rebuild(&self, store: &Store) -> Result<usize> {
+        let mut w = self.lock_writer();
+        // Changes after `seq` are replayed by the next catch-up; replaying is idempotent.
+        let seq = store.last_seq()?;
+        w.delete_all_documents()?;
+        // The catalogue, where one is kept, already holds the records and follows catch-ups.
+        let mut n = 0;
+        scan_all(store, |rec| {
+            w.add_document(self.document(&rec))?;
+            n += 1;
+            Ok(())
+        })?;
+        self.commit(&mut w, seq)?;
+        Ok(n)
+    }
+}
+
+/// Every record in the store, in batches.
+fn scan_all(store: &Store, mut each: impl FnMut(Record) -> Result<()>) -> Result<()> {
+    let mut after = None;
+    loop {
+        let batch = store.scan(None, after, 5_000)?;
+        let Some(last) = batch.last() else { break };
+        after = Some(last.meta().id);
+        for rec in batch {
+            each(rec)?;
+        }
+    }
+    Ok(())
+}
