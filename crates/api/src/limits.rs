@@ -168,6 +168,9 @@ pub const BODY: &[(&str, &str, Bound)] = &[
     ("TokenRequest", "password", text(0, limits::MAX_PASSWORD)),
     ("PasswordChange", "current_password", text(0, limits::MAX_PASSWORD)),
     ("PasswordChange", "new_password", text(limits::MIN_PASSWORD, limits::MAX_PASSWORD)),
+    ("Proposal", "message", text(0, LONG_TEXT)),
+    ("Answer", "message", text(0, LONG_TEXT)),
+    ("NewMessage", "message", text(1, LONG_TEXT)),
 ];
 
 /// Query parameters, by name (each name means the same wherever it occurs).

@@ -33,6 +33,7 @@ an unknown value is refused with 422 and the closest terms in `errors[].suggesti
         (name = "platforms", description = "Omics platforms and their capabilities"),
         (name = "needs", description = "Unmet needs of researchers and clinicians"),
         (name = "matches", description = "Ranked, explained partner matches in both directions"),
+        (name = "introductions", description = "A match becomes a contact: proposals, answers, threads"),
         (name = "vocabularies", description = "Controlled vocabularies"),
         (name = "audit", description = "Who changed what, when (admins)"),
         (name = "health", description = "Liveness, readiness, GA4GH service-info"),

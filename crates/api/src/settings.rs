@@ -58,6 +58,8 @@ pub struct Settings {
     pub blocking_threads: usize,
     /// New and re-published platforms wait in `pending_review` until an admin publishes them.
     pub moderation: bool,
+    /// Days a proposed introduction waits for an answer before it expires.
+    pub introduction_ttl_days: u32,
     /// Vocabulary files replacing the built-in ones, by name (e.g. `readiness-areas`).
     pub vocabularies: HashMap<String, PathBuf>,
     pub matching: omics_service::MatchSettings,
@@ -88,6 +90,7 @@ impl Default for Settings {
             workers: 0,
             blocking_threads: 4,
             moderation: false,
+            introduction_ttl_days: 30,
             vocabularies: HashMap::new(),
             matching: omics_service::MatchSettings::default(),
             oidc: OidcSettings::default(),
@@ -105,6 +108,7 @@ impl Settings {
             vocabularies: self.vocabularies.clone(),
             moderation: self.moderation,
             matching: self.matching.clone(),
+            introduction_ttl_days: self.introduction_ttl_days,
         }
     }
 

@@ -76,6 +76,11 @@ enum Target {
     FreshNeed(&'static str),
     /// An id no record has.
     Missing,
+    /// The shared introduction: proposed by the need's owner to the published platform, never answered.
+    Introduction,
+    /// A new proposed introduction for every cell, proposed by this side (for answers that
+    /// must succeed; a refused one aims at the shared introduction).
+    FreshIntroduction(omics_domain::Side),
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -95,6 +100,10 @@ enum Body {
     Password,
     /// A need described in the body, for `POST /matches`.
     Described,
+    /// A proposal between a fresh open need of `need_owner` and the published platform.
+    Proposal,
+    /// A message for an introduction's thread.
+    Message,
 }
 
 type Check = fn(&World, Who, &Value) -> Result<(), String>;
@@ -203,6 +212,32 @@ fn table() -> Vec<Row> {
     for route in ["/api/v1/platforms/{id}/matches", "/api/v1/needs/{id}/matches"] {
         t.push(row(M::GET, route, Target::Missing, Body::None, MISSING));
     }
+    // Introductions: `Owner` is the platform's owner, a party to every introduction here.
+    // Strangers get 404 (they may not learn one exists); admins read but never answer.
+    use omics_domain::Side;
+    const PARTY_READS: [u16; 5] = [401, 404, 404, 200, 200];
+    const PARTY_ANSWERS: [u16; 5] = [401, 404, 404, 200, 403];
+    let intro = "/api/v1/introductions/{id}";
+    t.extend([
+        row(M::POST, "/api/v1/introductions", Target::None, Body::Proposal, [401, 403, 403, 201, 403]),
+        row(M::GET, "/api/v1/introductions", Target::None, Body::None, SIGNED_IN).check(inbox_is_the_callers),
+        row(M::GET, intro, Target::Introduction, Body::None, PARTY_READS).check(requester_hidden_until_accepted),
+        row(M::POST, "/api/v1/introductions/{id}/accept", Target::FreshIntroduction(Side::Requester), Body::None, PARTY_ANSWERS)
+            .check(requester_hidden_until_accepted),
+        row(M::POST, "/api/v1/introductions/{id}/decline", Target::FreshIntroduction(Side::Requester), Body::None, PARTY_ANSWERS),
+        row(M::POST, "/api/v1/introductions/{id}/withdraw", Target::FreshIntroduction(Side::Platform), Body::None, PARTY_ANSWERS),
+        row(M::POST, "/api/v1/introductions/{id}/messages", Target::Introduction, Body::Message, [401, 404, 404, 201, 403]),
+        row(M::GET, intro, Target::Missing, Body::None, MISSING_WRITES),
+    ]);
+    for action in ["accept", "decline", "withdraw", "messages"] {
+        let route = match action {
+            "accept" => "/api/v1/introductions/{id}/accept",
+            "decline" => "/api/v1/introductions/{id}/decline",
+            "withdraw" => "/api/v1/introductions/{id}/withdraw",
+            _ => "/api/v1/introductions/{id}/messages",
+        };
+        t.push(row(M::POST, route, Target::Missing, Body::Message, MISSING_WRITES));
+    }
     t
 }
 
@@ -226,6 +261,8 @@ struct World {
     /// Fixtures by state, owned by `platform_owner` and `need_owner`.
     platforms: Vec<(&'static str, String)>,
     needs: Vec<(&'static str, String)>,
+    /// The shared introduction (see [`Target::Introduction`]).
+    introduction: String,
     serial: u32,
 }
 
@@ -254,6 +291,7 @@ impl World {
             app,
             platforms: Vec::new(),
             needs: Vec::new(),
+            introduction: String::new(),
             serial: 0,
         };
         for state in PLATFORM_STATES {
@@ -264,7 +302,23 @@ impl World {
             let id = w.new_need(state).await;
             w.needs.push((state, id));
         }
+        w.introduction = w.new_introduction(omics_domain::Side::Requester).await;
         w
+    }
+
+    /// A proposed introduction between a fresh anonymous open need of `need_owner` and the
+    /// published platform of `platform_owner`, proposed by `side`.
+    async fn new_introduction(&mut self, side: omics_domain::Side) -> String {
+        let need = self.new_need("anonymous").await;
+        let platform = Self::fixture(&self.platforms, "published");
+        let proposer = match side {
+            omics_domain::Side::Requester => &self.need_owner,
+            omics_domain::Side::Platform => &self.platform_owner,
+        };
+        let body = json!({"need_id": need, "platform_id": platform, "message": "Shall we talk?"});
+        let (s, v) = self.send(Method::POST, "/api/v1/introductions", Some(&proposer.token), Some(body)).await;
+        assert_eq!(s, 201, "{v}");
+        v["id"].as_str().unwrap().to_owned()
     }
 
     fn next(&mut self) -> u32 {
@@ -363,6 +417,8 @@ impl World {
             Target::FreshPlatform(s) => self.new_platform(s).await,
             Target::FreshNeed(s) => self.new_need(s).await,
             Target::Missing => uuid::Uuid::now_v7().to_string(),
+            Target::Introduction => self.introduction.clone(),
+            Target::FreshIntroduction(side) => self.new_introduction(side).await,
         })
     }
 
@@ -392,6 +448,11 @@ impl World {
                 json!({"current_password": a.password, "new_password": a.password})
             }
             Body::Described => need("Described need", "LT", "WES"),
+            Body::Proposal => {
+                let need = self.new_need("open").await;
+                json!({"need_id": need, "platform_id": Self::fixture(&self.platforms, "published"), "message": format!("Proposal {n}")})
+            }
+            Body::Message => json!({"message": format!("Message {n} of the authorization matrix")}),
         })
     }
 
@@ -403,6 +464,7 @@ impl World {
         let target = match r.target {
             Target::FreshPlatform(s) if !(200..300).contains(&expected) => Target::Platform(s),
             Target::FreshNeed(s) if !(200..300).contains(&expected) => Target::Need(s),
+            Target::FreshIntroduction(_) if !(200..300).contains(&expected) => Target::Introduction,
             t => t,
         };
         let id = self.target_id(target).await;
@@ -450,6 +512,31 @@ fn short(v: &Value) -> String {
 /// Ids of the items of a page.
 fn ids(items: &Value) -> BTreeSet<String> {
     items.as_array().into_iter().flatten().filter_map(|i| i["id"].as_str().map(str::to_owned)).collect()
+}
+
+/// Only introductions the caller is a party to (strangers have none here), every one to admins.
+fn inbox_is_the_callers(_: &World, who: Who, v: &Value) -> Result<(), String> {
+    let total = v["total"].as_u64().unwrap_or(0);
+    let ok = match who {
+        Who::Researcher | Who::Manager => total == 0,
+        _ => total >= 1,
+    };
+    if ok { Ok(()) } else { Err(format!("{who:?} sees {total} introductions: {}", short(v))) }
+}
+
+/// The requester of the (anonymous) need is named only once the introduction is accepted, and
+/// then only to its parties and admins.
+fn requester_hidden_until_accepted(w: &World, _: Who, v: &Value) -> Result<(), String> {
+    let text = v.to_string();
+    let named = text.contains(&w.need_owner.email) || text.contains(&w.need_owner.id);
+    let accepted = v["state"] == "accepted";
+    if accepted != named {
+        return Err(format!("the requester is {}named in a {} introduction: {}", if named { "" } else { "not " }, v["state"], short(v)));
+    }
+    if accepted && v["contact"]["requester"]["email"] != w.need_owner.email.as_str() {
+        return Err(format!("no requester contact in an accepted introduction: {}", short(v)));
+    }
+    Ok(())
 }
 
 fn me_is_the_caller(w: &World, who: Who, v: &Value) -> Result<(), String> {

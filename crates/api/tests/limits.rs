@@ -58,6 +58,15 @@ fn target(schema: &str, n: usize) -> Target {
         "PasswordChange" => {
             ("/api/v1/auth/password", json!({"current_password": "not the password", "new_password": "another long password"}), "", "")
         }
+        // Sizes are checked before the records are looked up: ids no record has do.
+        "Proposal" => (
+            "/api/v1/introductions",
+            json!({"need_id": "01936f1e-5b7a-7cc1-9d2e-3f4a5b6c7d8e", "platform_id": "01936f1e-5b7a-7cc1-9d2e-3f4a5b6c7d8f"}),
+            "",
+            "",
+        ),
+        "Answer" => ("/api/v1/introductions/01936f1e-5b7a-7cc1-9d2e-3f4a5b6c7d90/accept", json!({}), "", ""),
+        "NewMessage" => ("/api/v1/introductions/01936f1e-5b7a-7cc1-9d2e-3f4a5b6c7d90/messages", json!({"message": "hello"}), "", ""),
         other => panic!("no target for {other}: add one"),
     };
     Target { route, base, pointer, prefix }
@@ -124,6 +133,7 @@ async fn every_documented_body_bound_is_the_enforced_one() {
         let token = match t.route {
             "/api/v1/platforms" => Some(manager.as_str()),
             "/api/v1/auth/password" => Some(researcher.as_str()),
+            r if r.starts_with("/api/v1/introductions") => Some(researcher.as_str()),
             _ => None,
         };
         let field = format!("{}{property}", t.prefix);

@@ -11,6 +11,8 @@
 //! - [`matches`]: ranked, explained matches both ways (platforms for a need, needs for a
 //!   platform) on one path: candidates from the index, ranking by `omics_matching`, and the
 //!   database's re-check of what is shown.
+//! - [`introductions`]: a match becomes a contact: proposals either way, accept, decline,
+//!   withdraw, expiry, the thread, the inbox, and the contacts shown once accepted.
 //! - [`accounts`]: registration, password sign-in and change, external accounts.
 //! - [`audit`]: the change log, for admins. [`vocabularies`]: lookups and resolving.
 //! - [`open`]: opening the database, the index and the vocabularies.
@@ -21,6 +23,7 @@
 pub mod accounts;
 pub mod audit;
 mod error;
+pub mod introductions;
 pub mod matches;
 pub mod open;
 pub mod params;
@@ -66,6 +69,8 @@ pub struct Service {
     /// New and re-published platforms wait in `pending_review` until an admin publishes them.
     pub moderation: bool,
     pub matching: MatchSettings,
+    /// Days a proposed introduction waits for an answer before it expires.
+    pub introduction_ttl_days: u32,
 }
 
 impl std::fmt::Debug for Service {

@@ -41,6 +41,8 @@ pub struct Config {
     /// New and re-published platforms wait in `pending_review` until an admin publishes them.
     pub moderation: bool,
     pub matching: MatchSettings,
+    /// Days a proposed introduction waits for an answer before it expires.
+    pub introduction_ttl_days: u32,
 }
 
 /// Why the service could not open.
@@ -108,6 +110,13 @@ impl Service {
         if applied > 0 {
             tracing::info!(applied, "search index caught up with the database");
         }
-        Ok(Service { store, index, vocabs, moderation: config.moderation, matching: config.matching })
+        Ok(Service {
+            store,
+            index,
+            vocabs,
+            moderation: config.moderation,
+            matching: config.matching,
+            introduction_ttl_days: config.introduction_ttl_days,
+        })
     }
 }

@@ -8,10 +8,12 @@
 //!
 //! Where things are: connecting, pools and migrations in `conn`; platforms, needs, the change
 //! log and the audit trail in `records` (`Store::insert`, `update`, `modify`, `delete`, `changes_after`);
-//! accounts and external identities in `users`; the diesel tables in [`schema`], checked
+//! accounts and external identities in `users`; introductions and their threads in
+//! `introductions`; the diesel tables in [`schema`], checked
 //! against each backend's migrations by the `schema_check` tests.
 
 mod conn;
+mod introductions;
 mod records;
 pub mod schema;
 #[cfg(test)]
@@ -20,6 +22,7 @@ pub mod testdb;
 mod users;
 
 pub use conn::{Backend, DbConn, Store};
+pub use introductions::{Introduction, IntroductionChange, Message, Party};
 pub use records::{AuditFilter, Change, ImportOutcome, Op};
 pub use users::{ExternalId, NewExternalUser, NewUser, User};
 

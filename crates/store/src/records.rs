@@ -58,7 +58,7 @@ pub enum ImportOutcome {
 
 #[derive(Queryable, Selectable)]
 #[diesel(table_name = records)]
-struct Row {
+pub(crate) struct Row {
     id: String,
     kind: String,
     owner_id: String,
@@ -96,12 +96,12 @@ struct NewChange {
     detail: Option<String>,
 }
 
-fn parse_uuid(s: &str) -> Result<Uuid> {
+pub(crate) fn parse_uuid(s: &str) -> Result<Uuid> {
     Uuid::parse_str(s).map_err(|e| StoreError::Corrupt(s.to_owned(), e.to_string()))
 }
 
 impl Row {
-    fn into_record(self) -> Result<Record> {
+    pub(crate) fn into_record(self) -> Result<Record> {
         let corrupt = |e: serde_json::Error| StoreError::Corrupt(self.id.clone(), e.to_string());
         let meta = Meta {
             id: parse_uuid(&self.id)?,
@@ -195,7 +195,7 @@ fn by_ids<T>(c: &mut DbConn, ids: &[Uuid], mut query: impl FnMut(&mut DbConn, Ve
     Ok(out)
 }
 
-fn update_in(c: &mut DbConn, rec: &Record, expected_version: i64, actor: Option<Uuid>) -> Result<i64> {
+pub(crate) fn update_in(c: &mut DbConn, rec: &Record, expected_version: i64, actor: Option<Uuid>) -> Result<i64> {
     let id = rec.meta().id;
     let old_body: Option<String> = records::table.find(id.to_string()).select(records::body).first(c).optional()?;
     let n = diesel::update(records::table.filter(records::id.eq(id.to_string())).filter(records::version.eq(expected_version)))

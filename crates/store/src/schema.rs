@@ -45,5 +45,33 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    introductions (id) {
+        id -> Text,
+        need_id -> Text,
+        platform_id -> Text,
+        proposed_by -> Text,
+        proposer_id -> Text,
+        state -> Text,
+        score -> Double,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        expires_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    introduction_messages (id) {
+        id -> Text,
+        introduction_id -> Text,
+        author_id -> Nullable<Text>,
+        side -> Nullable<Text>,
+        body -> Text,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(records -> users (owner_id));
-diesel::allow_tables_to_appear_in_same_query!(users, records, change_log);
+diesel::joinable!(introduction_messages -> introductions (introduction_id));
+diesel::allow_tables_to_appear_in_same_query!(users, records, change_log, introductions, introduction_messages);

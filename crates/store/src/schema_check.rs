@@ -4,10 +4,10 @@
 
 use diesel::prelude::*;
 use diesel::sql_types::is_nullable::{IsNullable, NotNull};
-use diesel::sql_types::{BigInt, Bool, Nullable, SingleValue, SqlType, Text, Timestamp};
+use diesel::sql_types::{BigInt, Bool, Double, Nullable, SingleValue, SqlType, Text, Timestamp};
 
 use crate::conn::{Backend, DbConn, Store};
-use crate::schema::{change_log, records, users};
+use crate::schema::{change_log, introduction_messages, introductions, records, users};
 use crate::testdb::TestDb;
 
 trait Nullness {
@@ -32,6 +32,10 @@ impl Stored for Text {
 impl Stored for BigInt {
     const SQLITE: &'static [&'static str] = &["BIGINT", "INTEGER"];
     const POSTGRES: &'static [&'static str] = &["bigint"];
+}
+impl Stored for Double {
+    const SQLITE: &'static [&'static str] = &["DOUBLE PRECISION"];
+    const POSTGRES: &'static [&'static str] = &["double precision"];
 }
 impl Stored for Timestamp {
     const SQLITE: &'static [&'static str] = &["TIMESTAMP"];
@@ -124,6 +128,8 @@ fn schema_matches_migrations(backend: Backend) {
         declared!(backend, users: id, email, display_name, role, password_hash, token_version, created_at, updated_at, external_issuer, external_subject),
         declared!(backend, records: id, kind, external_key, owner_id, status, label, country, body, version, created_at, updated_at),
         declared!(backend, change_log: seq, kind, entity_id, op, version, actor_id, at, detail),
+        declared!(backend, introductions: id, need_id, platform_id, proposed_by, proposer_id, state, score, version, created_at, updated_at, expires_at),
+        declared!(backend, introduction_messages: id, introduction_id, author_id, side, body, created_at),
     ];
     let mut tables: Vec<&str> = declared.iter().map(|(t, _)| *t).collect();
     tables.sort_unstable();

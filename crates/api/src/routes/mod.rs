@@ -8,6 +8,7 @@ pub mod audit;
 pub mod auth;
 mod crud_macro;
 pub mod health;
+pub mod introductions;
 pub mod matches;
 pub mod needs;
 pub mod platforms;
@@ -47,6 +48,13 @@ pub fn api(cfg: &mut ServiceConfig) {
         .service(matches::for_need)
         .service(matches::for_platform)
         .service(matches::adhoc)
+        .service(introductions::propose)
+        .service(introductions::inbox)
+        .service(introductions::get)
+        .service(introductions::accept)
+        .service(introductions::decline)
+        .service(introductions::withdraw)
+        .service(introductions::message)
         .service(vocabularies::index)
         .service(vocabularies::get)
         .service(vocabularies::resolve)

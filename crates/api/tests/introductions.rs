@@ -1,0 +1,263 @@
+//! Introductions over HTTP on both backends: either side proposes, every transition and every
+//! refusal with its code, the thread, the inbox, expiry, the need's move to `in_discussion`, and
+//! the requester of an anonymous need hidden from the platform's owner until they accept.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use common::{TestApp, assert_problem, need, platform};
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+on_both_backends!(
+    a_proposal_accepted_shows_contacts_and_moves_the_need,
+    every_refusal_has_its_code,
+    declined_and_withdrawn_close_the_thread
+);
+mod expiry {
+    use super::{an_unanswered_proposal_expires, common, no_ttl};
+    use crate::on_both_backends;
+    on_both_backends!(settings = no_ttl; an_unanswered_proposal_expires);
+}
+
+fn no_ttl(s: &mut omics_api::Settings) {
+    s.introduction_ttl_days = 0;
+}
+
+struct Party {
+    token: String,
+    id: String,
+    email: String,
+}
+
+async fn party(app: &TestApp, email: &str, role: &str) -> Party {
+    let token = app.user(email, role).await;
+    let (_, me) = app.get("/api/v1/auth/me", Some(&token)).await;
+    Party { token, id: me["id"].as_str().unwrap().to_owned(), email: email.to_owned() }
+}
+
+/// A published platform of `owner`.
+async fn published(app: &TestApp, owner: &Party, name: &str) -> String {
+    let mut body = platform(name, "PT", "whole-exome-sequencing");
+    body["status"] = json!("published");
+    let (s, v) = app.post("/api/v1/platforms", Some(&owner.token), body).await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    v["id"].as_str().unwrap().to_owned()
+}
+
+/// A need of `owner`, changed by `extra`.
+async fn need_of(app: &TestApp, owner: &Party, extra: Value) -> String {
+    let mut body = need("Exomes for a lung cohort", "LT", "whole-exome-sequencing");
+    for (k, v) in extra.as_object().unwrap() {
+        body[k] = v.clone();
+    }
+    let (s, v) = app.post("/api/v1/needs", Some(&owner.token), body).await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    v["id"].as_str().unwrap().to_owned()
+}
+
+async fn propose(app: &TestApp, who: &Party, need: &str, platform: &str, message: &str) -> (StatusCode, Value) {
+    app.post("/api/v1/introductions", Some(&who.token), json!({"need_id": need, "platform_id": platform, "message": message})).await
+}
+
+async fn act(app: &TestApp, who: &Party, id: &str, action: &str, body: Value) -> (StatusCode, Value) {
+    app.post(&format!("/api/v1/introductions/{id}/{action}"), Some(&who.token), body).await
+}
+
+async fn a_proposal_accepted_shows_contacts_and_moves_the_need(app: TestApp) {
+    let requester = party(&app, "clinician@vilnius.example", "researcher").await;
+    let manager = party(&app, "manager@lisbon.example", "platform_manager").await;
+    let other = party(&app, "other@example.org", "researcher").await;
+    let admin = app.admin().await;
+    let need = need_of(&app, &requester, json!({"visibility": "anonymous"})).await;
+    let platform = published(&app, &manager, "Lisbon Genomics Core").await;
+
+    // The platform's owner offers to serve the anonymous need.
+    let (s, v) = propose(&app, &manager, &need, &platform, "We run exomes on FFPE every week.").await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let id = v["id"].as_str().unwrap().to_owned();
+    assert_eq!((v["proposed_by"].as_str(), v["state"].as_str()), (Some("platform"), Some("proposed")));
+    assert_eq!(v["need_id"], need.as_str());
+    assert_eq!(v["next_states"], json!(["accepted", "declined", "withdrawn"]));
+    let score = v["score"].as_f64().unwrap();
+    assert!(score > 0.0 && score <= 1.0, "{v}");
+    assert_eq!(v["messages"][0]["from"], "platform");
+    assert!(v.get("contact").is_none(), "{v}");
+    // Until accepted, nothing the platform's owner reads names the requester.
+    for path in [format!("/api/v1/introductions/{id}"), format!("/api/v1/needs/{need}"), "/api/v1/introductions".to_owned()] {
+        let (s, v) = app.get(&path, Some(&manager.token)).await;
+        assert_eq!(s, StatusCode::OK, "{path}: {v}");
+        let text = v.to_string();
+        assert!(!text.contains(&requester.email) && !text.contains(&requester.id), "{path} leaks the requester: {text}");
+    }
+
+    // Not the proposer's move; not a stranger's business; admins read but do not answer.
+    let (s, v) = act(&app, &manager, &id, "accept", json!({})).await;
+    assert_problem(s, &v, StatusCode::FORBIDDEN, "wrong_side");
+    for action in ["accept", "decline", "withdraw", "messages"] {
+        let (s, v) = act(&app, &other, &id, action, json!({"message": "hello"})).await;
+        assert_problem(s, &v, StatusCode::NOT_FOUND, "not_found");
+    }
+    let (s, v) = app.get(&format!("/api/v1/introductions/{id}"), Some(&other.token)).await;
+    assert_problem(s, &v, StatusCode::NOT_FOUND, "not_found");
+    let (s, _) = app.get(&format!("/api/v1/introductions/{id}"), Some(&admin)).await;
+    assert_eq!(s, StatusCode::OK);
+    let (s, v) = app.post(&format!("/api/v1/introductions/{id}/accept"), Some(&admin), json!({})).await;
+    assert_problem(s, &v, StatusCode::FORBIDDEN, "forbidden");
+
+    // The requester sees it as received, and accepts it with an empty body.
+    let (_, inbox) = app.get("/api/v1/introductions?box=received", Some(&requester.token)).await;
+    assert_eq!(inbox["total"], 1, "{inbox}");
+    assert_eq!(inbox["items"][0]["id"], id.as_str());
+    let (_, sent) = app.get("/api/v1/introductions?box=sent", Some(&requester.token)).await;
+    assert_eq!(sent["total"], 0, "{sent}");
+    let (s, v, _) = app.req(Method::POST, &format!("/api/v1/introductions/{id}/accept"), Some(&requester.token), None).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["state"], "accepted");
+    assert_eq!(v["next_states"], json!([]));
+    assert_eq!(v["contact"]["requester"]["email"], requester.email.as_str(), "{v}");
+    assert_eq!(v["contact"]["platform"]["organisation"], "Lisbon Genomics Core Institute", "{v}");
+    // The platform's owner sees the requester's contact now.
+    let (_, v) = app.get(&format!("/api/v1/introductions/{id}"), Some(&manager.token)).await;
+    assert_eq!(v["contact"]["requester"]["email"], requester.email.as_str(), "{v}");
+    // The first accepted introduction puts the need in discussion.
+    let (_, n) = app.get(&format!("/api/v1/needs/{need}"), Some(&requester.token)).await;
+    assert_eq!(n["status"], "in_discussion", "{n}");
+
+    // Accepted once: no second answer, no second open introduction for the pair.
+    let (s, v) = act(&app, &requester, &id, "decline", json!({})).await;
+    assert_problem(s, &v, StatusCode::CONFLICT, "invalid_transition");
+    assert!(v["detail"].as_str().unwrap().contains("accepted"), "{v}");
+    let (s, v) = propose(&app, &requester, &need, &platform, "again").await;
+    assert_problem(s, &v, StatusCode::CONFLICT, "introduction_exists");
+
+    // The thread: either party writes; "the requester", never an account.
+    let (s, v) = act(&app, &manager, &id, "messages", json!({"message": "Please send the manifest."})).await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let from: Vec<&str> = v["messages"].as_array().unwrap().iter().map(|m| m["from"].as_str().unwrap()).collect();
+    assert_eq!(from, ["platform", "platform"]);
+    let (s, v) = act(&app, &requester, &id, "messages", json!({"message": "Attached."})).await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    assert_eq!(v["messages"][2]["from"], "requester");
+    assert_eq!(v["messages"][2]["body"], "Attached.");
+
+    let (_, all) = app.get("/api/v1/introductions?state=accepted", Some(&admin)).await;
+    assert_eq!(all["total"], 1, "{all}");
+    let (_, none) = app.get("/api/v1/introductions?state=proposed", Some(&manager.token)).await;
+    assert_eq!(none["total"], 0, "{none}");
+    let (s, _) = app.get("/api/v1/introductions", None).await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED);
+}
+
+async fn every_refusal_has_its_code(app: TestApp) {
+    let requester = party(&app, "r@example.org", "researcher").await;
+    let manager = party(&app, "m@example.org", "platform_manager").await;
+    let stranger = party(&app, "s@example.org", "platform_manager").await;
+    let need = need_of(&app, &requester, json!({})).await;
+    let closed = need_of(&app, &requester, json!({"status": "closed"})).await;
+    let mut draft = platform("Draft Lab", "PT", "whole-exome-sequencing");
+    let platform = published(&app, &manager, "Porto Proteomics").await;
+    draft["status"] = json!("draft");
+    let (_, d) = app.post("/api/v1/platforms", Some(&manager.token), draft).await;
+    let draft = d["id"].as_str().unwrap().to_owned();
+
+    let (s, v) = propose(&app, &requester, &closed, &platform, "").await;
+    assert_problem(s, &v, StatusCode::CONFLICT, "need_not_open");
+    // The owner of a draft platform sees it, and is told why not.
+    let (s, v) = propose(&app, &manager, &need, &draft, "").await;
+    assert_problem(s, &v, StatusCode::CONFLICT, "platform_not_published");
+    // Anyone else does not see a draft.
+    let (s, v) = propose(&app, &requester, &need, &draft, "").await;
+    assert_problem(s, &v, StatusCode::NOT_FOUND, "not_found");
+    let (s, v) = propose(&app, &stranger, &need, &platform, "").await;
+    assert_problem(s, &v, StatusCode::FORBIDDEN, "forbidden");
+    let (s, v) = propose(&app, &requester, "01936f1e-5b7a-7cc1-9d2e-3f4a5b6c7d8e", &platform, "").await;
+    assert_problem(s, &v, StatusCode::NOT_FOUND, "not_found");
+    let (s, v) = propose(&app, &requester, &need, &platform, &"x".repeat(10_001)).await;
+    assert_problem(s, &v, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
+    assert_eq!(v["errors"][0]["field"], "message");
+    assert_eq!(v["errors"][0]["code"], "too_long");
+    let (s, v) = app
+        .post("/api/v1/introductions", Some(&requester.token), json!({"need_id": need, "platform_id": platform, "state": "accepted"}))
+        .await;
+    assert_problem(s, &v, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
+    assert_eq!(v["errors"][0]["code"], "unknown_field", "{v}");
+    let (s, v) = app.post("/api/v1/introductions", None, json!({"need_id": need, "platform_id": platform})).await;
+    assert_problem(s, &v, StatusCode::UNAUTHORIZED, "missing_token");
+
+    let (s, v) = propose(&app, &requester, &need, &platform, "").await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    assert_eq!(v["messages"], json!([]), "an empty message starts no thread");
+    let id = v["id"].as_str().unwrap().to_owned();
+    let (s, v) = act(&app, &manager, &id, "messages", json!({"message": "   "})).await;
+    assert_problem(s, &v, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
+    let (s, v, _) = app.req(Method::POST, &format!("/api/v1/introductions/{id}/accept"), Some(&manager.token), None).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let (s, v) = app.get("/api/v1/introductions/not-a-uuid", Some(&manager.token)).await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "{v}");
+    let (s, v) = app.get("/api/v1/introductions?box=everything", Some(&manager.token)).await;
+    assert_problem(s, &v, StatusCode::BAD_REQUEST, "invalid_query");
+    let (s, v) = app.get("/api/v1/introductions?limit=1000", Some(&manager.token)).await;
+    assert_problem(s, &v, StatusCode::BAD_REQUEST, "invalid_query");
+}
+
+async fn declined_and_withdrawn_close_the_thread(app: TestApp) {
+    let requester = party(&app, "r@example.org", "researcher").await;
+    let manager = party(&app, "m@example.org", "platform_manager").await;
+    let need = need_of(&app, &requester, json!({})).await;
+    let platform = published(&app, &manager, "Braga Spatial").await;
+
+    // The requester asks; the platform declines; the thread closes.
+    let (_, v) = propose(&app, &requester, &need, &platform, "Could you take 40 FFPE blocks?").await;
+    assert_eq!(v["proposed_by"], "requester");
+    let id = v["id"].as_str().unwrap().to_owned();
+    let (s, v) = act(&app, &requester, &id, "decline", json!({})).await;
+    assert_problem(s, &v, StatusCode::FORBIDDEN, "wrong_side");
+    let (s, v) = act(&app, &manager, &id, "decline", json!({"message": "Our queue is full until spring."})).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["state"], "declined");
+    assert_eq!(v["messages"][1]["body"], "Our queue is full until spring.");
+    assert!(v.get("contact").is_none(), "{v}");
+    let (s, v) = act(&app, &requester, &id, "messages", json!({"message": "Pity."})).await;
+    assert_problem(s, &v, StatusCode::CONFLICT, "introduction_closed");
+    let (s, v) = act(&app, &requester, &id, "withdraw", json!({})).await;
+    assert_problem(s, &v, StatusCode::CONFLICT, "invalid_transition");
+    // The need stays open: nothing was accepted.
+    let (_, n) = app.get(&format!("/api/v1/needs/{need}"), Some(&requester.token)).await;
+    assert_eq!(n["status"], "open");
+
+    // A closed introduction does not block a new one; the proposer withdraws it.
+    let (s, v) = propose(&app, &requester, &need, &platform, "Trying again in spring.").await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let id = v["id"].as_str().unwrap().to_owned();
+    let (s, v) = act(&app, &manager, &id, "withdraw", json!({})).await;
+    assert_problem(s, &v, StatusCode::FORBIDDEN, "wrong_side");
+    let (s, v) = act(&app, &requester, &id, "withdraw", json!({"message": "Found another lab."})).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["state"], "withdrawn");
+    let (s, v) = act(&app, &manager, &id, "accept", json!({})).await;
+    assert_problem(s, &v, StatusCode::CONFLICT, "invalid_transition");
+    let (_, page) = app.get("/api/v1/introductions?box=sent", Some(&requester.token)).await;
+    assert_eq!(page["total"], 2, "{page}");
+    let states: Vec<&str> = page["items"].as_array().unwrap().iter().map(|i| i["state"].as_str().unwrap()).collect();
+    assert_eq!(states, ["withdrawn", "declined"], "most recently changed first");
+}
+
+async fn an_unanswered_proposal_expires(app: TestApp) {
+    let requester = party(&app, "r@example.org", "researcher").await;
+    let manager = party(&app, "m@example.org", "platform_manager").await;
+    let need = need_of(&app, &requester, json!({})).await;
+    let platform = published(&app, &manager, "Coimbra Metabolomics").await;
+    let (s, v) = propose(&app, &requester, &need, &platform, "").await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    // With a TTL of 0 days it is due at once: read again, it has expired.
+    assert_eq!(v["state"], "expired", "{v}");
+    let id = v["id"].as_str().unwrap().to_owned();
+    let (s, v) = act(&app, &manager, &id, "accept", json!({})).await;
+    assert_problem(s, &v, StatusCode::CONFLICT, "invalid_transition");
+    assert!(v["detail"].as_str().unwrap().contains("expired"), "{v}");
+    // Expired is closed: the pair may try again.
+    let (s, _) = propose(&app, &requester, &need, &platform, "").await;
+    assert_eq!(s, StatusCode::CREATED);
+}

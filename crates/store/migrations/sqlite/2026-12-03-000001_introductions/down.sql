@@ -1,0 +1,2 @@
+DROP TABLE introduction_messages;
+DROP TABLE introductions;
