@@ -356,21 +356,24 @@ impl Service {
         })
     }
 
+    /// The side `actor` acts on introduction `id` as: 404 to anyone who is no party (they may
+    /// not learn it exists), 403 to admins (they read introductions but do not `what`).
+    fn acting_side(&self, actor: &Actor, id: Uuid, what: &str) -> Result<Side> {
+        self.expire_introductions()?;
+        let (intro, _) = self.store.introduction(id)?.ok_or_else(|| Error::not_found("introduction"))?;
+        match self.parties(intro.need_id, intro.platform_id)?.side_of(actor) {
+            Some(side) => Ok(side),
+            None if actor.is_admin() => Err(Error::forbidden(format!("only the two parties {what}; admins read it"))),
+            None => Err(Error::not_found("introduction")),
+        }
+    }
+
     /// Accept, decline or withdraw, as the side whose move it is. Accepting the first
     /// introduction of an open need puts the need in discussion, in the same transaction.
     pub fn answer(&self, actor: &Actor, id: Uuid, action: IntroductionAction, body: serde_json::Value) -> Result<IntroductionView> {
         let answer: Answer = omics_domain::body::from_value(body)?;
         let message = message_text("message", answer.message.as_deref())?;
-        self.expire_introductions()?;
-        let (intro, _) = self.store.introduction(id)?.ok_or_else(|| Error::not_found("introduction"))?;
-        let parties = self.parties(intro.need_id, intro.platform_id)?;
-        let Some(side) = parties.side_of(actor) else {
-            return Err(if actor.is_admin() {
-                Error::forbidden("only the two parties answer an introduction; admins read it")
-            } else {
-                Error::not_found("introduction")
-            });
-        };
+        let side = self.acting_side(actor, id, "answer an introduction")?;
         self.store.change_introduction(id, Some(actor.id), |current, need| -> Result<IntroductionChange> {
             let state = transition(current.state, current.proposed_by, side, action).map_err(refused)?;
             let need = match need {
@@ -397,16 +400,7 @@ impl Service {
                 FieldError::new("message", FieldCode::Required, "a message has text".to_owned()),
             ));
         };
-        self.expire_introductions()?;
-        let (intro, _) = self.store.introduction(id)?.ok_or_else(|| Error::not_found("introduction"))?;
-        let parties = self.parties(intro.need_id, intro.platform_id)?;
-        let Some(side) = parties.side_of(actor) else {
-            return Err(if actor.is_admin() {
-                Error::forbidden("only the two parties write in an introduction's thread; admins read it")
-            } else {
-                Error::not_found("introduction")
-            });
-        };
+        let side = self.acting_side(actor, id, "write in an introduction's thread")?;
         self.store.add_message(&new_message(id, Some((actor, side)), text), |current| {
             if current.state.is_closed() {
                 Err(Error::new(

@@ -139,6 +139,24 @@ impl Store {
         self.conn().is_ok_and(|mut c| c.ping().is_ok())
     }
 
+    /// [`Store::write`] for a change its caller may refuse: `f` answers `Ok(Err(e))` to roll
+    /// back and hand `e` back, `Ok(Ok(v))` to commit.
+    pub(crate) fn write_or_refuse<T, E>(&self, f: impl FnOnce(&mut DbConn) -> Result<Result<T, E>>) -> Result<Result<T, E>> {
+        let mut refusal = None;
+        let outcome = self.write(|c| match f(c)? {
+            Ok(v) => Ok(v),
+            Err(e) => {
+                refusal = Some(e);
+                Err(StoreError::Refused)
+            }
+        });
+        match (outcome, refusal) {
+            (Ok(v), _) => Ok(Ok(v)),
+            (Err(StoreError::Refused), Some(e)) => Ok(Err(e)),
+            (Err(e), _) => Err(e),
+        }
+    }
+
     /// Run `f` in a writing transaction, in commit order with every other writer.
     pub(crate) fn write<T>(&self, f: impl FnOnce(&mut DbConn) -> Result<T>) -> Result<T> {
         let _turn = match self.backend {

@@ -250,45 +250,29 @@ impl Store {
         actor: Option<Uuid>,
         f: impl FnOnce(&Introduction, &Record) -> Result<IntroductionChange, E>,
     ) -> Result<Result<Introduction, E>> {
-        let mut refusal = None;
-        let outcome = self.write(|c| {
+        self.write_or_refuse(|c| {
             let intro = read_intro(c, id)?.ok_or(StoreError::NotFound)?;
             let need = read_need(c, intro.need_id)?;
             match f(&intro, &need) {
-                Ok(change) => apply(c, &intro, &change, actor, Utc::now()),
-                Err(e) => {
-                    refusal = Some(e);
-                    Err(StoreError::Refused)
-                }
+                Ok(change) => Ok(Ok(apply(c, &intro, &change, actor, Utc::now())?)),
+                Err(e) => Ok(Err(e)),
             }
-        });
-        match (outcome, refusal) {
-            (Ok(i), _) => Ok(Ok(i)),
-            (Err(StoreError::Refused), Some(e)) => Ok(Err(e)),
-            (Err(e), _) => Err(e),
-        }
+        })
     }
 
     /// Add a message to a thread, if `check` allows it given the introduction as it is now.
     pub fn add_message<E>(&self, message: &Message, check: impl FnOnce(&Introduction) -> Result<(), E>) -> Result<Result<(), E>> {
-        let mut refusal = None;
-        let outcome = self.write(|c| {
+        self.write_or_refuse(|c| {
             let intro = read_intro(c, message.introduction_id)?.ok_or(StoreError::NotFound)?;
             if let Err(e) = check(&intro) {
-                refusal = Some(e);
-                return Err(StoreError::Refused);
+                return Ok(Err(e));
             }
             insert_message(c, message)?;
             diesel::update(introductions::table.find(intro.id.to_string()))
                 .set(introductions::updated_at.eq(message.created_at.naive_utc()))
                 .execute(c)?;
-            Ok(())
-        });
-        match (outcome, refusal) {
-            (Ok(()), _) => Ok(Ok(())),
-            (Err(StoreError::Refused), Some(e)) => Ok(Err(e)),
-            (Err(e), _) => Err(e),
-        }
+            Ok(Ok(()))
+        })
     }
 
     /// Proposals not answered by `now` become `expired`; returns them as they are now.

@@ -234,8 +234,7 @@ impl Store {
         actor: Option<Uuid>,
         f: impl FnOnce(Record) -> Result<Record, E>,
     ) -> Result<Result<Record, E>> {
-        let mut refusal = None;
-        let outcome = self.write(|c| {
+        self.write_or_refuse(|c| {
             let row = records::table
                 .filter(records::id.eq(id.to_string()))
                 .filter(records::kind.eq(kind.as_str()))
@@ -248,19 +247,11 @@ impl Store {
             match f(current) {
                 Ok(new) => {
                     update_in(c, &new, expected, actor)?;
-                    Ok(new)
+                    Ok(Ok(new))
                 }
-                Err(e) => {
-                    refusal = Some(e);
-                    Err(StoreError::Refused)
-                }
+                Err(e) => Ok(Err(e)),
             }
-        });
-        match (outcome, refusal) {
-            (Ok(rec), _) => Ok(Ok(rec)),
-            (Err(StoreError::Refused), Some(e)) => Ok(Err(e)),
-            (Err(e), _) => Err(e),
-        }
+        })
     }
 
     /// Delete a record, if its version is `expected_version` when one is given.
