@@ -69,6 +69,9 @@ pub struct Application {
     pub state: web::Data<AppState>,
 }
 
+/// How often the service expires unanswered proposals and needs past their deadline.
+const SWEEP_EVERY: Duration = Duration::from_secs(60);
+
 impl Application {
     /// Open everything and bind; `run` then serves until stopped.
     pub fn build(settings: Settings) -> Result<Application, StartError> {
@@ -128,6 +131,7 @@ impl Application {
         let poll = Duration::from_millis(state.settings.index_poll_ms.max(50));
         let follower = actix_web::rt::spawn(async move {
             let mut tick = actix_web::rt::time::interval(poll);
+            let mut swept: Option<std::time::Instant> = None;
             loop {
                 tick.tick().await;
                 let service = state.service.clone();
@@ -135,6 +139,17 @@ impl Application {
                     Ok(Err(e)) => tracing::warn!(error = %e, "index catch-up failed; will retry"),
                     Err(e) => tracing::warn!(error = %e, "index catch-up task failed"),
                     Ok(Ok(_)) => {}
+                }
+                // Proposals past their TTL and needs past their deadline expire, once a minute.
+                if swept.is_none_or(|t| t.elapsed() >= SWEEP_EVERY) {
+                    swept = Some(std::time::Instant::now());
+                    let service = state.service.clone();
+                    match web::block(move || service.sweep()).await {
+                        Ok(Ok((0, 0))) => {}
+                        Ok(Ok((introductions, needs))) => tracing::info!(introductions, needs, "expired"),
+                        Ok(Err(e)) => tracing::warn!(error = %e, "expiry sweep failed; will retry"),
+                        Err(e) => tracing::warn!(error = %e, "expiry sweep task failed"),
+                    }
                 }
             }
         });

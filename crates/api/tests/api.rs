@@ -84,9 +84,13 @@ async fn crud_round_trip(app: TestApp) {
     assert_eq!(n["technologies"][0]["technology"], "single-cell-rna-sequencing");
     assert_eq!(n["status"], "open");
     let nid = n["id"].as_str().unwrap();
+    // The need's life is a table: in_discussion comes from an accepted introduction, not a
+    // patch; the owner may withdraw it.
     let (s, n2, _) = app.req(Method::PATCH, &format!("/api/v1/needs/{nid}"), Some(&r), Some(json!({"status": "in_discussion"}))).await;
+    assert_problem(s, &n2, StatusCode::CONFLICT, "invalid_transition");
+    let (s, n2, _) = app.req(Method::PATCH, &format!("/api/v1/needs/{nid}"), Some(&r), Some(json!({"status": "withdrawn"}))).await;
     assert_eq!(s, StatusCode::OK, "{n2}");
-    assert_eq!(n2["status"], "in_discussion");
+    assert_eq!(n2["status"], "withdrawn");
     let (s, _, _) = app.req(Method::DELETE, &format!("/api/v1/needs/{nid}"), Some(&r), None).await;
     assert_eq!(s, StatusCode::NO_CONTENT);
 }

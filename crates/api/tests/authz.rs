@@ -81,6 +81,8 @@ enum Target {
     /// A new proposed introduction for every cell, proposed by this side (for answers that
     /// must succeed; a refused one aims at the shared introduction).
     FreshIntroduction(omics_domain::Side),
+    /// A new need in discussion with an accepted introduction, for every cell.
+    FreshMatchableNeed,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -104,6 +106,8 @@ enum Body {
     Proposal,
     /// A message for an introduction's thread.
     Message,
+    /// The accepted introduction of the target, for `POST /needs/{id}/matched`.
+    Matched,
 }
 
 type Check = fn(&World, Who, &Value) -> Result<(), String>;
@@ -228,6 +232,9 @@ fn table() -> Vec<Row> {
         row(M::POST, "/api/v1/introductions/{id}/withdraw", Target::FreshIntroduction(Side::Platform), Body::None, PARTY_ANSWERS),
         row(M::POST, "/api/v1/introductions/{id}/messages", Target::Introduction, Body::Message, [401, 404, 404, 201, 403]),
         row(M::GET, intro, Target::Missing, Body::None, MISSING_WRITES),
+        // The need's owner (or an admin) marks the match.
+        row(M::POST, "/api/v1/needs/{id}/matched", Target::FreshMatchableNeed, Body::Matched, [401, 403, 403, 200, 200]),
+        row(M::POST, "/api/v1/needs/{id}/matched", Target::Missing, Body::Matched, MISSING_WRITES),
     ]);
     for action in ["accept", "decline", "withdraw", "messages"] {
         let route = match action {
@@ -263,6 +270,8 @@ struct World {
     needs: Vec<(&'static str, String)>,
     /// The shared introduction (see [`Target::Introduction`]).
     introduction: String,
+    /// The accepted introduction of the last [`Target::FreshMatchableNeed`].
+    matchable: String,
     serial: u32,
 }
 
@@ -292,6 +301,7 @@ impl World {
             platforms: Vec::new(),
             needs: Vec::new(),
             introduction: String::new(),
+            matchable: String::new(),
             serial: 0,
         };
         for state in PLATFORM_STATES {
@@ -365,22 +375,32 @@ impl World {
         id
     }
 
-    /// A need of `need_owner` in `state` (`anonymous`: open, requester hidden).
+    /// A need of `need_owner` in `state` (`anonymous`: open, requester hidden). A new need
+    /// is open; the admin moves it to any other state.
     async fn new_need(&mut self, state: &'static str) -> String {
         let n = self.next();
         let mut body = need(&format!("{state} need {n}"), "LT", "WES");
-        match state {
-            "anonymous" => body["visibility"] = json!("anonymous"),
-            "suspended" => {}
-            s => body["status"] = json!(s),
+        if state == "anonymous" {
+            body["visibility"] = json!("anonymous");
         }
         let (s, v) = self.send(Method::POST, "/api/v1/needs", Some(&self.need_owner.token), Some(body)).await;
         assert_eq!(s, 201, "{v}");
         let id = v["id"].as_str().unwrap().to_owned();
-        if state == "suspended" {
-            self.admin_patch("needs", &id, json!({"status": "suspended"})).await;
+        if !matches!(state, "open" | "anonymous") {
+            self.admin_patch("needs", &id, json!({"status": state})).await;
         }
         id
+    }
+
+    /// A need of `need_owner` in discussion, through an introduction the platform's owner
+    /// accepted; the introduction is kept as `matchable`.
+    async fn new_matchable_need(&mut self) -> String {
+        let intro = self.new_introduction(omics_domain::Side::Requester).await;
+        let (s, v) =
+            self.send(Method::POST, &format!("/api/v1/introductions/{intro}/accept"), Some(&self.platform_owner.token), None).await;
+        assert_eq!(s, 200, "{v}");
+        self.matchable = intro;
+        v["need_id"].as_str().unwrap().to_owned()
     }
 
     fn account(&self, who: Who, route: &str) -> Option<&Account> {
@@ -419,6 +439,7 @@ impl World {
             Target::Missing => uuid::Uuid::now_v7().to_string(),
             Target::Introduction => self.introduction.clone(),
             Target::FreshIntroduction(side) => self.new_introduction(side).await,
+            Target::FreshMatchableNeed => self.new_matchable_need().await,
         })
     }
 
@@ -453,6 +474,7 @@ impl World {
                 json!({"need_id": need, "platform_id": Self::fixture(&self.platforms, "published"), "message": format!("Proposal {n}")})
             }
             Body::Message => json!({"message": format!("Message {n} of the authorization matrix")}),
+            Body::Matched => json!({"introduction_id": self.matchable}),
         })
     }
 

@@ -1,6 +1,8 @@
 //! Introductions over HTTP on both backends: either side proposes, every transition and every
 //! refusal with its code, the thread, the inbox, expiry, the need's move to `in_discussion`, and
-//! the requester of an anonymous need hidden from the platform's owner until they accept.
+//! the requester of an anonymous need hidden from the platform's owner until they accept; and
+//! the need's life (matched through an accepted introduction, closed, withdrawn, expired), each
+//! move closing the need's other open introductions with a note.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -13,7 +15,9 @@ use serde_json::{Value, json};
 on_both_backends!(
     a_proposal_accepted_shows_contacts_and_moves_the_need,
     every_refusal_has_its_code,
-    declined_and_withdrawn_close_the_thread
+    declined_and_withdrawn_close_the_thread,
+    a_need_lives_by_its_table,
+    a_need_past_its_deadline_expires_and_closes_its_introductions
 );
 mod expiry {
     use super::{an_unanswered_proposal_expires, common, no_ttl};
@@ -155,7 +159,10 @@ async fn every_refusal_has_its_code(app: TestApp) {
     let manager = party(&app, "m@example.org", "platform_manager").await;
     let stranger = party(&app, "s@example.org", "platform_manager").await;
     let need = need_of(&app, &requester, json!({})).await;
-    let closed = need_of(&app, &requester, json!({"status": "closed"})).await;
+    let closed = need_of(&app, &requester, json!({})).await;
+    let (s, v, _) =
+        app.req(Method::PATCH, &format!("/api/v1/needs/{closed}"), Some(&requester.token), Some(json!({"status": "withdrawn"}))).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
     let mut draft = platform("Draft Lab", "PT", "whole-exome-sequencing");
     let platform = published(&app, &manager, "Porto Proteomics").await;
     draft["status"] = json!("draft");
@@ -260,4 +267,127 @@ async fn an_unanswered_proposal_expires(app: TestApp) {
     // Expired is closed: the pair may try again.
     let (s, _) = propose(&app, &requester, &need, &platform, "").await;
     assert_eq!(s, StatusCode::CREATED);
+}
+
+async fn patch_status(app: &TestApp, who: &Party, need: &str, status: &str) -> (StatusCode, Value) {
+    let (s, v, _) = app.req(Method::PATCH, &format!("/api/v1/needs/{need}"), Some(&who.token), Some(json!({"status": status}))).await;
+    (s, v)
+}
+
+async fn mark_matched(app: &TestApp, who: &Party, need: &str, intro: &str) -> (StatusCode, Value) {
+    app.post(&format!("/api/v1/needs/{need}/matched"), Some(&who.token), json!({"introduction_id": intro})).await
+}
+
+async fn thread_of(app: &TestApp, who: &Party, id: &str) -> Value {
+    let (s, v) = app.get(&format!("/api/v1/introductions/{id}"), Some(&who.token)).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    v
+}
+
+async fn a_need_lives_by_its_table(app: TestApp) {
+    let requester = party(&app, "r@example.org", "researcher").await;
+    let first = party(&app, "first@example.org", "platform_manager").await;
+    let second = party(&app, "second@example.org", "platform_manager").await;
+    let need = need_of(&app, &requester, json!({})).await;
+    let other_need = need_of(&app, &requester, json!({})).await;
+    let p1 = published(&app, &first, "First Core").await;
+    let p2 = published(&app, &second, "Second Core").await;
+
+    let (_, a) = propose(&app, &requester, &need, &p1, "Exomes, please.").await;
+    let a = a["id"].as_str().unwrap().to_owned();
+    let (s, v) = act(&app, &first, &a, "accept", json!({})).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let (_, b) = propose(&app, &second, &need, &p2, "We could do it too.").await;
+    let b = b["id"].as_str().unwrap().to_owned();
+    let (_, c) = propose(&app, &requester, &other_need, &p1, "").await;
+    let c = c["id"].as_str().unwrap().to_owned();
+
+    // Matched only through the route, by the owner, with an accepted introduction of this need.
+    let (s, v) = patch_status(&app, &requester, &need, "matched").await;
+    assert_problem(s, &v, StatusCode::CONFLICT, "invalid_transition");
+    assert!(v["detail"].as_str().unwrap().contains("POST /needs/{id}/matched"), "{v}");
+    let (s, v) = mark_matched(&app, &requester, &need, &b).await;
+    assert_problem(s, &v, StatusCode::CONFLICT, "invalid_transition");
+    assert!(v["detail"].as_str().unwrap().contains("proposed"), "{v}");
+    let (s, v) = mark_matched(&app, &requester, &need, &c).await;
+    assert_problem(s, &v, StatusCode::NOT_FOUND, "not_found");
+    let (s, v) = mark_matched(&app, &first, &need, &a).await;
+    assert_problem(s, &v, StatusCode::FORBIDDEN, "forbidden");
+    let (s, v, h) =
+        app.req(Method::POST, &format!("/api/v1/needs/{need}/matched"), Some(&requester.token), Some(json!({"introduction_id": a}))).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["status"], "matched");
+    assert!(h.get("etag").is_some());
+
+    // The chosen introduction stays accepted; the other one is closed with a note to its side.
+    assert_eq!(thread_of(&app, &first, &a).await["state"], "accepted");
+    let closed = thread_of(&app, &second, &b).await;
+    assert_eq!(closed["state"], "closed", "{closed}");
+    let note = closed["messages"].as_array().unwrap().last().unwrap().clone();
+    assert_eq!(note["from"], "service");
+    assert!(note["body"].as_str().unwrap().contains("chose another platform"), "{note}");
+    let (s, v) = act(&app, &second, &b, "messages", json!({"message": "Oh well."})).await;
+    assert_problem(s, &v, StatusCode::CONFLICT, "introduction_closed");
+    let (s, v) = propose(&app, &second, &need, &p2, "").await;
+    assert_problem(s, &v, StatusCode::CONFLICT, "need_not_open");
+    // Matched needs are not matched any more.
+    let (_, m) = app.get(&format!("/api/v1/platforms/{p2}/matches?limit=100"), None).await;
+    assert!(!m.to_string().contains(&need), "{m}");
+
+    // matched -> closed -> withdrawn; nothing back.
+    let (s, v) = patch_status(&app, &requester, &need, "open").await;
+    assert_problem(s, &v, StatusCode::CONFLICT, "invalid_transition");
+    assert!(v["detail"].as_str().unwrap().contains("closed or withdrawn"), "{v}");
+    let (s, v) = patch_status(&app, &requester, &need, "closed").await;
+    assert_eq!((s, v["status"].as_str()), (StatusCode::OK, Some("closed")), "{v}");
+    assert_eq!(thread_of(&app, &first, &a).await["state"], "accepted", "the match's introduction stays open when the need closes");
+    let (s, v) = patch_status(&app, &requester, &need, "withdrawn").await;
+    assert_eq!((s, v["status"].as_str()), (StatusCode::OK, Some("withdrawn")), "{v}");
+    let (s, v) = patch_status(&app, &requester, &need, "closed").await;
+    assert_problem(s, &v, StatusCode::CONFLICT, "invalid_transition");
+    // Withdrawing closes the accepted introduction too.
+    let a_now = thread_of(&app, &first, &a).await;
+    assert_eq!(a_now["state"], "closed", "{a_now}");
+    assert!(a_now["messages"].as_array().unwrap().last().unwrap()["body"].as_str().unwrap().contains("withdrew"), "{a_now}");
+    // The other need is untouched.
+    assert_eq!(thread_of(&app, &requester, &c).await["state"], "proposed");
+    // A new need is open.
+    let mut born_closed = common::need("Born closed", "LT", "whole-exome-sequencing");
+    born_closed["status"] = json!("closed");
+    let (s, v) = app.post("/api/v1/needs", Some(&requester.token), born_closed).await;
+    assert_problem(s, &v, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
+}
+
+async fn a_need_past_its_deadline_expires_and_closes_its_introductions(app: TestApp) {
+    let requester = party(&app, "r@example.org", "researcher").await;
+    let manager = party(&app, "m@example.org", "platform_manager").await;
+    let need = need_of(&app, &requester, json!({})).await;
+    let fresh = need_of(&app, &requester, json!({})).await;
+    let platform = published(&app, &manager, "Faro Liquid Biopsy").await;
+    let (_, a) = propose(&app, &requester, &need, &platform, "").await;
+    let a = a["id"].as_str().unwrap().to_owned();
+    act(&app, &manager, &a, "accept", json!({})).await;
+    // An open need's deadline cannot be in the past; one in discussion can pass it.
+    let (s, v, _) =
+        app.req(Method::PATCH, &format!("/api/v1/needs/{need}"), Some(&requester.token), Some(json!({"deadline": "2020-01-31"}))).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let (s, v) = patch_status(&app, &requester, &need, "expired").await;
+    assert_problem(s, &v, StatusCode::CONFLICT, "invalid_transition");
+    let (introductions, needs) = app.state.sweep().unwrap();
+    assert_eq!((introductions, needs), (0, 1));
+    let (_, n) = app.get(&format!("/api/v1/needs/{need}"), None).await;
+    assert_eq!(n["status"], "expired", "{n}");
+    let (_, f) = app.get(&format!("/api/v1/needs/{fresh}"), None).await;
+    assert_eq!(f["status"], "open", "a need within its deadline stays open");
+    let closed = thread_of(&app, &manager, &a).await;
+    assert_eq!(closed["state"], "closed", "{closed}");
+    assert!(closed["messages"].as_array().unwrap().last().unwrap()["body"].as_str().unwrap().contains("deadline"), "{closed}");
+    // Listed as expired, not as open; a second sweep finds nothing.
+    let (_, open) = app.get("/api/v1/needs?status=open&limit=100", None).await;
+    assert!(!open.to_string().contains(&need), "{open}");
+    let (_, expired) = app.get("/api/v1/needs?status=expired&limit=100", None).await;
+    assert_eq!(expired["total"], 1, "{expired}");
+    assert_eq!(app.state.sweep().unwrap(), (0, 0));
+    let (s, v) = patch_status(&app, &requester, &need, "withdrawn").await;
+    assert_eq!((s, v["status"].as_str()), (StatusCode::OK, Some("withdrawn")), "{v}");
 }

@@ -102,23 +102,37 @@ impl PlatformStatus {
     }
 }
 
-/// Life cycle of an unmet need.
+/// Life cycle of an unmet need (see [`NeedStatus::next`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum NeedStatus {
+    /// Looking for a partner.
     #[default]
     Open,
+    /// An introduction was accepted (set by the service).
     InDiscussion,
+    /// The owner marked an accepted introduction as the match (`POST /needs/{id}/matched`).
     Matched,
+    /// Done, after a match.
     Closed,
+    /// Withdrawn by its owner, from any state.
     Withdrawn,
+    /// Its deadline passed while it was open or in discussion (set by the service).
+    Expired,
     /// Taken down by an admin; only an admin changes it back.
     Suspended,
 }
 
 impl NeedStatus {
-    pub const ALL: [NeedStatus; 6] =
-        [NeedStatus::Open, NeedStatus::InDiscussion, NeedStatus::Matched, NeedStatus::Closed, NeedStatus::Withdrawn, NeedStatus::Suspended];
+    pub const ALL: [NeedStatus; 7] = [
+        NeedStatus::Open,
+        NeedStatus::InDiscussion,
+        NeedStatus::Matched,
+        NeedStatus::Closed,
+        NeedStatus::Withdrawn,
+        NeedStatus::Expired,
+        NeedStatus::Suspended,
+    ];
     pub fn as_str(self) -> &'static str {
         match self {
             NeedStatus::Open => "open",
@@ -126,6 +140,7 @@ impl NeedStatus {
             NeedStatus::Matched => "matched",
             NeedStatus::Closed => "closed",
             NeedStatus::Withdrawn => "withdrawn",
+            NeedStatus::Expired => "expired",
             NeedStatus::Suspended => "suspended",
         }
     }
@@ -138,6 +153,37 @@ impl NeedStatus {
     /// Matching excludes the others (`need_not_open`).
     pub fn is_open_for_matching(self) -> bool {
         matches!(self, NeedStatus::Open | NeedStatus::InDiscussion)
+    }
+
+    /// The need's life: the states it can move to from this one.
+    ///
+    /// ```text
+    /// open ──first accepted introduction──▶ in_discussion ──owner marks the match──▶ matched ──owner──▶ closed
+    ///   └──────────── deadline passed (open or in discussion) ────────────▶ expired
+    /// any state but suspended ──owner──▶ withdrawn;  suspended: admins only, both ways
+    /// ```
+    pub fn next(self) -> &'static [NeedStatus] {
+        use NeedStatus::*;
+        match self {
+            Open => &[InDiscussion, Withdrawn, Expired],
+            InDiscussion => &[Matched, Withdrawn, Expired],
+            Matched => &[Closed, Withdrawn],
+            Closed | Expired => &[Withdrawn],
+            Withdrawn | Suspended => &[],
+        }
+    }
+
+    /// Whether the owner moves a need into this state by changing its `status`; the service
+    /// sets `in_discussion` and `expired`, `matched` has its own route, admins `suspended`.
+    pub fn set_by_owner(self) -> bool {
+        matches!(self, NeedStatus::Closed | NeedStatus::Withdrawn)
+    }
+
+    /// Whether entering this state closes the need's introductions that are not closed (all
+    /// but the chosen one, for `matched`). `closed` follows `matched`, whose introduction stays
+    /// open for the two parties.
+    pub fn closes_introductions(self) -> bool {
+        matches!(self, NeedStatus::Matched | NeedStatus::Withdrawn | NeedStatus::Expired | NeedStatus::Suspended)
     }
 }
 
@@ -1199,6 +1245,25 @@ mod tests {
     fn only_open_and_discussed_needs_are_matched() {
         let open: Vec<NeedStatus> = NeedStatus::ALL.into_iter().filter(|s| s.is_open_for_matching()).collect();
         assert_eq!(open, [NeedStatus::Open, NeedStatus::InDiscussion]);
+    }
+
+    #[test]
+    fn the_need_life_table() {
+        use NeedStatus::*;
+        for s in NeedStatus::ALL {
+            assert!(!s.next().contains(&s), "{s:?} moves to itself");
+            // Withdrawn from anything but withdrawn and suspended.
+            assert_eq!(s.next().contains(&Withdrawn), !matches!(s, Withdrawn | Suspended), "{s:?}");
+        }
+        let into = |to: NeedStatus| NeedStatus::ALL.into_iter().filter(|s| s.next().contains(&to)).collect::<Vec<_>>();
+        assert_eq!(into(InDiscussion), [Open]);
+        assert_eq!(into(Matched), [InDiscussion]);
+        assert_eq!(into(Closed), [Matched]);
+        assert_eq!(into(Expired), [Open, InDiscussion]);
+        assert!(!Open.closes_introductions() && !InDiscussion.closes_introductions());
+        assert!([Matched, Withdrawn, Expired, Suspended].iter().all(|s| s.closes_introductions()));
+        assert!(!Closed.closes_introductions());
+        assert_eq!(NeedStatus::ALL.into_iter().filter(|s| s.set_by_owner()).collect::<Vec<_>>(), [Closed, Withdrawn]);
     }
 
     #[test]

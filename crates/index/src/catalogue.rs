@@ -58,6 +58,11 @@ impl Catalogue {
         ids.iter().filter_map(|id| inner.map.get(id).cloned()).collect()
     }
 
+    /// Ids of the records `keep` holds true of (a scan of every record under the read lock).
+    pub fn ids_where(&self, keep: impl Fn(&Record) -> bool) -> Vec<Uuid> {
+        self.read().map.values().filter(|e| keep(&e.record)).map(|e| e.record.meta().id).collect()
+    }
+
     /// The change-log sequence number the catalogue reflects at least. Read before records
     /// are taken, it tells whether they are current: if the change log still ends there, no
     /// record changed since (the catalogue never runs ahead of the database).

@@ -13,6 +13,8 @@
 //!   database's re-check of what is shown.
 //! - [`introductions`]: a match becomes a contact: proposals either way, accept, decline,
 //!   withdraw, expiry, the thread, the inbox, and the contacts shown once accepted.
+//! - [`need_life`]: marking a need matched, and what the service does on a timer: expiring
+//!   needs past their deadline and proposals past their TTL.
 //! - [`accounts`]: registration, password sign-in and change, external accounts.
 //! - [`audit`]: the change log, for admins. [`vocabularies`]: lookups and resolving.
 //! - [`open`]: opening the database, the index and the vocabularies.
@@ -25,6 +27,7 @@ pub mod audit;
 mod error;
 pub mod introductions;
 pub mod matches;
+pub mod need_life;
 pub mod open;
 pub mod params;
 pub mod records;

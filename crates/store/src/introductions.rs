@@ -4,7 +4,7 @@
 use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
-use omics_domain::{IntroductionState, Kind, Record, Side};
+use omics_domain::{IntroductionState, Kind, NeedStatus, Record, Side};
 use uuid::Uuid;
 
 use crate::conn::{DbConn, Store};
@@ -214,7 +214,68 @@ fn apply(
     Ok(next)
 }
 
+/// The service's note in the thread of an introduction closed because its need moved on.
+fn closing_note(status: NeedStatus) -> &'static str {
+    match status {
+        NeedStatus::Matched => "Closed: the requester chose another platform for this need.",
+        NeedStatus::Withdrawn => "Closed: the requester withdrew the need.",
+        NeedStatus::Expired => "Closed: the need's deadline passed.",
+        NeedStatus::Suspended => "Closed: the need was taken down by the network's secretariat.",
+        NeedStatus::Open | NeedStatus::InDiscussion | NeedStatus::Closed => "Closed.",
+    }
+}
+
+/// Close the need's introductions that are not closed (but `except`), each with the service's
+/// note saying why, because the need moved to `status`; returns them as they are now.
+pub(crate) fn close_introductions_of(c: &mut DbConn, need_id: Uuid, except: Option<Uuid>, status: NeedStatus) -> Result<Vec<Introduction>> {
+    let open: Vec<Introduction> = introductions::table
+        .filter(introductions::need_id.eq(need_id.to_string()))
+        .filter(introductions::state.eq_any(IntroductionState::ALL.iter().filter(|s| !s.is_closed()).map(|s| s.as_str())))
+        .select(IntroRow::as_select())
+        .load::<IntroRow>(c)?
+        .into_iter()
+        .map(IntroRow::into_introduction)
+        .collect::<Result<_>>()?;
+    let now = Utc::now();
+    open.iter()
+        .filter(|i| Some(i.id) != except)
+        .map(|i| {
+            let note = Message {
+                id: Uuid::now_v7(),
+                introduction_id: i.id,
+                author_id: None,
+                side: None,
+                body: closing_note(status).to_owned(),
+                created_at: now,
+            };
+            apply(c, i, &IntroductionChange { state: IntroductionState::Closed, message: Some(note), need: None }, None, now)
+        })
+        .collect()
+}
+
 impl Store {
+    /// Mark `introduction_id` as the match of its need: `f` gets the need and the introduction
+    /// as they are in this transaction and returns the need's new record (or refuses); the
+    /// need's other introductions that are not closed are closed with a note.
+    pub fn match_need<E>(
+        &self,
+        introduction_id: Uuid,
+        actor: Option<Uuid>,
+        f: impl FnOnce(&Record, &Introduction) -> Result<Record, E>,
+    ) -> Result<Result<Record, E>> {
+        self.write_or_refuse(|c| {
+            let intro = read_intro(c, introduction_id)?.ok_or(StoreError::NotFound)?;
+            let need = read_need(c, intro.need_id)?;
+            let new = match f(&need, &intro) {
+                Ok(new) => new,
+                Err(e) => return Ok(Err(e)),
+            };
+            update_in(c, &new, need.meta().version, actor)?;
+            close_introductions_of(c, intro.need_id, Some(intro.id), NeedStatus::Matched)?;
+            Ok(Ok(new))
+        })
+    }
+
     /// Store a new introduction with its first message. A second introduction that is not
     /// closed for the same need and platform is refused (`Duplicate("introduction")`).
     pub fn insert_introduction(&self, intro: &Introduction, message: Option<&Message>) -> Result<()> {
@@ -289,19 +350,6 @@ impl Store {
             let change = IntroductionChange { state: IntroductionState::Expired, message: None, need: None };
             due.iter().map(|i| apply(c, i, &change, None, now)).collect()
         })
-    }
-
-    /// The introductions of a need that are not closed, for closing them when the need moves on.
-    pub fn open_introductions_of_need(&self, need_id: Uuid) -> Result<Vec<Introduction>> {
-        let mut c = self.conn()?;
-        introductions::table
-            .filter(introductions::need_id.eq(need_id.to_string()))
-            .filter(introductions::state.eq_any(IntroductionState::ALL.iter().filter(|s| !s.is_closed()).map(|s| s.as_str())))
-            .select(IntroRow::as_select())
-            .load::<IntroRow>(&mut *c)?
-            .into_iter()
-            .map(IntroRow::into_introduction)
-            .collect()
     }
 
     /// Introductions of `party`, optionally in `state`, most recently changed first, with the

@@ -1,10 +1,11 @@
 use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
-use omics_domain::{Kind, Meta, Need, NeedFields, Platform, PlatformFields, Record};
+use omics_domain::{Kind, Meta, Need, NeedFields, NeedStatus, Platform, PlatformFields, Record};
 use uuid::Uuid;
 
 use crate::conn::{DbConn, Store};
+use crate::introductions::close_introductions_of;
 use crate::schema::{change_log, records};
 use crate::{Result, StoreError};
 
@@ -177,6 +178,13 @@ fn log(c: &mut DbConn, kind: Kind, id: Uuid, op: Op, version: i64, actor: Option
     Ok(change_log::table.select(diesel::dsl::max(change_log::seq)).first::<Option<i64>>(c)?.unwrap_or(0))
 }
 
+fn need_status(rec: &Record) -> Option<NeedStatus> {
+    match rec {
+        Record::Need(n) => Some(n.fields.status),
+        Record::Platform(_) => None,
+    }
+}
+
 fn current_version(c: &mut DbConn, id: Uuid) -> Result<Option<i64>> {
     Ok(records::table.find(id.to_string()).select(records::version).first::<i64>(c).optional()?)
 }
@@ -243,10 +251,17 @@ impl Store {
                 .optional()?
                 .ok_or(StoreError::NotFound)?;
             let current = row.into_record()?;
-            let expected = current.meta().version;
+            let (expected, before) = (current.meta().version, need_status(&current));
             match f(current) {
                 Ok(new) => {
                     update_in(c, &new, expected, actor)?;
+                    // A need that moves on closes its open introductions, in this transaction.
+                    if let (Some(before), Some(after)) = (before, need_status(&new))
+                        && after != before
+                        && after.closes_introductions()
+                    {
+                        close_introductions_of(c, id, None, after)?;
+                    }
                     Ok(Ok(new))
                 }
                 Err(e) => Ok(Err(e)),

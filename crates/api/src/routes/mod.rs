@@ -45,6 +45,7 @@ pub fn api(cfg: &mut ServiceConfig) {
         .service(needs::replace)
         .service(needs::patch)
         .service(needs::delete)
+        .service(needs::matched)
         .service(matches::for_need)
         .service(matches::for_platform)
         .service(matches::adhoc)

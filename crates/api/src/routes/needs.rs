@@ -1,6 +1,7 @@
 //! `/api/v1/needs`: unmet-need requests.
 
 use omics_domain::{Need, NeedFields};
+use omics_service::need_life::MatchedBody;
 
 super::crud_macro::record_handlers!(
     fields = NeedFields,
@@ -12,3 +13,29 @@ super::crud_macro::record_handlers!(
     collection = "/needs",
     item = "/needs/{id}"
 );
+
+/// Mark the need matched by one of its accepted introductions (its owner, or an admin). The
+/// need's other introductions that are still proposed or accepted are closed, each with a note
+/// in its thread.
+#[utoipa::path(tag = "needs", params(("id" = Uuid, Path)), request_body = MatchedBody,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The need, now `matched`; `ETag` carries the version", body = Need,
+            headers(("ETag" = String, description = "The need's version"))),
+        (status = 400, description = "Malformed body or id"),
+        (status = 401, description = "No or bad token"),
+        (status = 403, description = "Not the need's owner"),
+        (status = 404, description = "No such need or introduction of it, or not visible to you"),
+        (status = 409, description = "`invalid_transition`: the introduction is not accepted, or the need not in discussion"),
+        (status = 422, description = "Invalid fields"),
+    ))]
+#[post("/needs/{id}/matched")]
+pub async fn matched(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    id: web::Path<Uuid>,
+    body: web::Json<serde_json::Value>,
+) -> ApiResult<HttpResponse> {
+    let v = call(&state, move |s| s.mark_matched(&user.actor(), id.into_inner(), body.into_inner())).await?;
+    Ok(respond::<NeedFields, _>(v, StatusCode::OK))
+}

@@ -4,14 +4,14 @@
 use chrono::NaiveDate;
 use omics_domain::linker::{Reading, Warning};
 use omics_domain::{
-    Checked, FieldCode, FieldError, Kind, Meta, Need, NeedFields, NeedStatus, Platform, PlatformFields, PlatformStatus, ReadMode, Record,
-    Role, ValidationErrors, Vocabularies,
+    Checked, Code, FieldCode, FieldError, Kind, Meta, Need, NeedFields, NeedStatus, Platform, PlatformFields, PlatformStatus, ReadMode,
+    Record, Role, ValidationErrors, Vocabularies,
 };
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::Actor;
+use crate::{Actor, Error};
 
 /// A record type served by the generic record workflows.
 pub trait Entity: Serialize + DeserializeOwned + Clone + Send + 'static {
@@ -29,7 +29,7 @@ pub trait Entity: Serialize + DeserializeOwned + Clone + Send + 'static {
     fn may_create(role: Role) -> bool;
     /// Status rules beyond the schema: only admins set or lift `suspended`; with moderation
     /// on, a platform a non-admin publishes waits in `pending_review` for an admin.
-    fn apply_status_rules(&mut self, actor: &Actor, previous: Option<&Self>, moderation: bool) -> Result<(), ValidationErrors>;
+    fn apply_status_rules(&mut self, actor: &Actor, previous: Option<&Self>, moderation: bool) -> Result<(), Error>;
     /// Statuses this kind can have (for the `status` filter).
     fn statuses() -> Vec<&'static str>;
 }
@@ -64,19 +64,19 @@ impl Entity for PlatformFields {
     fn may_create(role: Role) -> bool {
         matches!(role, Role::PlatformManager | Role::Admin)
     }
-    fn apply_status_rules(&mut self, actor: &Actor, previous: Option<&Self>, moderation: bool) -> Result<(), ValidationErrors> {
+    fn apply_status_rules(&mut self, actor: &Actor, previous: Option<&Self>, moderation: bool) -> Result<(), Error> {
         if actor.is_admin() {
             return Ok(());
         }
         let before = previous.map(|p| p.status);
         if before == Some(PlatformStatus::Suspended) && self.status != PlatformStatus::Suspended {
-            return Err(status_error("this platform was suspended by the network's secretariat; only an admin can reinstate it"));
+            return Err(status_error("this platform was suspended by the network's secretariat; only an admin can reinstate it").into());
         }
         if self.status == PlatformStatus::Suspended && before != Some(PlatformStatus::Suspended) {
-            return Err(status_error("suspended is set by admins; use draft, published or archived"));
+            return Err(status_error("suspended is set by admins; use draft, published or archived").into());
         }
         if self.status == PlatformStatus::PendingReview && before != Some(PlatformStatus::PendingReview) {
-            return Err(status_error("pending_review is set by moderation; use draft, published or archived"));
+            return Err(status_error("pending_review is set by moderation; use draft, published or archived").into());
         }
         if moderation && self.status == PlatformStatus::Published && before != Some(PlatformStatus::Published) {
             // Moderation decides when a platform goes public.
@@ -115,12 +115,42 @@ impl Entity for NeedFields {
     fn may_create(_: Role) -> bool {
         true
     }
-    fn apply_status_rules(&mut self, actor: &Actor, previous: Option<&Self>, _: bool) -> Result<(), ValidationErrors> {
+    /// Beyond suspension (admins only, both ways), a non-admin follows the need's life
+    /// ([`NeedStatus::next`]): a new need is open; the owner may move it to `closed` (after a
+    /// match) or `withdrawn`; `matched` is marked through `POST /needs/{id}/matched`, and
+    /// `in_discussion` and `expired` are set by the service. Admins may set any state.
+    fn apply_status_rules(&mut self, actor: &Actor, previous: Option<&Self>, _: bool) -> Result<(), Error> {
         let before = previous.map(|p| p.status);
-        if actor.is_admin() || (self.status == NeedStatus::Suspended) == (before == Some(NeedStatus::Suspended)) {
+        if actor.is_admin() {
             return Ok(());
         }
-        Err(status_error("suspended is set and lifted by admins only"))
+        if (self.status == NeedStatus::Suspended) != (before == Some(NeedStatus::Suspended)) {
+            return Err(status_error("suspended is set and lifted by admins only").into());
+        }
+        let Some(before) = before else {
+            if self.status == NeedStatus::Open {
+                return Ok(());
+            }
+            return Err(status_error("a new need is open; it moves on as introductions are accepted and it is matched").into());
+        };
+        if self.status == before {
+            return Ok(());
+        }
+        let allowed: Vec<&str> = before.next().iter().filter(|s| s.set_by_owner()).map(|s| s.as_str()).collect();
+        if before.next().contains(&self.status) && self.status.set_by_owner() {
+            return Ok(());
+        }
+        let how = match self.status {
+            NeedStatus::Matched => "; mark the accepted introduction that matched it with POST /needs/{id}/matched".to_owned(),
+            NeedStatus::InDiscussion => "; a need is in discussion once an introduction is accepted".to_owned(),
+            NeedStatus::Expired => "; a need expires when its deadline passes".to_owned(),
+            _ if allowed.is_empty() => String::new(),
+            _ => format!("; you can move it to {}", allowed.join(" or ")),
+        };
+        Err(Error::new(
+            Code::InvalidTransition,
+            format!("the need is {}; it cannot become {} this way{how}", before.as_str(), self.status.as_str()),
+        ))
     }
     fn statuses() -> Vec<&'static str> {
         NeedStatus::ALL.iter().map(|s| s.as_str()).collect()
