@@ -171,6 +171,7 @@ pub const BODY: &[(&str, &str, Bound)] = &[
     ("Proposal", "message", text(0, LONG_TEXT)),
     ("Answer", "message", text(0, LONG_TEXT)),
     ("NewMessage", "message", text(1, LONG_TEXT)),
+    ("ReadRequest", "ids", Bound::List { min: 0, max: limits::MAX_PAGE as usize, items: None }),
 ];
 
 /// Query parameters, by name (each name means the same wherever it occurs).

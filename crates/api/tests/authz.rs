@@ -108,6 +108,8 @@ enum Body {
     Message,
     /// The accepted introduction of the target, for `POST /needs/{id}/matched`.
     Matched,
+    /// Mark every notification read.
+    ReadAll,
 }
 
 type Check = fn(&World, Who, &Value) -> Result<(), String>;
@@ -232,6 +234,9 @@ fn table() -> Vec<Row> {
         row(M::POST, "/api/v1/introductions/{id}/withdraw", Target::FreshIntroduction(Side::Platform), Body::None, PARTY_ANSWERS),
         row(M::POST, "/api/v1/introductions/{id}/messages", Target::Introduction, Body::Message, [401, 404, 404, 201, 403]),
         row(M::GET, intro, Target::Missing, Body::None, MISSING_WRITES),
+        // Everyone signed in has a feed of their own.
+        row(M::GET, "/api/v1/notifications", Target::None, Body::None, SIGNED_IN),
+        row(M::POST, "/api/v1/notifications/read", Target::None, Body::ReadAll, SIGNED_IN),
         // The need's owner (or an admin) marks the match.
         row(M::POST, "/api/v1/needs/{id}/matched", Target::FreshMatchableNeed, Body::Matched, [401, 403, 403, 200, 200]),
         row(M::POST, "/api/v1/needs/{id}/matched", Target::Missing, Body::Matched, MISSING_WRITES),
@@ -475,6 +480,7 @@ impl World {
             }
             Body::Message => json!({"message": format!("Message {n} of the authorization matrix")}),
             Body::Matched => json!({"introduction_id": self.matchable}),
+            Body::ReadAll => json!({"all": true}),
         })
     }
 

@@ -17,7 +17,8 @@ on_both_backends!(
     every_refusal_has_its_code,
     declined_and_withdrawn_close_the_thread,
     a_need_lives_by_its_table,
-    a_need_past_its_deadline_expires_and_closes_its_introductions
+    a_need_past_its_deadline_expires_and_closes_its_introductions,
+    events_reach_the_other_party_in_the_feed
 );
 mod expiry {
     use super::{an_unanswered_proposal_expires, common, no_ttl};
@@ -390,4 +391,85 @@ async fn a_need_past_its_deadline_expires_and_closes_its_introductions(app: Test
     assert_eq!(app.state.sweep().unwrap(), (0, 0));
     let (s, v) = patch_status(&app, &requester, &need, "withdrawn").await;
     assert_eq!((s, v["status"].as_str()), (StatusCode::OK, Some("withdrawn")), "{v}");
+}
+
+async fn feed(app: &TestApp, who: &Party, query: &str) -> Value {
+    let (s, v) = app.get(&format!("/api/v1/notifications{query}"), Some(&who.token)).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    v
+}
+
+fn kinds(page: &Value) -> Vec<String> {
+    page["items"].as_array().unwrap().iter().map(|n| n["kind"].as_str().unwrap().to_owned()).collect()
+}
+
+async fn events_reach_the_other_party_in_the_feed(app: TestApp) {
+    let requester = party(&app, "r@vilnius.example", "researcher").await;
+    let manager = party(&app, "m@lisbon.example", "platform_manager").await;
+    let need = need_of(&app, &requester, json!({"visibility": "anonymous"})).await;
+    let platform = published(&app, &manager, "Lisbon Core").await;
+
+    let (_, v) = propose(&app, &manager, &need, &platform, "We can help.").await;
+    let id = v["id"].as_str().unwrap().to_owned();
+    // The other side is told; the one who acted is not.
+    let r = feed(&app, &requester, "").await;
+    assert_eq!(kinds(&r), ["introduction.proposed"], "{r}");
+    assert_eq!((r["unread"].as_u64(), r["items"][0]["read"].as_bool()), (Some(1), Some(false)));
+    assert_eq!(r["items"][0]["subject_id"], id.as_str());
+    assert_eq!(r["items"][0]["data"]["by"], "platform");
+    assert_eq!(r["items"][0]["data"]["need_id"], need.as_str());
+    assert_eq!(feed(&app, &manager, "").await["total"], 0);
+
+    // A refused move rolls back and tells no one.
+    let (s, _) = act(&app, &manager, &id, "accept", json!({})).await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    assert_eq!(feed(&app, &requester, "").await["total"], 1);
+    assert_eq!(feed(&app, &manager, "").await["total"], 0);
+
+    act(&app, &requester, &id, "accept", json!({"message": "Yes, please."})).await;
+    act(&app, &manager, &id, "messages", json!({"message": "Sending the manifest."})).await;
+    let m = feed(&app, &manager, "").await;
+    assert_eq!(kinds(&m), ["introduction.accepted"], "{m}");
+    assert_eq!(m["items"][0]["data"]["by"], "requester");
+    let r = feed(&app, &requester, "").await;
+    assert_eq!(kinds(&r), ["message.received", "introduction.proposed"], "newest first: {r}");
+    // Nothing in the platform's feed names the anonymous requester.
+    let text = m.to_string();
+    assert!(!text.contains(&requester.id) && !text.contains(&requester.email), "{text}");
+
+    // Read: the ids given, then all; unread first.
+    let first = r["items"][1]["id"].as_str().unwrap().to_owned();
+    let (s, v) = app.post("/api/v1/notifications/read", Some(&requester.token), json!({"ids": [first]})).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!((v["marked"].as_u64(), v["unread"].as_u64()), (Some(1), Some(1)));
+    let (_, again) = app.post("/api/v1/notifications/read", Some(&requester.token), json!({"ids": [first]})).await;
+    assert_eq!(again["marked"], 0, "already read");
+    let unread = feed(&app, &requester, "?unread=true").await;
+    assert_eq!(kinds(&unread), ["message.received"], "{unread}");
+    // Someone else's ids mark nothing of theirs.
+    let mine = m["items"][0]["id"].as_str().unwrap().to_owned();
+    let (_, v) = app.post("/api/v1/notifications/read", Some(&requester.token), json!({"ids": [mine]})).await;
+    assert_eq!(v["marked"], 0);
+    assert_eq!(feed(&app, &manager, "").await["unread"], 1);
+    for bad in [json!({}), json!({"ids": [], "all": true}), json!({"all": false})] {
+        let (s, v) = app.post("/api/v1/notifications/read", Some(&requester.token), bad).await;
+        assert_problem(s, &v, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
+    }
+    let (_, v) = app.post("/api/v1/notifications/read", Some(&requester.token), json!({"all": true})).await;
+    assert_eq!((v["marked"].as_u64(), v["unread"].as_u64()), (Some(1), Some(0)));
+    let r = feed(&app, &requester, "").await;
+    assert!(r["items"].as_array().unwrap().iter().all(|n| n["read"] == true), "{r}");
+
+    // The need moving on without its owner tells the owner; closing tells the platform.
+    let (s, v, _) =
+        app.req(Method::PATCH, &format!("/api/v1/needs/{need}"), Some(&requester.token), Some(json!({"deadline": "2020-01-31"}))).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    app.state.sweep().unwrap();
+    let r = feed(&app, &requester, "?unread=true").await;
+    assert_eq!(kinds(&r), ["introduction.closed", "need.status_changed"], "{r}");
+    let changed = &r["items"][1]["data"];
+    assert_eq!((changed["from"].as_str(), changed["to"].as_str()), (Some("in_discussion"), Some("expired")), "{r}");
+    assert_eq!(kinds(&feed(&app, &manager, "?unread=true").await), ["introduction.closed", "introduction.accepted"]);
+    let (s, _) = app.get("/api/v1/notifications", None).await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED);
 }

@@ -67,6 +67,7 @@ fn target(schema: &str, n: usize) -> Target {
         ),
         "Answer" => ("/api/v1/introductions/01936f1e-5b7a-7cc1-9d2e-3f4a5b6c7d90/accept", json!({}), "", ""),
         "NewMessage" => ("/api/v1/introductions/01936f1e-5b7a-7cc1-9d2e-3f4a5b6c7d90/messages", json!({"message": "hello"}), "", ""),
+        "ReadRequest" => ("/api/v1/notifications/read", json!({"ids": []}), "", ""),
         other => panic!("no target for {other}: add one"),
     };
     Target { route, base, pointer, prefix }
@@ -133,7 +134,7 @@ async fn every_documented_body_bound_is_the_enforced_one() {
         let token = match t.route {
             "/api/v1/platforms" => Some(manager.as_str()),
             "/api/v1/auth/password" => Some(researcher.as_str()),
-            r if r.starts_with("/api/v1/introductions") => Some(researcher.as_str()),
+            r if r.starts_with("/api/v1/introductions") || r.starts_with("/api/v1/notifications") => Some(researcher.as_str()),
             _ => None,
         };
         let field = format!("{}{property}", t.prefix);
@@ -142,6 +143,7 @@ async fn every_documented_body_bound_is_the_enforced_one() {
             ("PlatformFields", "unread") => json!({"field": "readiness_areas", "typed": "routine care"}),
             ("NeedFields", "technologies") => json!({"technology": "WES"}),
             ("NeedFields", "held_technologies") => json!({"technology": "WGS", "required": false}),
+            ("ReadRequest", "ids") => json!("01936f1e-5b7a-7cc1-9d2e-3f4a5b6c7d8e"),
             _ => json!("x"),
         };
         let (at_min, below_min, at_max, above_max) = values(property, bound, &item);

@@ -96,6 +96,51 @@ impl IntroductionState {
     }
 }
 
+crate::wire_codes! {
+    /// What happened that concerns an account: the kind of an event in its feed (and, later,
+    /// of a webhook delivery or an email).
+    pub enum EventKind {
+        /// An introduction was proposed to you.
+        IntroductionProposed => "introduction.proposed",
+        /// An introduction you are a party to was accepted.
+        IntroductionAccepted => "introduction.accepted",
+        /// Your proposal was declined.
+        IntroductionDeclined => "introduction.declined",
+        /// An introduction proposed to you was withdrawn.
+        IntroductionWithdrawn => "introduction.withdrawn",
+        /// A proposal expired without an answer.
+        IntroductionExpired => "introduction.expired",
+        /// An introduction was closed because its need moved on.
+        IntroductionClosed => "introduction.closed",
+        /// The other party wrote in an introduction's thread.
+        MessageReceived => "message.received",
+        /// Your need changed state without you (an accepted introduction, expiry, an admin).
+        NeedStatusChanged => "need.status_changed",
+    }
+}
+
+impl EventKind {
+    /// The event of an introduction entering `state`.
+    pub fn of_state(state: IntroductionState) -> EventKind {
+        match state {
+            IntroductionState::Proposed => EventKind::IntroductionProposed,
+            IntroductionState::Accepted => EventKind::IntroductionAccepted,
+            IntroductionState::Declined => EventKind::IntroductionDeclined,
+            IntroductionState::Withdrawn => EventKind::IntroductionWithdrawn,
+            IntroductionState::Expired => EventKind::IntroductionExpired,
+            IntroductionState::Closed => EventKind::IntroductionClosed,
+        }
+    }
+}
+
+/// Who is told of a change to an introduction: its two parties (the owners of the need and of
+/// the platform), but not the account that made the change.
+pub fn told(requester: Option<uuid::Uuid>, platform: Option<uuid::Uuid>, actor: Option<uuid::Uuid>) -> Vec<uuid::Uuid> {
+    let mut out: Vec<uuid::Uuid> = [requester, platform].into_iter().flatten().filter(|p| Some(*p) != actor).collect();
+    out.dedup();
+    out
+}
+
 /// What a party does to an introduction.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum IntroductionAction {
@@ -210,6 +255,19 @@ mod tests {
                     );
                 }
             }
+        }
+    }
+
+    #[test]
+    fn the_parties_but_the_actor_are_told() {
+        let (r, p, admin) = (uuid::Uuid::from_u128(1), uuid::Uuid::from_u128(2), uuid::Uuid::from_u128(3));
+        assert_eq!(told(Some(r), Some(p), Some(r)), [p]);
+        assert_eq!(told(Some(r), Some(p), Some(p)), [r]);
+        assert_eq!(told(Some(r), Some(p), None), [r, p]);
+        assert_eq!(told(Some(r), Some(p), Some(admin)), [r, p]);
+        assert_eq!(told(Some(r), Some(r), None), [r], "one account owning both is told once");
+        for s in IntroductionState::ALL {
+            assert!(EventKind::of_state(s).as_str().ends_with(s.as_str()));
         }
     }
 

@@ -15,6 +15,8 @@
 //!   withdraw, expiry, the thread, the inbox, and the contacts shown once accepted.
 //! - [`need_life`]: marking a need matched, and what the service does on a timer: expiring
 //!   needs past their deadline and proposals past their TTL.
+//! - [`notifications`]: the in-app feed of the outbox's events (written by the store in the
+//!   transaction of each change) and marking them read.
 //! - [`accounts`]: registration, password sign-in and change, external accounts.
 //! - [`audit`]: the change log, for admins. [`vocabularies`]: lookups and resolving.
 //! - [`open`]: opening the database, the index and the vocabularies.
@@ -28,6 +30,7 @@ mod error;
 pub mod introductions;
 pub mod matches;
 pub mod need_life;
+pub mod notifications;
 pub mod open;
 pub mod params;
 pub mod records;

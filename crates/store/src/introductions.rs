@@ -4,10 +4,12 @@
 use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
-use omics_domain::{IntroductionState, Kind, NeedStatus, Record, Side};
+use omics_domain::introduction::told;
+use omics_domain::{EventKind, IntroductionState, Kind, NeedStatus, Record, Side};
 use uuid::Uuid;
 
 use crate::conn::{DbConn, Store};
+use crate::events::{notify, owner_of};
 use crate::records::{Row, parse_uuid, update_in};
 use crate::schema::{introduction_messages, introductions, records};
 use crate::{Result, StoreError};
@@ -183,6 +185,24 @@ fn read_need(c: &mut DbConn, id: Uuid) -> Result<Record> {
         .into_record()
 }
 
+/// Tell the introduction's parties but `actor` that `kind` happened to it (the outbox).
+fn tell(c: &mut DbConn, intro: &Introduction, kind: EventKind, actor: Option<Uuid>, extra: serde_json::Value) -> Result<()> {
+    let (requester, platform) = (owner_of(c, intro.need_id)?, owner_of(c, intro.platform_id)?);
+    let by = match actor {
+        Some(a) if Some(a) == requester => "requester",
+        Some(a) if Some(a) == platform => "platform",
+        _ => "service",
+    };
+    let mut payload = serde_json::json!({
+        "introduction_id": intro.id, "need_id": intro.need_id, "platform_id": intro.platform_id,
+        "state": intro.state.as_str(), "by": by,
+    });
+    if let (Some(p), serde_json::Value::Object(more)) = (payload.as_object_mut(), extra) {
+        p.extend(more);
+    }
+    notify(c, kind, &told(requester, platform, actor), intro.id, &payload)
+}
+
 fn insert_message(c: &mut DbConn, m: &Message) -> Result<()> {
     diesel::insert_into(introduction_messages::table).values(MessageRow::of(m)).execute(c)?;
     Ok(())
@@ -208,6 +228,7 @@ fn apply(
     if let Some(m) = &change.message {
         insert_message(c, m)?;
     }
+    tell(c, &next, EventKind::of_state(next.state), actor, serde_json::json!({}))?;
     if let Some(need) = &change.need {
         update_in(c, need, need.meta().version - 1, actor)?;
     }
@@ -227,7 +248,13 @@ fn closing_note(status: NeedStatus) -> &'static str {
 
 /// Close the need's introductions that are not closed (but `except`), each with the service's
 /// note saying why, because the need moved to `status`; returns them as they are now.
-pub(crate) fn close_introductions_of(c: &mut DbConn, need_id: Uuid, except: Option<Uuid>, status: NeedStatus) -> Result<Vec<Introduction>> {
+pub(crate) fn close_introductions_of(
+    c: &mut DbConn,
+    need_id: Uuid,
+    except: Option<Uuid>,
+    status: NeedStatus,
+    actor: Option<Uuid>,
+) -> Result<Vec<Introduction>> {
     let open: Vec<Introduction> = introductions::table
         .filter(introductions::need_id.eq(need_id.to_string()))
         .filter(introductions::state.eq_any(IntroductionState::ALL.iter().filter(|s| !s.is_closed()).map(|s| s.as_str())))
@@ -248,7 +275,7 @@ pub(crate) fn close_introductions_of(c: &mut DbConn, need_id: Uuid, except: Opti
                 body: closing_note(status).to_owned(),
                 created_at: now,
             };
-            apply(c, i, &IntroductionChange { state: IntroductionState::Closed, message: Some(note), need: None }, None, now)
+            apply(c, i, &IntroductionChange { state: IntroductionState::Closed, message: Some(note), need: None }, actor, now)
         })
         .collect()
 }
@@ -271,7 +298,7 @@ impl Store {
                 Err(e) => return Ok(Err(e)),
             };
             update_in(c, &new, need.meta().version, actor)?;
-            close_introductions_of(c, intro.need_id, Some(intro.id), NeedStatus::Matched)?;
+            close_introductions_of(c, intro.need_id, Some(intro.id), NeedStatus::Matched, actor)?;
             Ok(Ok(new))
         })
     }
@@ -284,7 +311,7 @@ impl Store {
             if let Some(m) = message {
                 insert_message(c, m)?;
             }
-            Ok(())
+            tell(c, intro, EventKind::IntroductionProposed, Some(intro.proposer_id), serde_json::json!({}))
         })
     }
 
@@ -329,6 +356,7 @@ impl Store {
                 return Ok(Err(e));
             }
             insert_message(c, message)?;
+            tell(c, &intro, EventKind::MessageReceived, message.author_id, serde_json::json!({"message_id": message.id}))?;
             diesel::update(introductions::table.find(intro.id.to_string()))
                 .set(introductions::updated_at.eq(message.created_at.naive_utc()))
                 .execute(c)?;

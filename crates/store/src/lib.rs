@@ -9,10 +9,11 @@
 //! Where things are: connecting, pools and migrations in `conn`; platforms, needs, the change
 //! log and the audit trail in `records` (`Store::insert`, `update`, `modify`, `delete`, `changes_after`);
 //! accounts and external identities in `users`; introductions and their threads in
-//! `introductions`; the diesel tables in [`schema`], checked
+//! `introductions`; the outbox of events for the feed and deliveries in `events`; the diesel tables in [`schema`], checked
 //! against each backend's migrations by the `schema_check` tests.
 
 mod conn;
+mod events;
 mod introductions;
 mod records;
 pub mod schema;
@@ -22,6 +23,7 @@ pub mod testdb;
 mod users;
 
 pub use conn::{Backend, DbConn, Store};
+pub use events::{Event, Feed};
 pub use introductions::{Introduction, IntroductionChange, Message, Party};
 pub use records::{AuditFilter, Change, ImportOutcome, Op};
 pub use users::{ExternalId, NewExternalUser, NewUser, User};

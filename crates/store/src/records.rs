@@ -1,10 +1,11 @@
 use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
-use omics_domain::{Kind, Meta, Need, NeedFields, NeedStatus, Platform, PlatformFields, Record};
+use omics_domain::{EventKind, Kind, Meta, Need, NeedFields, NeedStatus, Platform, PlatformFields, Record};
 use uuid::Uuid;
 
 use crate::conn::{DbConn, Store};
+use crate::events::notify;
 use crate::introductions::close_introductions_of;
 use crate::schema::{change_log, records};
 use crate::{Result, StoreError};
@@ -217,6 +218,14 @@ pub(crate) fn update_in(c: &mut DbConn, rec: &Record, expected_version: i64, act
         });
     }
     let old: serde_json::Value = old_body.and_then(|b| serde_json::from_str(&b).ok()).unwrap_or_default();
+    // A need's owner is told when the need changes state without them.
+    if let Record::Need(n) = rec
+        && old["status"].as_str().is_some_and(|s| s != n.fields.status.as_str())
+        && n.meta.owner_id.is_some_and(|o| Some(o) != actor)
+    {
+        let payload = serde_json::json!({"need_id": id, "from": old["status"], "to": n.fields.status.as_str()});
+        notify(c, EventKind::NeedStatusChanged, &[n.meta.owner_id.unwrap_or_default()], id, &payload)?;
+    }
     log(c, rec.kind(), id, Op::Update, rec.meta().version, actor, Some(diff(&old, &rec.body_json())))
 }
 
@@ -260,7 +269,7 @@ impl Store {
                         && after != before
                         && after.closes_introductions()
                     {
-                        close_introductions_of(c, id, None, after)?;
+                        close_introductions_of(c, id, None, after, actor)?;
                     }
                     Ok(Ok(new))
                 }

@@ -72,6 +72,19 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    events (seq) {
+        seq -> BigInt,
+        id -> Text,
+        kind -> Text,
+        recipient_id -> Text,
+        subject_id -> Text,
+        payload -> Text,
+        created_at -> Timestamp,
+        read_at -> Nullable<Timestamp>,
+    }
+}
+
 diesel::joinable!(records -> users (owner_id));
 diesel::joinable!(introduction_messages -> introductions (introduction_id));
-diesel::allow_tables_to_appear_in_same_query!(users, records, change_log, introductions, introduction_messages);
+diesel::allow_tables_to_appear_in_same_query!(users, records, change_log, introductions, introduction_messages, events);

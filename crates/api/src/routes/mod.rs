@@ -11,6 +11,7 @@ pub mod health;
 pub mod introductions;
 pub mod matches;
 pub mod needs;
+pub mod notifications;
 pub mod platforms;
 pub mod records;
 pub mod vocabularies;
@@ -56,6 +57,8 @@ pub fn api(cfg: &mut ServiceConfig) {
         .service(introductions::decline)
         .service(introductions::withdraw)
         .service(introductions::message)
+        .service(notifications::feed)
+        .service(notifications::read)
         .service(vocabularies::index)
         .service(vocabularies::get)
         .service(vocabularies::resolve)

@@ -1,0 +1,37 @@
+//! `/api/v1/notifications`: the in-app feed of what concerns you (introductions proposed to
+//! you, answered, expired or closed, messages, your need's state), unread first.
+
+use actix_web::{HttpResponse, get, post, web};
+use omics_service::notifications::{FeedParams, NotificationPage, ReadRequest, ReadResult};
+
+use crate::auth::AuthUser;
+use crate::error::ApiResult;
+use crate::routes::records::call;
+use crate::state::AppState;
+
+/// Your notifications: unread first, then newest first. Each has the stable id of its event.
+#[utoipa::path(tag = "notifications", params(FeedParams), security(("bearer" = [])),
+    responses(
+        (status = 200, description = "A page of notifications", body = NotificationPage),
+        (status = 400, description = "Invalid parameter"),
+        (status = 401, description = "No or bad token"),
+    ))]
+#[get("/notifications")]
+pub async fn feed(state: web::Data<AppState>, user: AuthUser, params: web::Query<FeedParams>) -> ApiResult<HttpResponse> {
+    let page = call(&state, move |s| s.notifications(&user.actor(), &params)).await?;
+    Ok(HttpResponse::Ok().json(page))
+}
+
+/// Mark notifications read: `{"ids": [...]}` or `{"all": true}`.
+#[utoipa::path(tag = "notifications", request_body = ReadRequest, security(("bearer" = [])),
+    responses(
+        (status = 200, description = "How many were marked, and how many are left unread", body = ReadResult),
+        (status = 400, description = "Malformed body"),
+        (status = 401, description = "No or bad token"),
+        (status = 422, description = "Neither ids nor all, or both, or too many ids"),
+    ))]
+#[post("/notifications/read")]
+pub async fn read(state: web::Data<AppState>, user: AuthUser, body: web::Json<serde_json::Value>) -> ApiResult<HttpResponse> {
+    let result = call(&state, move |s| s.mark_read(&user.actor(), body.into_inner())).await?;
+    Ok(HttpResponse::Ok().json(result))
+}
