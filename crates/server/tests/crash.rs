@@ -1,6 +1,7 @@
 //! Crash safety and graceful shutdown of the real binary, on SQLite and on PostgreSQL: writers
 //! hammer the service while it is killed with SIGKILL at random moments; after each restart
-//! every write that was acknowledged with a 2xx must be readable and found by search.
+//! every write that was acknowledged with a 2xx must be readable and found by search, and every
+//! event of an acknowledged write must be in its recipient's feed.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -70,11 +71,15 @@ fn platform(name: &str) -> Value {
 }
 
 fn token(base: &str) -> String {
+    account(base, "crash@example.org", "platform_manager")
+}
+
+fn account(base: &str, email: &str, role: &str) -> String {
     let c = Client::new();
-    let creds = json!({"email": "crash@example.org", "password": "a long enough password"});
+    let creds = json!({"email": email, "password": "a long enough password"});
     let mut body = creds.clone();
     body["display_name"] = json!("Crash");
-    body["role"] = json!("platform_manager");
+    body["role"] = json!(role);
     let _ = c.post(format!("{base}/api/v1/auth/register")).json(&body).send().unwrap();
     let r: Value = c.post(format!("{base}/api/v1/auth/token")).json(&creds).send().unwrap().json().unwrap();
     r["access_token"].as_str().unwrap().to_owned()
@@ -189,6 +194,109 @@ fn sigterm_finishes_requests_and_commits_the_index(backend: Backend) {
     let index = omics_index::SearchIndex::open(&data.join("index"), vocabs).unwrap();
     assert_eq!(index.applied_seq(), store.last_seq().unwrap());
     assert_eq!(index.count(omics_domain::Kind::Platform).unwrap() as i64, store.count(omics_domain::Kind::Platform).unwrap());
+}
+
+/// Messages written into one accepted introduction until the server dies; returns the id of
+/// every message acknowledged with 201.
+fn chatter(base: &str, token: &str, intro: &str, round: usize, writers: usize) -> Vec<std::thread::JoinHandle<Vec<String>>> {
+    (0..writers)
+        .map(|w| {
+            let (base, token, intro) = (base.to_owned(), token.to_owned(), intro.to_owned());
+            std::thread::spawn(move || {
+                let c = Client::builder().timeout(Duration::from_secs(10)).build().unwrap();
+                let mut acked = Vec::new();
+                for i in 0.. {
+                    let body = format!("round {round}, writer {w}, message {i}");
+                    let sent = c
+                        .post(format!("{base}/api/v1/introductions/{intro}/messages"))
+                        .bearer_auth(&token)
+                        .json(&json!({"message": body}))
+                        .send();
+                    match sent {
+                        Ok(r) if r.status().as_u16() == 201 => {
+                            let Ok(v) = r.json::<Value>() else { break };
+                            let m = v["messages"].as_array().unwrap().iter().find(|m| m["body"] == body.as_str()).unwrap();
+                            acked.push(m["id"].as_str().unwrap().to_owned());
+                        }
+                        Ok(r) => assert!(r.status().is_success(), "a message failed with {} while the server was up", r.status()),
+                        Err(_) => break,
+                    }
+                }
+                acked
+            })
+        })
+        .collect()
+}
+
+/// Every `message_id` of the `message.received` events in the feed of `token`'s account.
+fn delivered(base: &str, token: &str) -> std::collections::HashSet<String> {
+    let c = Client::new();
+    let mut out = std::collections::HashSet::new();
+    let mut offset = 0;
+    loop {
+        let page: Value =
+            c.get(format!("{base}/api/v1/notifications?limit=100&offset={offset}")).bearer_auth(token).send().unwrap().json().unwrap();
+        let items = page["items"].as_array().unwrap();
+        out.extend(
+            items.iter().filter(|n| n["kind"] == "message.received").filter_map(|n| n["data"]["message_id"].as_str().map(str::to_owned)),
+        );
+        match page["next_offset"].as_u64() {
+            Some(next) => offset = next,
+            None => break,
+        }
+    }
+    out
+}
+
+fn kills_lose_no_acknowledged_event(backend: Backend) {
+    let dir = tempfile::tempdir().unwrap();
+    let db = TestDb::new(backend, dir.path()).unwrap();
+    let data = dir.path().join("data");
+    let mut rng = rand::rng();
+    let mut server = start(&db, &data);
+    let (manager, requester) = (token(&server.base), account(&server.base, "requester@example.org", "researcher"));
+    let c = Client::new();
+    let post = |path: &str, token: &str, body: Value| -> Value {
+        let r = c.post(format!("{}{path}", server.base)).bearer_auth(token).json(&body).send().unwrap();
+        assert!(r.status().is_success(), "{path}: {}", r.status());
+        r.json().unwrap()
+    };
+    let mut p = platform("Crash Core");
+    p["status"] = json!("published");
+    let platform_id = post("/api/v1/platforms", &manager, p)["id"].as_str().unwrap().to_owned();
+    let need = json!({"title": "Crash need", "technologies": [{"technology": "WES", "required": true}], "sample_type": "FFPE",
+        "sample_count": 10, "readiness_area": "translational-research", "country": "BE"});
+    let need_id = post("/api/v1/needs", &requester, need)["id"].as_str().unwrap().to_owned();
+    let intro =
+        post("/api/v1/introductions", &manager, json!({"need_id": need_id, "platform_id": platform_id}))["id"].as_str().unwrap().to_owned();
+    post(&format!("/api/v1/introductions/{intro}/accept"), &requester, json!({}));
+    let mut all: Vec<String> = Vec::new();
+    const ROUNDS: usize = 8;
+    for round in 0..ROUNDS {
+        let writers = chatter(&server.base, &manager, &intro, round, 3);
+        std::thread::sleep(Duration::from_millis(rng.random_range(150..600)));
+        server.child.kill().unwrap(); // SIGKILL
+        server.child.wait().unwrap();
+        for w in writers {
+            all.extend(w.join().unwrap());
+        }
+        server = start(&db, &data);
+        let got = delivered(&server.base, &requester);
+        let lost: Vec<&String> = all.iter().filter(|id| !got.contains(*id)).collect();
+        assert!(lost.is_empty(), "{} of {} acknowledged messages have no event after kill {round}: {lost:?}", lost.len(), all.len());
+    }
+    assert!(all.len() > ROUNDS, "too few messages were acknowledged to mean anything: {}", all.len());
+    eprintln!("{backend:?}: {ROUNDS} kills survived, the events of {} acknowledged messages all in the feed", all.len());
+}
+
+#[test]
+fn sqlite_kills_lose_no_acknowledged_event() {
+    kills_lose_no_acknowledged_event(Backend::Sqlite);
+}
+
+#[test]
+fn postgres_kills_lose_no_acknowledged_event() {
+    kills_lose_no_acknowledged_event(Backend::Postgres);
 }
 
 #[test]
