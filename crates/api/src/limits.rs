@@ -172,6 +172,8 @@ pub const BODY: &[(&str, &str, Bound)] = &[
     ("Answer", "message", text(0, LONG_TEXT)),
     ("NewMessage", "message", text(1, LONG_TEXT)),
     ("ReadRequest", "ids", Bound::List { min: 0, max: limits::MAX_PAGE as usize, items: None }),
+    ("NewWebhook", "url", text(1, SHORT_TEXT * 10)),
+    ("NewWebhook", "events", Bound::List { min: 1, max: omics_domain::EventKind::ALL.len(), items: Some((1, SHORT_TEXT)) }),
 ];
 
 /// Query parameters, by name (each name means the same wherever it occurs).

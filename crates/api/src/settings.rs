@@ -60,6 +60,10 @@ pub struct Settings {
     pub moderation: bool,
     /// Days a proposed introduction waits for an answer before it expires.
     pub introduction_ttl_days: u32,
+    /// Deliver webhooks to private, loopback and link-local addresses (off: public only).
+    pub webhooks_allow_private: bool,
+    /// Wait before a webhook delivery's first retry, doubled for each further one.
+    pub webhooks_retry_base_ms: u64,
     /// Vocabulary files replacing the built-in ones, by name (e.g. `readiness-areas`).
     pub vocabularies: HashMap<String, PathBuf>,
     pub matching: omics_service::MatchSettings,
@@ -91,6 +95,8 @@ impl Default for Settings {
             blocking_threads: 4,
             moderation: false,
             introduction_ttl_days: 30,
+            webhooks_allow_private: false,
+            webhooks_retry_base_ms: 5_000,
             vocabularies: HashMap::new(),
             matching: omics_service::MatchSettings::default(),
             oidc: OidcSettings::default(),
@@ -109,6 +115,10 @@ impl Settings {
             moderation: self.moderation,
             matching: self.matching.clone(),
             introduction_ttl_days: self.introduction_ttl_days,
+            webhooks: omics_service::webhooks::WebhookSettings {
+                allow_private: self.webhooks_allow_private,
+                retry_base_ms: self.webhooks_retry_base_ms.max(1),
+            },
         }
     }
 

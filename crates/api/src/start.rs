@@ -69,6 +69,28 @@ pub struct Application {
     pub state: web::Data<AppState>,
 }
 
+/// Until `stop`: queue new events for the webhooks and POST the deliveries that are due.
+fn deliver_webhooks(service: &omics_service::Service, stop: &std::sync::atomic::AtomicBool, poll: Duration) {
+    let client =
+        match reqwest::blocking::Client::builder().timeout(Duration::from_secs(10)).redirect(reqwest::redirect::Policy::none()).build() {
+            Ok(c) => c,
+            Err(e) => return tracing::error!(error = %e, "no HTTP client for webhooks; none will be delivered"),
+        };
+    let send = |url: &str, headers: &[(&str, String)], body: &str| -> omics_service::webhooks::Sent {
+        let mut req = client.post(url).body(body.to_owned());
+        for (k, v) in headers {
+            req = req.header(*k, v);
+        }
+        req.send().map(|r| r.status().as_u16()).map_err(|e| e.to_string())
+    };
+    while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+        if let Err(e) = service.deliver_webhooks(&send) {
+            tracing::warn!(error = %e, "webhook deliveries failed; will retry");
+        }
+        std::thread::sleep(poll);
+    }
+}
+
 /// How often the service expires unanswered proposals and needs past their deadline.
 const SWEEP_EVERY: Duration = Duration::from_secs(60);
 
@@ -153,8 +175,16 @@ impl Application {
                 }
             }
         });
+        // Webhook deliveries, on a thread of their own (blocking HTTP, at most 10 s an attempt).
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let deliverer = {
+            let (service, stop) = (self.state.service.clone(), stop.clone());
+            std::thread::Builder::new().name("webhooks".into()).spawn(move || deliver_webhooks(&service, &stop, poll))?
+        };
         let result = self.server.await;
         follower.abort();
+        stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        let _ = deliverer.join();
         // One last catch-up so the index is committed in step with the database at exit.
         let service = self.state.service.clone();
         if let Ok(Err(e)) = web::block(move || service.index.catch_up(&service.store)).await {

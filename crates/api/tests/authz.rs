@@ -83,6 +83,10 @@ enum Target {
     FreshIntroduction(omics_domain::Side),
     /// A new need in discussion with an accepted introduction, for every cell.
     FreshMatchableNeed,
+    /// The shared webhook of `platform_owner`.
+    Webhook,
+    /// A new webhook of `platform_owner` for every cell that must succeed.
+    FreshWebhook,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -110,6 +114,8 @@ enum Body {
     Matched,
     /// Mark every notification read.
     ReadAll,
+    /// A webhook to a public address.
+    Webhook,
 }
 
 type Check = fn(&World, Who, &Value) -> Result<(), String>;
@@ -234,6 +240,13 @@ fn table() -> Vec<Row> {
         row(M::POST, "/api/v1/introductions/{id}/withdraw", Target::FreshIntroduction(Side::Platform), Body::None, PARTY_ANSWERS),
         row(M::POST, "/api/v1/introductions/{id}/messages", Target::Introduction, Body::Message, [401, 404, 404, 201, 403]),
         row(M::GET, intro, Target::Missing, Body::None, MISSING_WRITES),
+        // Webhooks are their owner's (`Owner`: the platform's owner) and the admins'.
+        row(M::POST, "/api/v1/webhooks", Target::None, Body::Webhook, [401, 201, 201, 201, 201]),
+        row(M::GET, "/api/v1/webhooks", Target::None, Body::None, SIGNED_IN),
+        row(M::GET, "/api/v1/webhooks/{id}/deliveries", Target::Webhook, Body::None, PARTY_READS),
+        row(M::DELETE, "/api/v1/webhooks/{id}", Target::FreshWebhook, Body::None, [401, 404, 404, 204, 204]),
+        row(M::GET, "/api/v1/webhooks/{id}/deliveries", Target::Missing, Body::None, MISSING_WRITES),
+        row(M::DELETE, "/api/v1/webhooks/{id}", Target::Missing, Body::None, MISSING_WRITES),
         // Everyone signed in has a feed of their own.
         row(M::GET, "/api/v1/notifications", Target::None, Body::None, SIGNED_IN),
         row(M::POST, "/api/v1/notifications/read", Target::None, Body::ReadAll, SIGNED_IN),
@@ -277,6 +290,8 @@ struct World {
     introduction: String,
     /// The accepted introduction of the last [`Target::FreshMatchableNeed`].
     matchable: String,
+    /// The shared webhook (see [`Target::Webhook`]).
+    webhook: String,
     serial: u32,
 }
 
@@ -307,6 +322,7 @@ impl World {
             needs: Vec::new(),
             introduction: String::new(),
             matchable: String::new(),
+            webhook: String::new(),
             serial: 0,
         };
         for state in PLATFORM_STATES {
@@ -318,7 +334,16 @@ impl World {
             w.needs.push((state, id));
         }
         w.introduction = w.new_introduction(omics_domain::Side::Requester).await;
+        w.webhook = w.new_webhook().await;
         w
+    }
+
+    /// A webhook of `platform_owner` to a public address.
+    async fn new_webhook(&mut self) -> String {
+        let body = json!({"url": "https://203.0.113.9/hook", "events": ["message.received"]});
+        let (s, v) = self.send(Method::POST, "/api/v1/webhooks", Some(&self.platform_owner.token), Some(body)).await;
+        assert_eq!(s, 201, "{v}");
+        v["id"].as_str().unwrap().to_owned()
     }
 
     /// A proposed introduction between a fresh anonymous open need of `need_owner` and the
@@ -445,6 +470,8 @@ impl World {
             Target::Introduction => self.introduction.clone(),
             Target::FreshIntroduction(side) => self.new_introduction(side).await,
             Target::FreshMatchableNeed => self.new_matchable_need().await,
+            Target::Webhook => self.webhook.clone(),
+            Target::FreshWebhook => self.new_webhook().await,
         })
     }
 
@@ -481,6 +508,7 @@ impl World {
             Body::Message => json!({"message": format!("Message {n} of the authorization matrix")}),
             Body::Matched => json!({"introduction_id": self.matchable}),
             Body::ReadAll => json!({"all": true}),
+            Body::Webhook => json!({"url": "https://203.0.113.9/hook", "events": ["message.received"]}),
         })
     }
 
@@ -493,6 +521,7 @@ impl World {
             Target::FreshPlatform(s) if !(200..300).contains(&expected) => Target::Platform(s),
             Target::FreshNeed(s) if !(200..300).contains(&expected) => Target::Need(s),
             Target::FreshIntroduction(_) if !(200..300).contains(&expected) => Target::Introduction,
+            Target::FreshWebhook if !(200..300).contains(&expected) => Target::Webhook,
             t => t,
         };
         let id = self.target_id(target).await;

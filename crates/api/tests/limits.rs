@@ -68,6 +68,7 @@ fn target(schema: &str, n: usize) -> Target {
         "Answer" => ("/api/v1/introductions/01936f1e-5b7a-7cc1-9d2e-3f4a5b6c7d90/accept", json!({}), "", ""),
         "NewMessage" => ("/api/v1/introductions/01936f1e-5b7a-7cc1-9d2e-3f4a5b6c7d90/messages", json!({"message": "hello"}), "", ""),
         "ReadRequest" => ("/api/v1/notifications/read", json!({"ids": []}), "", ""),
+        "NewWebhook" => ("/api/v1/webhooks", json!({"url": "https://203.0.113.9/hook", "events": ["message.received"]}), "", ""),
         other => panic!("no target for {other}: add one"),
     };
     Target { route, base, pointer, prefix }
@@ -134,7 +135,9 @@ async fn every_documented_body_bound_is_the_enforced_one() {
         let token = match t.route {
             "/api/v1/platforms" => Some(manager.as_str()),
             "/api/v1/auth/password" => Some(researcher.as_str()),
-            r if r.starts_with("/api/v1/introductions") || r.starts_with("/api/v1/notifications") => Some(researcher.as_str()),
+            r if ["/api/v1/introductions", "/api/v1/notifications", "/api/v1/webhooks"].iter().any(|p| r.starts_with(p)) => {
+                Some(researcher.as_str())
+            }
             _ => None,
         };
         let field = format!("{}{property}", t.prefix);

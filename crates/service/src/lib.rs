@@ -17,6 +17,8 @@
 //!   needs past their deadline and proposals past their TTL.
 //! - [`notifications`]: the in-app feed of the outbox's events (written by the store in the
 //!   transaction of each change) and marking them read.
+//! - [`webhooks`]: subscriptions to one's events, their signed deliveries (Standard Webhooks)
+//!   with retries, and the delivery log.
 //! - [`accounts`]: registration, password sign-in and change, external accounts.
 //! - [`audit`]: the change log, for admins. [`vocabularies`]: lookups and resolving.
 //! - [`open`]: opening the database, the index and the vocabularies.
@@ -35,6 +37,7 @@ pub mod open;
 pub mod params;
 pub mod records;
 pub mod vocabularies;
+pub mod webhooks;
 
 use std::sync::Arc;
 
@@ -77,6 +80,7 @@ pub struct Service {
     pub matching: MatchSettings,
     /// Days a proposed introduction waits for an answer before it expires.
     pub introduction_ttl_days: u32,
+    pub webhooks: webhooks::WebhookSettings,
 }
 
 impl std::fmt::Debug for Service {

@@ -43,6 +43,7 @@ pub struct Config {
     pub matching: MatchSettings,
     /// Days a proposed introduction waits for an answer before it expires.
     pub introduction_ttl_days: u32,
+    pub webhooks: crate::webhooks::WebhookSettings,
 }
 
 /// Why the service could not open.
@@ -117,6 +118,7 @@ impl Service {
             moderation: config.moderation,
             matching: config.matching,
             introduction_ttl_days: config.introduction_ttl_days,
+            webhooks: config.webhooks,
         })
     }
 }

@@ -43,7 +43,7 @@ struct NewRow {
 
 #[derive(Queryable, Selectable)]
 #[diesel(table_name = events)]
-struct Row {
+pub(crate) struct EventRow {
     seq: i64,
     id: String,
     kind: String,
@@ -54,8 +54,8 @@ struct Row {
     read_at: Option<NaiveDateTime>,
 }
 
-impl Row {
-    fn into_event(self) -> Result<Event> {
+impl EventRow {
+    pub(crate) fn into_event(self) -> Result<Event> {
         let corrupt = |what: String| StoreError::Corrupt(self.id.clone(), what);
         Ok(Event {
             seq: self.seq,
@@ -120,9 +120,9 @@ impl Store {
             .order((events::read_at.is_not_null().asc(), events::seq.desc()))
             .offset(offset)
             .limit(limit)
-            .select(Row::as_select())
-            .load::<Row>(&mut *c)?;
-        Ok(Feed { events: rows.into_iter().map(Row::into_event).collect::<Result<_>>()?, total, unread })
+            .select(EventRow::as_select())
+            .load::<EventRow>(&mut *c)?;
+        Ok(Feed { events: rows.into_iter().map(EventRow::into_event).collect::<Result<_>>()?, total, unread })
     }
 
     /// Mark a recipient's events read: those of `ids`, or all when `None`; returns how many

@@ -9,7 +9,8 @@
 //! Where things are: connecting, pools and migrations in `conn`; platforms, needs, the change
 //! log and the audit trail in `records` (`Store::insert`, `update`, `modify`, `delete`, `changes_after`);
 //! accounts and external identities in `users`; introductions and their threads in
-//! `introductions`; the outbox of events for the feed and deliveries in `events`; the diesel tables in [`schema`], checked
+//! `introductions`; the outbox of events for the feed and deliveries in `events`; webhooks and their delivery log
+//! in `webhooks`; the diesel tables in [`schema`], checked
 //! against each backend's migrations by the `schema_check` tests.
 
 mod conn;
@@ -21,12 +22,14 @@ pub mod schema;
 mod schema_check;
 pub mod testdb;
 mod users;
+mod webhooks;
 
 pub use conn::{Backend, DbConn, Store};
 pub use events::{Event, Feed};
 pub use introductions::{Introduction, IntroductionChange, Message, Party};
 pub use records::{AuditFilter, Change, ImportOutcome, Op};
 pub use users::{ExternalId, NewExternalUser, NewUser, User};
+pub use webhooks::{Attempt, Delivery, DeliveryStatus, Webhook};
 
 /// What can go wrong in the store.
 #[derive(Debug, thiserror::Error)]

@@ -85,6 +85,44 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    webhooks (id) {
+        id -> Text,
+        owner_id -> Text,
+        url -> Text,
+        events -> Text,
+        secret -> Text,
+        cursor_seq -> BigInt,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    webhook_deliveries (id) {
+        id -> Text,
+        webhook_id -> Text,
+        event_id -> Text,
+        event_seq -> BigInt,
+        status -> Text,
+        attempts -> BigInt,
+        last_status -> Nullable<BigInt>,
+        last_error -> Nullable<Text>,
+        next_attempt_at -> Timestamp,
+        created_at -> Timestamp,
+        delivered_at -> Nullable<Timestamp>,
+    }
+}
+
 diesel::joinable!(records -> users (owner_id));
+diesel::joinable!(webhook_deliveries -> webhooks (webhook_id));
 diesel::joinable!(introduction_messages -> introductions (introduction_id));
-diesel::allow_tables_to_appear_in_same_query!(users, records, change_log, introductions, introduction_messages, events);
+diesel::allow_tables_to_appear_in_same_query!(
+    users,
+    records,
+    change_log,
+    introductions,
+    introduction_messages,
+    events,
+    webhooks,
+    webhook_deliveries
+);

@@ -15,6 +15,7 @@ pub mod notifications;
 pub mod platforms;
 pub mod records;
 pub mod vocabularies;
+pub mod webhooks;
 
 use actix_web::dev::HttpServiceFactory;
 use actix_web::http::{Method, header};
@@ -59,6 +60,10 @@ pub fn api(cfg: &mut ServiceConfig) {
         .service(introductions::message)
         .service(notifications::feed)
         .service(notifications::read)
+        .service(webhooks::create)
+        .service(webhooks::list)
+        .service(webhooks::delete)
+        .service(webhooks::deliveries)
         .service(vocabularies::index)
         .service(vocabularies::get)
         .service(vocabularies::resolve)
