@@ -40,6 +40,8 @@ fn start(db: &TestDb, data: &std::path::Path) -> Server {
         .env("RUST_LOG", "warn")
         .env("OMICS_RATE_LIMIT_AUTH_PER_MINUTE", "0")
         .env("OMICS_INDEX_POLL_MS", "200")
+        .env("OMICS_WEBHOOKS_ALLOW_PRIVATE", "true")
+        .env("OMICS_WEBHOOKS_RETRY_BASE_MS", "200")
         .stdout(Stdio::null())
         .stderr(Stdio::null());
     match db.backend {
@@ -248,6 +250,40 @@ fn delivered(base: &str, token: &str) -> std::collections::HashSet<String> {
     out
 }
 
+/// A webhook receiver on a free port: every `message_id` it was sent (a plain HTTP/1.1 server,
+/// one request per connection, answering 204).
+fn webhook_receiver() -> (String, Arc<Mutex<std::collections::HashSet<String>>>) {
+    use std::io::{BufRead, BufReader, Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/hook", listener.local_addr().unwrap());
+    let got: Arc<Mutex<std::collections::HashSet<String>>> = Arc::default();
+    let seen = got.clone();
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            let mut reader = BufReader::new(stream);
+            let mut length = 0;
+            loop {
+                let mut line = String::new();
+                if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
+                    break;
+                }
+                if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
+                    length = v.trim().parse().unwrap_or(0);
+                }
+            }
+            let mut body = vec![0; length];
+            if reader.read_exact(&mut body).is_ok()
+                && let Ok(v) = serde_json::from_slice::<Value>(&body)
+                && let Some(id) = v["data"]["message_id"].as_str()
+            {
+                seen.lock().unwrap().insert(id.to_owned());
+            }
+            let _ = reader.get_mut().write_all(b"HTTP/1.1 204 No Content\r\nConnection: close\r\n\r\n");
+        }
+    });
+    (url, got)
+}
+
 fn kills_lose_no_acknowledged_event(backend: Backend) {
     let dir = tempfile::tempdir().unwrap();
     let db = TestDb::new(backend, dir.path()).unwrap();
@@ -270,6 +306,8 @@ fn kills_lose_no_acknowledged_event(backend: Backend) {
     let intro =
         post("/api/v1/introductions", &manager, json!({"need_id": need_id, "platform_id": platform_id}))["id"].as_str().unwrap().to_owned();
     post(&format!("/api/v1/introductions/{intro}/accept"), &requester, json!({}));
+    let (hook, hooked) = webhook_receiver();
+    post("/api/v1/webhooks", &requester, json!({"url": hook, "events": ["message.received"]}));
     let mut all: Vec<String> = Vec::new();
     const ROUNDS: usize = 8;
     for round in 0..ROUNDS {
@@ -286,7 +324,20 @@ fn kills_lose_no_acknowledged_event(backend: Backend) {
         assert!(lost.is_empty(), "{} of {} acknowledged messages have no event after kill {round}: {lost:?}", lost.len(), all.len());
     }
     assert!(all.len() > ROUNDS, "too few messages were acknowledged to mean anything: {}", all.len());
-    eprintln!("{backend:?}: {ROUNDS} kills survived, the events of {} acknowledged messages all in the feed", all.len());
+    // And every one reaches the webhook, at least once, after the last restart.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let missing = all.iter().filter(|id| !hooked.lock().unwrap().contains(*id)).count();
+        if missing == 0 {
+            break;
+        }
+        assert!(Instant::now() < deadline, "{missing} of {} acknowledged messages never reached the webhook", all.len());
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    eprintln!(
+        "{backend:?}: {ROUNDS} kills survived, the events of {} acknowledged messages all in the feed and delivered by webhook",
+        all.len()
+    );
 }
 
 #[test]
