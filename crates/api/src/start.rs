@@ -71,12 +71,15 @@ pub struct Application {
 
 /// Until `stop`: queue new events for the webhooks and POST the deliveries that are due.
 fn deliver_webhooks(service: &omics_service::Service, stop: &std::sync::atomic::AtomicBool, poll: Duration) {
-    let client =
-        match reqwest::blocking::Client::builder().timeout(Duration::from_secs(10)).redirect(reqwest::redirect::Policy::none()).build() {
-            Ok(c) => c,
-            Err(e) => return tracing::error!(error = %e, "no HTTP client for webhooks; none will be delivered"),
-        };
+    // Built when the first delivery is due: a process without webhooks runs no HTTP client.
+    let client: std::cell::OnceCell<Option<reqwest::blocking::Client>> = std::cell::OnceCell::new();
     let send = |url: &str, headers: &[(&str, String)], body: &str| -> omics_service::webhooks::Sent {
+        let client = client.get_or_init(|| {
+            let built =
+                reqwest::blocking::Client::builder().timeout(Duration::from_secs(10)).redirect(reqwest::redirect::Policy::none()).build();
+            built.map_err(|e| tracing::error!(error = %e, "no HTTP client for webhooks")).ok()
+        });
+        let Some(client) = client else { return Err("no HTTP client for webhooks".to_owned()) };
         let mut req = client.post(url).body(body.to_owned());
         for (k, v) in headers {
             req = req.header(*k, v);

@@ -18,7 +18,8 @@ on_both_backends!(
     declined_and_withdrawn_close_the_thread,
     a_need_lives_by_its_table,
     a_need_past_its_deadline_expires_and_closes_its_introductions,
-    events_reach_the_other_party_in_the_feed
+    events_reach_the_other_party_in_the_feed,
+    public_needs_name_their_requester
 );
 mod expiry {
     use super::{an_unanswered_proposal_expires, common, no_ttl};
@@ -472,4 +473,45 @@ async fn events_reach_the_other_party_in_the_feed(app: TestApp) {
     assert_eq!(kinds(&feed(&app, &manager, "?unread=true").await), ["introduction.closed", "introduction.accepted"]);
     let (s, _) = app.get("/api/v1/notifications", None).await;
     assert_eq!(s, StatusCode::UNAUTHORIZED);
+}
+
+async fn public_needs_name_their_requester(app: TestApp) {
+    let (s, _) = app
+        .post(
+            "/api/v1/auth/register",
+            None,
+            json!({"email": "ruta@example.lt", "password": "a long enough password", "display_name": "Rūta K.", "role": "researcher"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED);
+    let ruta = app.token("ruta@example.lt", "a long enough password").await;
+    let manager = party(&app, "m@example.org", "platform_manager").await;
+    let platform = published(&app, &manager, "Kaunas Core").await;
+    let mut body = need("Public exomes", "LT", "whole-exome-sequencing");
+    let (_, public) = app.post("/api/v1/needs", Some(&ruta), body.clone()).await;
+    body["title"] = json!("Anonymous exomes");
+    body["visibility"] = json!("anonymous");
+    let (_, anonymous) = app.post("/api/v1/needs", Some(&ruta), body).await;
+    let (public, anonymous) = (public["id"].as_str().unwrap().to_owned(), anonymous["id"].as_str().unwrap().to_owned());
+
+    // To everyone, on a public need: the display name, never the email.
+    for token in [None, Some(manager.token.as_str())] {
+        let (_, n) = app.get(&format!("/api/v1/needs/{public}"), token).await;
+        assert_eq!(n["requester"]["display_name"], "Rūta K.", "{n}");
+        assert!(!n.to_string().contains("ruta@example.lt"), "{n}");
+        let (_, n) = app.get(&format!("/api/v1/needs/{anonymous}"), token).await;
+        assert!(n.get("requester").is_none() && n["owner_id"].is_null(), "{n}");
+    }
+    let (_, page) = app.get("/api/v1/needs?limit=100", None).await;
+    for item in page["items"].as_array().unwrap() {
+        let named = item.get("requester").is_some();
+        assert_eq!(named, item["id"] == public.as_str(), "{item}");
+    }
+    let (_, m) = app.get(&format!("/api/v1/platforms/{platform}/matches?limit=100&include_excluded=true"), None).await;
+    let matched: Vec<&Value> = m["matches"].as_array().unwrap().iter().map(|x| &x["need"]).collect();
+    assert!(matched.iter().any(|n| n["id"] == public.as_str() && n["requester"]["display_name"] == "Rūta K."), "{m}");
+    assert!(matched.iter().filter(|n| n["id"] == anonymous.as_str()).all(|n| n.get("requester").is_none()), "{m}");
+    // Its owner sees their own name on either.
+    let (_, n) = app.get(&format!("/api/v1/needs/{anonymous}"), Some(&ruta)).await;
+    assert_eq!(n["requester"]["display_name"], "Rūta K.", "{n}");
 }

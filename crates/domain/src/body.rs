@@ -55,7 +55,7 @@ impl DepthGuard {
 }
 
 /// Fields a client may send back unchanged from a read or a write's answer; they are ignored.
-pub const READ_ONLY: [&str; 7] = ["id", "owner_id", "created_at", "updated_at", "version", "readings", "warnings"];
+pub const READ_ONLY: [&str; 8] = ["id", "owner_id", "created_at", "updated_at", "version", "readings", "warnings", "requester"];
 
 /// Deserialize `value` into `T`, refusing unknown fields and naming the path of a bad one.
 pub fn from_value<T: DeserializeOwned>(value: serde_json::Value) -> Result<T, ValidationErrors> {

@@ -422,6 +422,17 @@ pub struct Need {
     pub meta: Meta,
     #[serde(flatten)]
     pub fields: NeedFields,
+    /// Who posted it: on a public need to everyone, on an anonymous one to its owner and
+    /// admins only (never the email: that is for an accepted introduction). Not stored: the
+    /// service adds it when it shows the need.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub requester: Option<Requester>,
+}
+
+/// The requester of a need, as a need shows them.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct Requester {
+    pub display_name: String,
 }
 
 /// Either record, for code that treats both alike (store, index).

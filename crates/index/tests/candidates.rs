@@ -36,7 +36,7 @@ fn need_with(v: &Vocabularies, title: &str, technology: &str, required: bool) ->
         "sample_type": "FFPE", "sample_count": 20, "readiness_area": "translational-research", "country": "BE"
     }))
     .unwrap();
-    Need { meta: meta(), fields: fields.validate(v, None).unwrap() }
+    Need { meta: meta(), fields: fields.validate(v, None).unwrap(), requester: None }
 }
 
 /// A SQLite store holding the records and an index caught up with it.

@@ -473,7 +473,7 @@ fn a_platform_with_a_term_the_vocabularies_lack_is_ranked_from_its_record() {
 #[test]
 fn needs_for_a_platform() {
     let p = platform(serde_json::json!({}));
-    let mk = |i: u128, json: serde_json::Value| Need { meta: meta(i), fields: need(json) };
+    let mk = |i: u128, json: serde_json::Value| Need { meta: meta(i), fields: need(json), requester: None };
     let needs = [
         mk(1, serde_json::json!({})),
         mk(2, serde_json::json!({"sample_type": "plasma"})),

@@ -41,7 +41,7 @@ fn to_record(v: serde_json::Value, vocabs: &omics_domain::Vocabularies, owner: U
         }
         Some(Kind::Need) => {
             let f: NeedFields = body::from_value(v).map_err(describe)?;
-            Ok(Record::Need(omics_domain::Need { meta, fields: f.validate(vocabs, None).map_err(describe)? }))
+            Ok(Record::Need(omics_domain::Need { meta, fields: f.validate(vocabs, None).map_err(describe)?, requester: None }))
         }
         None => Err("neither a platform (has `name`) nor a need (has `title`)".into()),
     }

@@ -381,7 +381,7 @@ impl Service {
                     let mut fields = n.fields.clone();
                     fields.status = NeedStatus::InDiscussion;
                     let meta = Meta { updated_at: omics_domain::now(), version: n.meta.version + 1, ..n.meta.clone() };
-                    Some(Record::Need(Need { meta, fields }))
+                    Some(Record::Need(Need { meta, fields, requester: None }))
                 }
                 _ => None,
             };

@@ -405,7 +405,9 @@ impl Service {
         let Record::Platform(platform) = self.load::<PlatformFields>(id, viewer)? else {
             return Err(Error::internal("record of the wrong kind"));
         };
-        let out = self.run::<NeedsForPlatform>(&platform, viewer, &[], &plan)?;
+        let mut out = self.run::<NeedsForPlatform>(&platform, viewer, &[], &plan)?;
+        let excluded = out.excluded.iter_mut().flatten().map(|(n, _)| n);
+        self.name_requesters(out.matches.iter_mut().map(|(n, _, _)| n).chain(excluded))?;
         Ok(NeedMatches {
             platform_id: platform.meta.id,
             weights: plan.weights,

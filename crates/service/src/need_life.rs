@@ -10,7 +10,7 @@ use serde::Deserialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use crate::records::{Versioned, crud::shown};
+use crate::records::Versioned;
 use crate::{Actor, Error, Result, Service};
 
 /// `POST /needs/{id}/matched`: the accepted introduction that matched the need.
@@ -52,7 +52,7 @@ impl Service {
                 let mut fields = n.fields.clone();
                 fields.status = NeedStatus::Matched;
                 let meta = Meta { updated_at: omics_domain::now(), version: n.meta.version + 1, ..n.meta.clone() };
-                Ok(Record::Need(Need { meta, fields }))
+                Ok(Record::Need(Need { meta, fields, requester: None }))
             })
             .map_err(|e| match e {
                 omics_store::StoreError::NotFound => not_this_need(),
@@ -60,7 +60,7 @@ impl Service {
             })??;
         self.catch_up();
         let (id, version) = (new.meta().id, new.meta().version);
-        Ok(Versioned { id, version, value: shown::<NeedFields>(new, Some(actor))? })
+        Ok(Versioned { id, version, value: self.shown::<NeedFields>(new, Some(actor))? })
     }
 
     /// Needs open or in discussion whose deadline has passed become `expired` (closing their
@@ -81,7 +81,7 @@ impl Service {
                         let mut fields = need.fields;
                         fields.status = NeedStatus::Expired;
                         let meta = Meta { updated_at: omics_domain::now(), version: need.meta.version + 1, ..need.meta };
-                        Ok(Record::Need(Need { meta, fields }))
+                        Ok(Record::Need(Need { meta, fields, requester: None }))
                     }
                     _ => Err(()),
                 }

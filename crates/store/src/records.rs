@@ -116,7 +116,9 @@ impl Row {
             Some(Kind::Platform) => {
                 Record::Platform(Platform { meta, fields: serde_json::from_str::<PlatformFields>(&self.body).map_err(corrupt)? })
             }
-            Some(Kind::Need) => Record::Need(Need { meta, fields: serde_json::from_str::<NeedFields>(&self.body).map_err(corrupt)? }),
+            Some(Kind::Need) => {
+                Record::Need(Need { meta, fields: serde_json::from_str::<NeedFields>(&self.body).map_err(corrupt)?, requester: None })
+            }
             None => return Err(StoreError::Corrupt(self.id.clone(), format!("unknown kind {}", self.kind))),
         })
     }

@@ -214,4 +214,19 @@ impl Store {
             if n == 0 { Err(StoreError::NotFound) } else { Ok(()) }
         })
     }
+
+    /// Display names of the accounts of `ids` (those that exist), one query per 500 ids.
+    pub fn display_names(&self, ids: &[Uuid]) -> Result<std::collections::HashMap<Uuid, String>> {
+        let mut c = self.conn()?;
+        let mut out = std::collections::HashMap::new();
+        for chunk in ids.chunks(500) {
+            let keys: Vec<String> = chunk.iter().map(Uuid::to_string).collect();
+            let rows: Vec<(String, String)> =
+                users::table.filter(users::id.eq_any(keys)).select((users::id, users::display_name)).load(&mut *c)?;
+            for (id, name) in rows {
+                out.insert(crate::records::parse_uuid(&id)?, name);
+            }
+        }
+        Ok(out)
+    }
 }

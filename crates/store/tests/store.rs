@@ -173,6 +173,7 @@ fn needs_round_trip(backend: Backend) {
     let rec = Record::Need(omics_domain::Need {
         meta: Meta { id: Uuid::now_v7(), owner_id: Some(owner), created_at: now, updated_at: now, version: 1 },
         fields: fields.validate(&v, None).unwrap(),
+        requester: None,
     });
     store.insert(&rec, None).unwrap();
     assert_eq!(store.get(Kind::Need, rec.meta().id).unwrap(), Some(rec));

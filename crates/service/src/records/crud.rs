@@ -6,7 +6,7 @@ use omics_domain::linker::{Reading, Warning};
 use omics_domain::{Checked, Code, Meta, ReadMode, Record, body};
 use uuid::Uuid;
 
-use super::access::{redact, visible};
+use super::access::visible;
 use super::entity::Entity;
 use crate::{Actor, Error, Result, Service, version_tag};
 
@@ -43,17 +43,24 @@ fn check_if_match(if_match: Option<&IfMatch>, current: i64) -> Result<()> {
     if_match.map_or(Ok(()), |h| h.check(current))
 }
 
-/// The record as `viewer` may see it, as its kind's stored type.
-pub(crate) fn shown<E: Entity>(mut rec: Record, viewer: Option<&Actor>) -> Result<E::Stored> {
-    redact(&mut rec, viewer);
-    let (meta, fields) = E::unwrap(rec).ok_or_else(|| Error::internal("record of the wrong kind"))?;
-    Ok(E::stored(meta, fields))
-}
+impl Service {
+    /// The record as `viewer` may see it (redacted, the requester named), as its kind's type.
+    pub(crate) fn shown<E: Entity>(&self, rec: Record, viewer: Option<&Actor>) -> Result<E::Stored> {
+        let rec = self.show_all(vec![rec], viewer)?.pop().ok_or_else(|| Error::internal("no record"))?;
+        E::stored(rec).ok_or_else(|| Error::internal("record of the wrong kind"))
+    }
 
-/// The answer to a write: the stored record with the readings and warnings of its values.
-fn written<E: Entity>(rec: Record, actor: &Actor, readings: Vec<Reading>, warnings: Vec<Warning>) -> Result<Versioned<E::Written>> {
-    let (id, version) = (rec.meta().id, rec.meta().version);
-    Ok(Versioned { id, version, value: E::written(shown::<E>(rec, Some(actor))?, readings, warnings) })
+    /// The answer to a write: the stored record with the readings and warnings of its values.
+    fn written<E: Entity>(
+        &self,
+        rec: Record,
+        actor: &Actor,
+        readings: Vec<Reading>,
+        warnings: Vec<Warning>,
+    ) -> Result<Versioned<E::Written>> {
+        let (id, version) = (rec.meta().id, rec.meta().version);
+        Ok(Versioned { id, version, value: E::written(self.shown::<E>(rec, Some(actor))?, readings, warnings) })
+    }
 }
 
 impl Service {
@@ -74,7 +81,7 @@ impl Service {
         let rec = E::wrap(meta, fields);
         self.store.insert(&rec, Some(actor.id))?;
         self.catch_up();
-        written::<E>(rec, actor, readings, warnings)
+        self.written::<E>(rec, actor, readings, warnings)
     }
 
     /// A record `viewer` may see, or 404.
@@ -86,7 +93,7 @@ impl Service {
     pub fn get<E: Entity>(&self, id: Uuid, viewer: Option<&Actor>) -> Result<Versioned<E::Stored>> {
         let rec = self.load::<E>(id, viewer)?;
         let (id, version) = (rec.meta().id, rec.meta().version);
-        Ok(Versioned { id, version, value: shown::<E>(rec, viewer)? })
+        Ok(Versioned { id, version, value: self.shown::<E>(rec, viewer)? })
     }
 
     /// Load for a change: visible (else 404), changeable by `actor` (else 403), `If-Match` holds.
@@ -122,7 +129,7 @@ impl Service {
             Ok(E::wrap(meta, fields))
         })??;
         self.catch_up();
-        written::<E>(rec, actor, report.0, report.1)
+        self.written::<E>(rec, actor, report.0, report.1)
     }
 
     /// Replace a record's fields with a JSON body (owner or admin).

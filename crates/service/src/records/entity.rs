@@ -23,7 +23,8 @@ pub trait Entity: Serialize + DeserializeOwned + Clone + Send + 'static {
     fn check(self, v: &Vocabularies, today: Option<NaiveDate>, mode: ReadMode) -> Result<Checked<Self>, ValidationErrors>;
     fn wrap(meta: Meta, fields: Self) -> Record;
     fn unwrap(rec: Record) -> Option<(Meta, Self)>;
-    fn stored(meta: Meta, fields: Self) -> Self::Stored;
+    /// The record as its kind's stored type (as shown, with what the service added).
+    fn stored(rec: Record) -> Option<Self::Stored>;
     fn written(stored: Self::Stored, readings: Vec<Reading>, warnings: Vec<Warning>) -> Self::Written;
     /// Who may create one.
     fn may_create(role: Role) -> bool;
@@ -55,8 +56,11 @@ impl Entity for PlatformFields {
             Record::Need(_) => None,
         }
     }
-    fn stored(meta: Meta, fields: Self) -> Platform {
-        Platform { meta, fields }
+    fn stored(rec: Record) -> Option<Platform> {
+        match rec {
+            Record::Platform(p) => Some(p),
+            Record::Need(_) => None,
+        }
     }
     fn written(platform: Platform, readings: Vec<Reading>, warnings: Vec<Warning>) -> PlatformWritten {
         PlatformWritten { platform, readings, warnings }
@@ -98,7 +102,7 @@ impl Entity for NeedFields {
         NeedFields::check(self, v, today, mode)
     }
     fn wrap(meta: Meta, fields: Self) -> Record {
-        Record::Need(Need { meta, fields })
+        Record::Need(Need { meta, fields, requester: None })
     }
     fn unwrap(rec: Record) -> Option<(Meta, Self)> {
         match rec {
@@ -106,8 +110,11 @@ impl Entity for NeedFields {
             Record::Platform(_) => None,
         }
     }
-    fn stored(meta: Meta, fields: Self) -> Need {
-        Need { meta, fields }
+    fn stored(rec: Record) -> Option<Need> {
+        match rec {
+            Record::Need(n) => Some(n),
+            Record::Platform(_) => None,
+        }
     }
     fn written(need: Need, readings: Vec<Reading>, warnings: Vec<Warning>) -> NeedWritten {
         NeedWritten { need, readings, warnings }

@@ -11,7 +11,7 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use super::access::visible;
-use super::crud::shown;
+
 use super::entity::Entity;
 use crate::params::{DEFAULT_LIMIT, MAX_OFFSET, bad_param, check_param_length, out_of_range, page_limit, values};
 use crate::{Actor, Error, Result, Service};
@@ -198,7 +198,12 @@ impl Service {
         let result = self.index.search(&req)?;
         let ids: Vec<Uuid> = result.ids.iter().map(|(id, _)| *id).collect();
         let records = self.store.get_many(&ids)?;
-        let items = records.into_iter().filter(|r| visible(r, viewer)).map(|r| shown::<E>(r, viewer)).collect::<Result<Vec<_>>>()?;
+        let records: Vec<omics_domain::Record> = records.into_iter().filter(|r| visible(r, viewer)).collect();
+        let items = self
+            .show_all(records, viewer)?
+            .into_iter()
+            .map(|r| E::stored(r).ok_or_else(|| crate::Error::internal("record of the wrong kind")))
+            .collect::<Result<Vec<_>>>()?;
         let limit = params.limit.unwrap_or(DEFAULT_LIMIT);
         let offset = params.offset.unwrap_or(0);
         let next = offset as usize + limit as usize;
