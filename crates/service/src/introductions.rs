@@ -18,7 +18,7 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use crate::matches::Plan;
-use crate::params::{MAX_OFFSET, out_of_range, page_limit};
+use crate::params::{next_offset, page_bounds};
 use crate::{Actor, Error, Result, Service};
 
 /// A proposed introduction: the need, the platform, and an optional first message.
@@ -416,11 +416,7 @@ impl Service {
 
     /// The introductions `actor` is a party to (admins: all), most recently changed first.
     pub fn inbox(&self, actor: &Actor, params: &InboxParams) -> Result<IntroductionPage> {
-        let limit = page_limit(params.limit)?;
-        let offset = params.offset.unwrap_or(0);
-        if offset > MAX_OFFSET {
-            return Err(out_of_range("offset", format!("offset is 0 to {MAX_OFFSET}; got {offset}")));
-        }
+        let (limit, offset) = page_bounds(params.limit, params.offset)?;
         let party = match (params.r#box, actor.is_admin()) {
             (Some(Mailbox::Received), _) => Party::ReceivedBy(actor.id),
             (Some(Mailbox::Sent), _) => Party::SentBy(actor.id),
@@ -435,7 +431,7 @@ impl Service {
             items.push(self.view(intro, Vec::new(), &parties)?);
         }
         let total = usize::try_from(total).unwrap_or(0);
-        let end = offset as usize + items.len();
-        Ok(IntroductionPage { items, total, limit, offset, next_offset: (end < total).then_some(end as u32) })
+        let next = next_offset(offset, items.len(), total);
+        Ok(IntroductionPage { items, total, limit, offset, next_offset: next })
     }
 }

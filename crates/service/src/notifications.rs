@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-use crate::params::{MAX_OFFSET, out_of_range, page_limit};
+use crate::params::{next_offset, page_bounds};
 use crate::{Actor, Error, Result, Service};
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -71,11 +71,7 @@ pub struct ReadResult {
 impl Service {
     /// The caller's notifications: unread first, then newest first.
     pub fn notifications(&self, actor: &Actor, params: &FeedParams) -> Result<NotificationPage> {
-        let limit = page_limit(params.limit)?;
-        let offset = params.offset.unwrap_or(0);
-        if offset > MAX_OFFSET {
-            return Err(out_of_range("offset", format!("offset is 0 to {MAX_OFFSET}; got {offset}")));
-        }
+        let (limit, offset) = page_bounds(params.limit, params.offset)?;
         self.expire_introductions()?;
         let feed = self.store.feed(actor.id, params.unread.unwrap_or(false), i64::from(offset), i64::from(limit))?;
         let items: Vec<Notification> = feed
@@ -91,15 +87,8 @@ impl Service {
             })
             .collect();
         let total = usize::try_from(feed.total).unwrap_or(0);
-        let end = offset as usize + items.len();
-        Ok(NotificationPage {
-            items,
-            total,
-            unread: usize::try_from(feed.unread).unwrap_or(0),
-            limit,
-            offset,
-            next_offset: (end < total).then_some(end as u32),
-        })
+        let next = next_offset(offset, items.len(), total);
+        Ok(NotificationPage { items, total, unread: usize::try_from(feed.unread).unwrap_or(0), limit, offset, next_offset: next })
     }
 
     /// Mark the caller's notifications read: `ids`, or `all`.

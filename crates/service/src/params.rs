@@ -38,7 +38,39 @@ pub fn page_limit(limit: Option<u32>) -> Result<u32, Error> {
     Ok(limit)
 }
 
+/// A page's bounds: `limit` as [`page_limit`] takes it, `offset` 0 to [`MAX_OFFSET`].
+pub fn page_bounds(limit: Option<u32>, offset: Option<u32>) -> Result<(u32, u32), Error> {
+    let limit = page_limit(limit)?;
+    let offset = offset.unwrap_or(0);
+    if offset > MAX_OFFSET {
+        return Err(out_of_range("offset", format!("offset is 0 to {MAX_OFFSET}; got {offset}")));
+    }
+    Ok((limit, offset))
+}
+
+/// The offset of the page after one at `offset` that showed `shown` of `total` items; none
+/// after the last.
+pub fn next_offset(offset: u32, shown: usize, total: usize) -> Option<u32> {
+    let end = offset as usize + shown;
+    (end < total).then(|| u32::try_from(end).unwrap_or(u32::MAX))
+}
+
 /// The values of a comma-separated parameter, trimmed, empty ones left out.
 pub fn values(s: &Option<String>) -> Vec<&str> {
     s.as_deref().map(|s| s.split(',').map(str::trim).filter(|v| !v.is_empty()).collect()).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pages() {
+        assert_eq!(page_bounds(None, None).ok(), Some((DEFAULT_LIMIT, 0)));
+        assert!(page_bounds(Some(0), None).is_err() && page_bounds(Some(MAX_LIMIT + 1), None).is_err());
+        assert!(page_bounds(None, Some(MAX_OFFSET + 1)).is_err());
+        assert_eq!(next_offset(0, 20, 45), Some(20));
+        assert_eq!(next_offset(40, 5, 45), None);
+        assert_eq!(next_offset(0, 0, 0), None);
+    }
 }

@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-use crate::params::{MAX_OFFSET, out_of_range, page_limit};
+use crate::params::{next_offset, page_bounds};
 use crate::{Actor, Error, Result, Service};
 
 /// How long a delivery is retried.
@@ -265,11 +265,7 @@ impl Service {
 
     /// A webhook's delivery log, newest first (its owner and admins).
     pub fn webhook_deliveries(&self, actor: &Actor, id: Uuid, params: &DeliveryParams) -> Result<DeliveryPage> {
-        let limit = page_limit(params.limit)?;
-        let offset = params.offset.unwrap_or(0);
-        if offset > MAX_OFFSET {
-            return Err(out_of_range("offset", format!("offset is 0 to {MAX_OFFSET}; got {offset}")));
-        }
+        let (limit, offset) = page_bounds(params.limit, params.offset)?;
         self.own_webhook(actor, id)?;
         let (rows, total) = self.store.deliveries(id, i64::from(offset), i64::from(limit))?;
         let items: Vec<DeliveryView> = rows
@@ -287,8 +283,8 @@ impl Service {
             })
             .collect();
         let total = usize::try_from(total).unwrap_or(0);
-        let end = offset as usize + items.len();
-        Ok(DeliveryPage { items, total, limit, offset, next_offset: (end < total).then_some(end as u32) })
+        let next = next_offset(offset, items.len(), total);
+        Ok(DeliveryPage { items, total, limit, offset, next_offset: next })
     }
 
     /// Queue new events for every webhook and make the attempts that are due, with `send`
