@@ -366,6 +366,18 @@ impl Store {
 
     /// Proposals not answered by `now` become `expired`; returns them as they are now.
     pub fn expire_introductions(&self, now: DateTime<Utc>) -> Result<Vec<Introduction>> {
+        // Most calls find nothing due: ask with a read first, and take the write turn only then.
+        let due = |c: &mut DbConn| -> Result<bool> {
+            let n: i64 = introductions::table
+                .filter(introductions::state.eq(IntroductionState::Proposed.as_str()))
+                .filter(introductions::expires_at.le(now.naive_utc()))
+                .count()
+                .get_result(c)?;
+            Ok(n > 0)
+        };
+        if !due(&mut *self.conn()?)? {
+            return Ok(Vec::new());
+        }
         self.write(|c| {
             let due: Vec<Introduction> = introductions::table
                 .filter(introductions::state.eq(IntroductionState::Proposed.as_str()))
