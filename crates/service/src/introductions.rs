@@ -305,11 +305,17 @@ impl Service {
         if parties.side_of(actor).is_none() && !actor.is_admin() {
             return Err(Error::not_found("introduction"));
         }
-        self.view(intro, messages, &parties)
+        self.view(intro, messages, Some(&parties))
     }
 
-    fn view(&self, intro: Introduction, messages: Vec<Message>, parties: &Parties) -> Result<IntroductionView> {
-        let contact = if intro.state == IntroductionState::Accepted { Some(self.contacts(parties)?) } else { None };
+    /// The introduction as its parties see it; the records it joins are read (when not given)
+    /// only for the contacts of an accepted one.
+    fn view(&self, intro: Introduction, messages: Vec<Message>, parties: Option<&Parties>) -> Result<IntroductionView> {
+        let contact = match (intro.state, parties) {
+            (IntroductionState::Accepted, Some(p)) => Some(self.contacts(p)?),
+            (IntroductionState::Accepted, None) => Some(self.contacts(&self.parties(intro.need_id, intro.platform_id)?)?),
+            _ => None,
+        };
         Ok(IntroductionView {
             id: intro.id,
             need_id: intro.need_id,
@@ -427,8 +433,7 @@ impl Service {
         let (rows, total) = self.store.introductions(&party, params.state, i64::from(offset), i64::from(limit))?;
         let mut items = Vec::with_capacity(rows.len());
         for intro in rows {
-            let parties = self.parties(intro.need_id, intro.platform_id)?;
-            items.push(self.view(intro, Vec::new(), &parties)?);
+            items.push(self.view(intro, Vec::new(), None)?);
         }
         let total = usize::try_from(total).unwrap_or(0);
         let next = next_offset(offset, items.len(), total);

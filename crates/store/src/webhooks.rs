@@ -216,8 +216,20 @@ impl Store {
     /// cursor, and move the cursor, each webhook in one transaction; returns how many were
     /// queued.
     pub fn queue_deliveries(&self, now: DateTime<Utc>) -> Result<usize> {
+        // A read first: only webhooks behind the outbox take the write turn.
+        let behind: Vec<Webhook> = {
+            let mut c = self.conn()?;
+            let last = max_event_seq(&mut c)?;
+            webhooks::table
+                .filter(webhooks::cursor_seq.lt(last))
+                .select(WebhookRow::as_select())
+                .load::<WebhookRow>(&mut *c)?
+                .into_iter()
+                .map(WebhookRow::into_webhook)
+                .collect::<Result<_>>()?
+        };
         let mut queued = 0;
-        for w in self.webhooks(None)? {
+        for w in behind {
             queued += self.write(|c| {
                 let cursor: i64 = webhooks::table.find(w.id.to_string()).select(webhooks::cursor_seq).first(c)?;
                 let until = max_event_seq(c)?;
