@@ -10,14 +10,14 @@
 use chrono::{Duration, Utc};
 use omics_domain::introduction::{IntroductionAction, TransitionError, next_states, transition};
 use omics_domain::{
-    Code, FieldCode, FieldError, IntroductionState, Meta, Need, NeedFields, NeedStatus, Platform, PlatformStatus, Record, Side, limits,
+    Code, FieldCode, FieldError, IntroductionState, Need, NeedFields, NeedStatus, Platform, PlatformStatus, Record, Side, limits,
 };
 use omics_store::{Introduction, IntroductionChange, Message, Party, StoreError};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-use crate::matches::Plan;
+use crate::matches::must_haves;
 use crate::params::{next_offset, page_bounds};
 use crate::{Actor, Error, Result, Service};
 
@@ -214,23 +214,8 @@ impl Service {
     /// as a ranking of the need's candidates would give it.
     fn pair_score(&self, need: &NeedFields, platform: &Platform) -> Result<f64> {
         let found = self.index.platform_candidates(need, true, self.matching.max_candidates)?;
-        let must: Vec<String> = need.technologies.iter().filter(|t| t.required).map(|t| t.technology.clone()).collect();
-        let supply = self.index.supply(&must)?;
-        let plan = Plan {
-            weights: self.matching.weights,
-            limit: 1,
-            min_score: 0.0,
-            include_excluded: false,
-            mode: omics_domain::ReadMode::default(),
-        };
-        let ctx = omics_matching::Context {
-            vocabs: &self.vocabs,
-            weights: plan.weights,
-            today: Utc::now().date_naive(),
-            text: &found.text,
-            supply: &supply,
-            readings: &[],
-        };
+        let supply = self.index.supply(&must_haves(need))?;
+        let ctx = self.context(self.matching.weights, &found.text, &supply, &[]);
         Ok(omics_matching::evaluate(need, platform, &ctx, platform.meta.id).score())
     }
 
@@ -384,10 +369,7 @@ impl Service {
             let state = transition(current.state, current.proposed_by, side, action).map_err(refused)?;
             let need = match need {
                 Record::Need(n) if state == IntroductionState::Accepted && n.fields.status == NeedStatus::Open => {
-                    let mut fields = n.fields.clone();
-                    fields.status = NeedStatus::InDiscussion;
-                    let meta = Meta { updated_at: omics_domain::now(), version: n.meta.version + 1, ..n.meta.clone() };
-                    Some(Record::Need(Need { meta, fields, requester: None }))
+                    Some(crate::need_life::moved(n, NeedStatus::InDiscussion))
                 }
                 _ => None,
             };

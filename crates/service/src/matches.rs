@@ -115,7 +115,7 @@ impl Plan {
     }
 }
 
-fn must_haves(n: &NeedFields) -> Vec<String> {
+pub(crate) fn must_haves(n: &NeedFields) -> Vec<String> {
     n.technologies.iter().filter(|t| t.required).map(|t| t.technology.clone()).collect()
 }
 
@@ -195,7 +195,7 @@ impl Direction for PlatformsForNeed {
         candidates.extend(platforms_of(extra));
         // Counted even when equity weighs nothing: its reason is shown and must be true.
         let supply = svc.index.supply(&must_haves(need))?;
-        let ctx = svc.context(plan, text, &supply, readings);
+        let ctx = svc.context(plan.weights, text, &supply, readings);
         Ok((omics_matching::rank_platforms(need, &candidates, &ctx, plan.want()), scored))
     }
     fn id(p: &Platform) -> Uuid {
@@ -243,7 +243,7 @@ impl Direction for NeedsForPlatform {
         techs.sort();
         techs.dedup();
         let supply = svc.index.supply(&techs)?;
-        let ctx = svc.context(plan, text, &supply, readings);
+        let ctx = svc.context(plan.weights, text, &supply, readings);
         Ok((omics_matching::rank_needs(platform, &needs, &ctx, plan.want()), needs.len()))
     }
     fn id(n: &Need) -> Uuid {
@@ -283,14 +283,15 @@ impl Service {
         })
     }
 
-    fn context<'c>(
+    /// What scoring reads besides the pair, with these weights and today's date.
+    pub(crate) fn context<'c>(
         &'c self,
-        plan: &Plan,
+        weights: Weights,
         text: &'c TextScores,
         supply: &'c omics_matching::Supply,
         readings: &'c [Reading],
     ) -> Context<'c> {
-        Context { vocabs: &self.vocabs, weights: plan.weights, today: Utc::now().date_naive(), text, supply, readings }
+        Context { vocabs: &self.vocabs, weights, today: Utc::now().date_naive(), text, supply, readings }
     }
 
     /// One match, either way: candidates, ranking, and the database's re-check.

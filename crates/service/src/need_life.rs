@@ -20,6 +20,14 @@ pub struct MatchedBody {
     pub introduction_id: Uuid,
 }
 
+/// `need` moved to `status`, as its next version (the transition is the caller's to check).
+pub(crate) fn moved(need: &Need, status: NeedStatus) -> Record {
+    let mut fields = need.fields.clone();
+    fields.status = status;
+    let meta = Meta { updated_at: omics_domain::now(), version: need.meta.version + 1, ..need.meta.clone() };
+    Record::Need(Need { meta, fields, requester: None })
+}
+
 impl Service {
     /// Mark the need matched by one of its accepted introductions (its owner, or an admin);
     /// its other introductions that are not closed are closed.
@@ -49,10 +57,7 @@ impl Service {
                         format!("the need is {}; it is matched from in_discussion", n.fields.status.as_str()),
                     ));
                 }
-                let mut fields = n.fields.clone();
-                fields.status = NeedStatus::Matched;
-                let meta = Meta { updated_at: omics_domain::now(), version: n.meta.version + 1, ..n.meta.clone() };
-                Ok(Record::Need(Need { meta, fields, requester: None }))
+                Ok(moved(n, NeedStatus::Matched))
             })
             .map_err(|e| match e {
                 omics_store::StoreError::NotFound => not_this_need(),
@@ -77,12 +82,7 @@ impl Service {
             let changed = self.store.modify(Kind::Need, id, None, |rec| -> Result<Record, ()> {
                 match rec {
                     // Read again in the transaction: it may have moved on meanwhile.
-                    Record::Need(need) if need.fields.status.next().contains(&NeedStatus::Expired) => {
-                        let mut fields = need.fields;
-                        fields.status = NeedStatus::Expired;
-                        let meta = Meta { updated_at: omics_domain::now(), version: need.meta.version + 1, ..need.meta };
-                        Ok(Record::Need(Need { meta, fields, requester: None }))
-                    }
+                    Record::Need(need) if need.fields.status.next().contains(&NeedStatus::Expired) => Ok(moved(&need, NeedStatus::Expired)),
                     _ => Err(()),
                 }
             });
