@@ -12,6 +12,7 @@
 pub mod auth;
 pub mod error;
 pub mod limits;
+pub mod mail;
 pub mod oidc;
 pub mod openapi;
 pub mod ratelimit;

@@ -64,6 +64,14 @@ pub struct Settings {
     pub webhooks_allow_private: bool,
     /// Wait before a webhook delivery's first retry, doubled for each further one.
     pub webhooks_retry_base_ms: u64,
+    /// SMTP server for email digests: `smtp://host:25` (plain), `smtp://host:587?tls=required`
+    /// (STARTTLS) or `smtps://user:password@host:465` (TLS). Unset: no email is sent.
+    #[serde(skip_serializing)]
+    pub smtp_url: Option<String>,
+    /// The `From` of digest emails.
+    pub smtp_from: String,
+    /// How often the mailer looks for digests that are due, milliseconds.
+    pub email_poll_ms: u64,
     /// Vocabulary files replacing the built-in ones, by name (e.g. `readiness-areas`).
     pub vocabularies: HashMap<String, PathBuf>,
     pub matching: omics_service::MatchSettings,
@@ -97,6 +105,9 @@ impl Default for Settings {
             introduction_ttl_days: 30,
             webhooks_allow_private: false,
             webhooks_retry_base_ms: 5_000,
+            smtp_url: None,
+            smtp_from: "omics-match <noreply@localhost>".into(),
+            email_poll_ms: 30_000,
             vocabularies: HashMap::new(),
             matching: omics_service::MatchSettings::default(),
             oidc: OidcSettings::default(),
@@ -119,7 +130,13 @@ impl Settings {
                 allow_private: self.webhooks_allow_private,
                 retry_base_ms: self.webhooks_retry_base_ms.max(1),
             },
+            email: self.smtp().is_some(),
         }
+    }
+
+    /// The SMTP server's URL, when one is configured.
+    pub fn smtp(&self) -> Option<&str> {
+        self.smtp_url.as_deref().map(str::trim).filter(|u| !u.is_empty())
     }
 
     /// The database URL in effect: the configured one, or the SQLite file in `data_dir`.

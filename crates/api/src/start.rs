@@ -12,6 +12,7 @@ use actix_web::{App, HttpServer, web};
 use omics_service::{OpenError, Service};
 
 use crate::auth::Authenticator;
+use crate::mail::Smtp;
 use crate::oidc::Oidc;
 use crate::settings::Settings;
 use crate::state::AppState;
@@ -26,6 +27,8 @@ pub enum StartError {
     Secret(String),
     #[error("external token issuer: {0}")]
     Oidc(String),
+    #[error("email: {0}")]
+    Smtp(String),
     #[error("cannot listen on {0}: {1}")]
     Bind(String, std::io::Error),
 }
@@ -66,6 +69,8 @@ fn write_private(path: &Path, contents: &str) -> std::io::Result<()> {
 pub struct Application {
     port: u16,
     server: Server,
+    /// The SMTP server of the email digests, when one is configured.
+    smtp: Option<Smtp>,
     pub state: web::Data<AppState>,
 }
 
@@ -94,6 +99,24 @@ fn deliver_webhooks(service: &omics_service::Service, stop: &std::sync::atomic::
     }
 }
 
+/// Until `stop`: send the email digests that are due.
+fn send_digests(service: &omics_service::Service, smtp: &Smtp, stop: &std::sync::atomic::AtomicBool, poll: Duration) {
+    let mail = |e: &omics_service::email::Email| smtp.send(e);
+    let mut last = std::time::Instant::now() - poll;
+    while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+        if last.elapsed() >= poll {
+            last = std::time::Instant::now();
+            match service.send_digests(&mail) {
+                Ok(0) => {}
+                Ok(sent) => tracing::info!(sent, "email digests sent"),
+                Err(e) => tracing::warn!(error = %e, "email digests failed; will retry"),
+            }
+        }
+        // Short naps, so that a stop does not wait for a long poll interval.
+        std::thread::sleep(poll.min(Duration::from_millis(200)));
+    }
+}
+
 /// How often the service expires unanswered proposals and needs past their deadline.
 const SWEEP_EVERY: Duration = Duration::from_secs(60);
 
@@ -110,6 +133,10 @@ impl Application {
         let tokens = TokenKeys::with_kid(&settings.jwt_kid, &token_secret(&settings)?, &retired, settings.token_ttl_secs)
             .map_err(|e| StartError::Secret(e.to_string()))?;
         let oidc = Oidc::from_settings(&settings.oidc).map_err(StartError::Oidc)?;
+        let smtp = settings.smtp().map(|url| Smtp::new(url, &settings.smtp_from)).transpose().map_err(StartError::Smtp)?;
+        if smtp.is_some() {
+            tracing::info!("sending email digests");
+        }
         if let Some(o) = &oidc {
             tracing::info!(issuer = o.issuer(), "accepting tokens of an external OpenID Connect issuer");
         }
@@ -137,7 +164,7 @@ impl Application {
             server = server.workers(workers);
         }
         server = server.worker_max_blocking_threads(blocking_threads.max(1));
-        Ok(Application { port, server: server.run(), state })
+        Ok(Application { port, server: server.run(), smtp, state })
     }
 
     pub fn port(&self) -> u16 {
@@ -184,10 +211,22 @@ impl Application {
             let (service, stop) = (self.state.service.clone(), stop.clone());
             std::thread::Builder::new().name("webhooks".into()).spawn(move || deliver_webhooks(&service, &stop, poll))?
         };
+        // Email digests, on a thread of their own too (blocking SMTP).
+        let mailer = match self.smtp {
+            Some(smtp) => {
+                let (service, stop) = (self.state.service.clone(), stop.clone());
+                let every = Duration::from_millis(self.state.settings.email_poll_ms.max(50));
+                Some(std::thread::Builder::new().name("mailer".into()).spawn(move || send_digests(&service, &smtp, &stop, every))?)
+            }
+            None => None,
+        };
         let result = self.server.await;
         follower.abort();
         stop.store(true, std::sync::atomic::Ordering::Relaxed);
         let _ = deliverer.join();
+        if let Some(m) = mailer {
+            let _ = m.join();
+        }
         // One last catch-up so the index is committed in step with the database at exit.
         let service = self.state.service.clone();
         if let Ok(Err(e)) = web::block(move || service.index.catch_up(&service.store)).await {

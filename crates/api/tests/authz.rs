@@ -116,6 +116,8 @@ enum Body {
     ReadAll,
     /// A webhook to a public address.
     Webhook,
+    /// The daily email digest.
+    Digest,
 }
 
 type Check = fn(&World, Who, &Value) -> Result<(), String>;
@@ -250,6 +252,8 @@ fn table() -> Vec<Row> {
         // Everyone signed in has a feed of their own.
         row(M::GET, "/api/v1/notifications", Target::None, Body::None, SIGNED_IN),
         row(M::POST, "/api/v1/notifications/read", Target::None, Body::ReadAll, SIGNED_IN),
+        row(M::GET, "/api/v1/notifications/settings", Target::None, Body::None, SIGNED_IN),
+        row(M::PUT, "/api/v1/notifications/settings", Target::None, Body::Digest, SIGNED_IN),
         // The need's owner (or an admin) marks the match.
         row(M::POST, "/api/v1/needs/{id}/matched", Target::FreshMatchableNeed, Body::Matched, [401, 403, 403, 200, 200]),
         row(M::POST, "/api/v1/needs/{id}/matched", Target::Missing, Body::Matched, MISSING_WRITES),
@@ -509,6 +513,7 @@ impl World {
             Body::Matched => json!({"introduction_id": self.matchable}),
             Body::ReadAll => json!({"all": true}),
             Body::Webhook => json!({"url": "https://203.0.113.9/hook", "events": ["message.received"]}),
+            Body::Digest => json!({"email_digest": "daily"}),
         })
     }
 

@@ -116,10 +116,40 @@ crate::wire_codes! {
         MessageReceived => "message.received",
         /// Your need changed state without you (an accepted introduction, expiry, an admin).
         NeedStatusChanged => "need.status_changed",
+        /// A record entered the results of one of your saved searches.
+        SavedSearchHit => "saved_search.hit",
+    }
+}
+
+crate::wire_codes! {
+    /// How often an account is sent its unread notifications by email.
+    pub enum EmailDigest {
+        /// Never.
+        Off => "off",
+        /// At most once a day: the first event after a quiet day goes out at once, the next
+        /// ones wait until a day has passed since the last email.
+        Daily => "daily",
+        /// Soon after each event (within the mailer's poll interval).
+        Immediate => "immediate",
     }
 }
 
 impl EventKind {
+    /// One line for a person (an email), naming no one.
+    pub fn summary(self) -> &'static str {
+        match self {
+            EventKind::IntroductionProposed => "An introduction was proposed to you",
+            EventKind::IntroductionAccepted => "An introduction was accepted",
+            EventKind::IntroductionDeclined => "Your proposal was declined",
+            EventKind::IntroductionWithdrawn => "An introduction proposed to you was withdrawn",
+            EventKind::IntroductionExpired => "A proposal expired without an answer",
+            EventKind::IntroductionClosed => "An introduction was closed because its need moved on",
+            EventKind::MessageReceived => "A new message in an introduction",
+            EventKind::NeedStatusChanged => "Your need changed state",
+            EventKind::SavedSearchHit => "A new result for your saved search",
+        }
+    }
+
     /// The event of an introduction entering `state`.
     pub fn of_state(state: IntroductionState) -> EventKind {
         match state {

@@ -23,7 +23,7 @@ pub mod model;
 pub mod vocab;
 
 pub use error::{Code, FieldCode, FieldError, ValidationErrors};
-pub use introduction::{EventKind, IntroductionState, Side};
+pub use introduction::{EmailDigest, EventKind, IntroductionState, Side};
 pub use linker::{Confidence, Suggestion};
 pub use model::*;
 pub use vocab::{Read, Term, Vocabularies, Vocabulary, normalize};

@@ -19,6 +19,8 @@
 //!   transaction of each change) and marking them read.
 //! - [`webhooks`]: subscriptions to one's events, their signed deliveries (Standard Webhooks)
 //!   with retries, and the delivery log.
+//! - [`email`]: each account's email digest of its unread events (off, daily or immediate),
+//!   composed here and sent by the caller's mailer.
 //! - [`accounts`]: registration, password sign-in and change, external accounts.
 //! - [`audit`]: the change log, for admins. [`vocabularies`]: lookups and resolving.
 //! - [`open`]: opening the database, the index and the vocabularies.
@@ -28,6 +30,7 @@
 
 pub mod accounts;
 pub mod audit;
+pub mod email;
 mod error;
 pub mod introductions;
 pub mod matches;
@@ -81,6 +84,8 @@ pub struct Service {
     /// Days a proposed introduction waits for an answer before it expires.
     pub introduction_ttl_days: u32,
     pub webhooks: webhooks::WebhookSettings,
+    /// Whether email digests are sent (an SMTP server is configured).
+    pub email: bool,
 }
 
 impl std::fmt::Debug for Service {

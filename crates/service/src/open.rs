@@ -44,6 +44,8 @@ pub struct Config {
     /// Days a proposed introduction waits for an answer before it expires.
     pub introduction_ttl_days: u32,
     pub webhooks: crate::webhooks::WebhookSettings,
+    /// Whether email digests are sent (an SMTP server is configured).
+    pub email: bool,
 }
 
 /// Why the service could not open.
@@ -119,6 +121,7 @@ impl Service {
             matching: config.matching,
             introduction_ttl_days: config.introduction_ttl_days,
             webhooks: config.webhooks,
+            email: config.email,
         })
     }
 }

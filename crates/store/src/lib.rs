@@ -14,6 +14,7 @@
 //! against each backend's migrations by the `schema_check` tests.
 
 mod conn;
+mod digests;
 mod events;
 mod introductions;
 mod records;
@@ -25,6 +26,7 @@ mod users;
 mod webhooks;
 
 pub use conn::{Backend, DbConn, Store};
+pub use digests::DueDigest;
 pub use events::{Event, Feed};
 pub use introductions::{Introduction, IntroductionChange, Message, Party};
 pub use records::{AuditFilter, Change, ImportOutcome, Op};

@@ -7,7 +7,9 @@ use diesel::sql_types::is_nullable::{IsNullable, NotNull};
 use diesel::sql_types::{BigInt, Bool, Double, Nullable, SingleValue, SqlType, Text, Timestamp};
 
 use crate::conn::{Backend, DbConn, Store};
-use crate::schema::{change_log, events, introduction_messages, introductions, records, users, webhook_deliveries, webhooks};
+use crate::schema::{
+    change_log, events, introduction_messages, introductions, records, saved_search_hits, saved_searches, users, webhook_deliveries, webhooks,
+};
 use crate::testdb::TestDb;
 
 trait Nullness {
@@ -36,6 +38,10 @@ impl Stored for BigInt {
 impl Stored for Double {
     const SQLITE: &'static [&'static str] = &["DOUBLE PRECISION"];
     const POSTGRES: &'static [&'static str] = &["double precision"];
+}
+impl Stored for Bool {
+    const SQLITE: &'static [&'static str] = &["BOOLEAN"];
+    const POSTGRES: &'static [&'static str] = &["boolean"];
 }
 impl Stored for Timestamp {
     const SQLITE: &'static [&'static str] = &["TIMESTAMP"];
@@ -125,7 +131,7 @@ fn schema_matches_migrations(backend: Backend) {
     let store = Store::open(&db.url, 1).unwrap();
     let mut c = store.conn().unwrap();
     let declared = [
-        declared!(backend, users: id, email, display_name, role, password_hash, token_version, created_at, updated_at, external_issuer, external_subject),
+        declared!(backend, users: id, email, display_name, role, password_hash, token_version, created_at, updated_at, external_issuer, external_subject, email_digest, digest_cursor_seq, digest_sent_at),
         declared!(backend, records: id, kind, external_key, owner_id, status, label, country, body, version, created_at, updated_at),
         declared!(backend, change_log: seq, kind, entity_id, op, version, actor_id, at, detail),
         declared!(backend, introductions: id, need_id, platform_id, proposed_by, proposer_id, state, score, version, created_at, updated_at, expires_at),
@@ -133,6 +139,8 @@ fn schema_matches_migrations(backend: Backend) {
         declared!(backend, events: seq, id, kind, recipient_id, subject_id, payload, created_at, read_at),
         declared!(backend, webhooks: id, owner_id, url, events, secret, cursor_seq, created_at),
         declared!(backend, webhook_deliveries: id, webhook_id, event_id, event_seq, status, attempts, last_status, last_error, next_attempt_at, created_at, delivered_at),
+        declared!(backend, saved_searches: id, owner_id, name, kind, query, need_id, min_score, cursor_seq, created_at),
+        declared!(backend, saved_search_hits: saved_search_id, record_id, notified, created_at),
     ];
     let mut tables: Vec<&str> = declared.iter().map(|(t, _)| *t).collect();
     tables.sort_unstable();

@@ -60,6 +60,8 @@ pub fn api(cfg: &mut ServiceConfig) {
         .service(introductions::message)
         .service(notifications::feed)
         .service(notifications::read)
+        .service(notifications::settings)
+        .service(notifications::set_settings)
         .service(webhooks::create)
         .service(webhooks::list)
         .service(webhooks::delete)

@@ -1,7 +1,8 @@
 //! `/api/v1/notifications`: the in-app feed of what concerns you (introductions proposed to
 //! you, answered, expired or closed, messages, your need's state), unread first.
 
-use actix_web::{HttpResponse, get, post, web};
+use actix_web::{HttpResponse, get, post, put, web};
+use omics_service::email::{NotificationSettings, SettingsChange};
 use omics_service::notifications::{FeedParams, NotificationPage, ReadRequest, ReadResult};
 
 use crate::auth::AuthUser;
@@ -34,4 +35,32 @@ pub async fn feed(state: web::Data<AppState>, user: AuthUser, params: web::Query
 pub async fn read(state: web::Data<AppState>, user: AuthUser, body: web::Json<serde_json::Value>) -> ApiResult<HttpResponse> {
     let result = call(&state, move |s| s.mark_read(&user.actor(), body.into_inner())).await?;
     Ok(HttpResponse::Ok().json(result))
+}
+
+/// Your notification settings: how often your unread notifications are emailed to you.
+#[utoipa::path(tag = "notifications", security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Your settings", body = NotificationSettings),
+        (status = 401, description = "No or bad token"),
+    ))]
+#[get("/notifications/settings")]
+pub async fn settings(state: web::Data<AppState>, user: AuthUser) -> ApiResult<HttpResponse> {
+    let current = call(&state, move |s| s.notification_settings(&user.actor())).await?;
+    Ok(HttpResponse::Ok().json(current))
+}
+
+/// Choose the email digest: `off`, `daily` (at most one email a day, the default) or
+/// `immediate`. A digest lists your unread notifications since the last one; nothing is sent
+/// while the service has no SMTP server (`email_enabled` false).
+#[utoipa::path(tag = "notifications", request_body = SettingsChange, security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Your settings as they are now", body = NotificationSettings),
+        (status = 400, description = "Malformed body"),
+        (status = 401, description = "No or bad token"),
+        (status = 422, description = "Not a digest frequency"),
+    ))]
+#[put("/notifications/settings")]
+pub async fn set_settings(state: web::Data<AppState>, user: AuthUser, body: web::Json<serde_json::Value>) -> ApiResult<HttpResponse> {
+    let now = call(&state, move |s| s.set_notification_settings(&user.actor(), body.into_inner())).await?;
+    Ok(HttpResponse::Ok().json(now))
 }
