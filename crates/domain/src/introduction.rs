@@ -116,8 +116,6 @@ crate::wire_codes! {
         MessageReceived => "message.received",
         /// Your need changed state without you (an accepted introduction, expiry, an admin).
         NeedStatusChanged => "need.status_changed",
-        /// A record entered the results of one of your saved searches.
-        SavedSearchHit => "saved_search.hit",
     }
 }
 
@@ -146,7 +144,6 @@ impl EventKind {
             EventKind::IntroductionClosed => "An introduction was closed because its need moved on",
             EventKind::MessageReceived => "A new message in an introduction",
             EventKind::NeedStatusChanged => "Your need changed state",
-            EventKind::SavedSearchHit => "A new result for your saved search",
         }
     }
 

@@ -84,13 +84,7 @@ fn line(e: &Event) -> String {
     } else if let Some(state) = field("state") {
         out.push_str(&format!(" ({state})"));
     }
-    for (key, label) in [
-        ("introduction_id", "introduction"),
-        ("saved_search_id", "saved search"),
-        ("need_id", "need"),
-        ("platform_id", "platform"),
-        ("record_id", "record"),
-    ] {
+    for (key, label) in [("introduction_id", "introduction"), ("need_id", "need"), ("platform_id", "platform")] {
         if let Some(id) = field(key) {
             out.push_str(&format!("\n    {label} {id}"));
         }
@@ -165,7 +159,10 @@ mod tests {
             display_name: "Ana".into(),
             frequency: EmailDigest::Daily,
             events: vec![
-                event(EventKind::IntroductionProposed, serde_json::json!({"introduction_id": intro, "state": "proposed", "by": "requester"})),
+                event(
+                    EventKind::IntroductionProposed,
+                    serde_json::json!({"introduction_id": intro, "state": "proposed", "by": "requester"}),
+                ),
                 event(EventKind::NeedStatusChanged, serde_json::json!({"need_id": "n1", "from": "open", "to": "expired"})),
             ],
             up_to: 7,

@@ -48,7 +48,7 @@ pub struct NewWebhook {
     pub url: String,
     /// The kinds of event to send: `introduction.proposed`, `introduction.accepted`,
     /// `introduction.declined`, `introduction.withdrawn`, `introduction.expired`,
-    /// `introduction.closed`, `message.received`, `need.status_changed`, `saved_search.hit`.
+    /// `introduction.closed`, `message.received`, `need.status_changed`.
     pub events: Vec<String>,
 }
 

@@ -91,7 +91,14 @@ impl Store {
                 .load(&mut *c)?;
             let events: Vec<Event> = rows.into_iter().map(EventRow::into_event).collect::<Result<_>>()?;
             let Some(up_to) = events.last().map(|e| e.seq) else { continue };
-            out.push(DueDigest { user_id: parse_uuid(&id)?, frequency: parse_digest(&id, &frequency)?, email, display_name, events, up_to });
+            out.push(DueDigest {
+                user_id: parse_uuid(&id)?,
+                frequency: parse_digest(&id, &frequency)?,
+                email,
+                display_name,
+                events,
+                up_to,
+            });
         }
         Ok(out)
     }

@@ -116,32 +116,8 @@ diesel::table! {
     }
 }
 
-diesel::table! {
-    saved_searches (id) {
-        id -> Text,
-        owner_id -> Text,
-        name -> Text,
-        kind -> Text,
-        query -> Text,
-        need_id -> Nullable<Text>,
-        min_score -> Nullable<Double>,
-        cursor_seq -> BigInt,
-        created_at -> Timestamp,
-    }
-}
-
-diesel::table! {
-    saved_search_hits (saved_search_id, record_id) {
-        saved_search_id -> Text,
-        record_id -> Text,
-        notified -> Bool,
-        created_at -> Timestamp,
-    }
-}
-
 diesel::joinable!(records -> users (owner_id));
 diesel::joinable!(events -> users (recipient_id));
-diesel::joinable!(saved_search_hits -> saved_searches (saved_search_id));
 diesel::joinable!(webhook_deliveries -> webhooks (webhook_id));
 diesel::joinable!(introduction_messages -> introductions (introduction_id));
 diesel::allow_tables_to_appear_in_same_query!(
@@ -152,7 +128,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     introduction_messages,
     events,
     webhooks,
-    webhook_deliveries,
-    saved_searches,
-    saved_search_hits
+    webhook_deliveries
 );

@@ -1,2 +1,0 @@
-DROP TABLE saved_search_hits;
-DROP TABLE saved_searches;
