@@ -13,7 +13,7 @@ use std::net::{TcpListener, TcpStream};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use common::{TestApp, assert_problem, need, platform};
+use common::{TestApp, assert_problem};
 use omics_store::Backend;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
@@ -142,16 +142,7 @@ async fn digests_by_frequency(backend: Backend) {
     let (s, v) = put(&app, Some(&manager), json!({"email_digest": "immediate"})).await;
     assert_eq!((s, &v["email_digest"]), (StatusCode::OK, &json!("immediate")), "{v}");
 
-    let mut n = need("Exomes for a lung cohort", "LT", "whole-exome-sequencing");
-    n["visibility"] = json!("anonymous");
-    let (_, n) = app.post("/api/v1/needs", Some(&requester), n).await;
-    let mut p = platform("Lisbon Core", "PT", "whole-exome-sequencing");
-    p["status"] = json!("published");
-    let (_, p) = app.post("/api/v1/platforms", Some(&manager), p).await;
-    let (s, intro) =
-        app.post("/api/v1/introductions", Some(&requester), json!({"need_id": n["id"], "platform_id": p["id"], "message": "Hello"})).await;
-    assert_eq!(s, StatusCode::CREATED, "{intro}");
-    let intro_id = intro["id"].as_str().unwrap().to_owned();
+    let (_, _, intro_id) = app.anonymous_proposal(&requester, &manager).await;
 
     // The manager is mailed the proposal, without a word of who proposed it.
     let first = wait_for(&inbox, manager_email, 1).await;

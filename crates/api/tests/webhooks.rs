@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 
 use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
 use base64::Engine as _;
-use common::{TestApp, assert_problem, need, platform};
+use common::{TestApp, assert_problem};
 use hmac::{Hmac, KeyInit, Mac};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -108,16 +108,7 @@ async fn signed_deliveries_with_retries_and_a_log(app: TestApp) {
     assert!(list[0].get("secret").is_none(), "the secret is shown once: {list}");
 
     // The requester of an anonymous need proposes; the manager's webhook hears of it.
-    let mut n = need("Exomes for a lung cohort", "LT", "whole-exome-sequencing");
-    n["visibility"] = json!("anonymous");
-    let (_, n) = app.post("/api/v1/needs", Some(&requester), n).await;
-    let mut p = platform("Lisbon Core", "PT", "whole-exome-sequencing");
-    p["status"] = json!("published");
-    let (_, p) = app.post("/api/v1/platforms", Some(&manager), p).await;
-    let (s, intro) =
-        app.post("/api/v1/introductions", Some(&requester), json!({"need_id": n["id"], "platform_id": p["id"], "message": "Hello"})).await;
-    assert_eq!(s, StatusCode::CREATED, "{intro}");
-    let intro_id = intro["id"].as_str().unwrap().to_owned();
+    let (_, _, intro_id) = app.anonymous_proposal(&requester, &manager).await;
     wait_for(&got, 1).await;
     // Accepting is not subscribed (and the manager is the actor): nothing; a message is.
     app.post(&format!("/api/v1/introductions/{intro_id}/accept"), Some(&manager), json!({})).await;

@@ -133,6 +133,23 @@ impl TestApp {
         v["access_token"].as_str().unwrap().to_owned()
     }
 
+    /// An anonymous need of `requester` for exomes, a published platform of `manager` that
+    /// offers them, and the requester's proposal to it: (need, platform, introduction id).
+    pub async fn anonymous_proposal(&self, requester: &str, manager: &str) -> (Value, Value, String) {
+        let mut n = need("Exomes for a lung cohort", "LT", "whole-exome-sequencing");
+        n["visibility"] = json!("anonymous");
+        let (_, n) = self.post("/api/v1/needs", Some(requester), n).await;
+        let mut p = platform("Lisbon Core", "PT", "whole-exome-sequencing");
+        p["status"] = json!("published");
+        let (_, p) = self.post("/api/v1/platforms", Some(manager), p).await;
+        let (s, intro) = self
+            .post("/api/v1/introductions", Some(requester), json!({"need_id": n["id"], "platform_id": p["id"], "message": "Hello"}))
+            .await;
+        assert_eq!(s, StatusCode::CREATED, "{intro}");
+        let id = intro["id"].as_str().unwrap().to_owned();
+        (n, p, id)
+    }
+
     /// Stop gracefully; the run loop then commits the index.
     pub async fn stop(self) -> (std::sync::Arc<TestDb>, std::sync::Arc<tempfile::TempDir>) {
         self.handle.stop(true).await;
