@@ -102,10 +102,10 @@ fn deliver_webhooks(service: &omics_service::Service, stop: &std::sync::atomic::
 /// Until `stop`: send the email digests that are due.
 fn send_digests(service: &omics_service::Service, smtp: &Smtp, stop: &std::sync::atomic::AtomicBool, poll: Duration) {
     let mail = |e: &omics_service::email::Email| smtp.send(e);
-    let mut last = std::time::Instant::now() - poll;
+    let mut last: Option<std::time::Instant> = None;
     while !stop.load(std::sync::atomic::Ordering::Relaxed) {
-        if last.elapsed() >= poll {
-            last = std::time::Instant::now();
+        if last.is_none_or(|t| t.elapsed() >= poll) {
+            last = Some(std::time::Instant::now());
             match service.send_digests(&mail) {
                 Ok(0) => {}
                 Ok(sent) => tracing::info!(sent, "email digests sent"),
