@@ -9,7 +9,7 @@ use omics_domain::EmailDigest;
 use uuid::Uuid;
 
 use crate::conn::Store;
-use crate::events::{Event, EventRow};
+use crate::events::{Event, EventRow, max_event_seq};
 use crate::records::parse_uuid;
 use crate::schema::{events, users};
 use crate::{Result, StoreError};
@@ -49,7 +49,7 @@ impl Store {
             let me = || users::table.find(user.to_string());
             let was: String = me().select(users::email_digest).first(c).optional()?.ok_or(StoreError::NotFound)?;
             if was == EmailDigest::Off.as_str() && frequency != EmailDigest::Off {
-                let last: i64 = events::table.select(diesel::dsl::max(events::seq)).first::<Option<i64>>(c)?.unwrap_or(0);
+                let last = max_event_seq(c)?;
                 diesel::update(me()).set(users::digest_cursor_seq.eq(last)).execute(c)?;
             }
             diesel::update(me())

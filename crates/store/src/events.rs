@@ -88,6 +88,11 @@ pub(crate) fn notify(c: &mut DbConn, kind: EventKind, recipients: &[Uuid], subje
     Ok(())
 }
 
+/// The last event's sequence number (0 with none), read in the caller's transaction.
+pub(crate) fn max_event_seq(c: &mut DbConn) -> Result<i64> {
+    Ok(events::table.select(diesel::dsl::max(events::seq)).first::<Option<i64>>(c)?.unwrap_or(0))
+}
+
 /// The owner of a record, read in the caller's transaction.
 pub(crate) fn owner_of(c: &mut DbConn, id: Uuid) -> Result<Option<Uuid>> {
     let owner: Option<String> = records::table.find(id.to_string()).select(records::owner_id).first(c).optional()?;

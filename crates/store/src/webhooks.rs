@@ -9,7 +9,7 @@ use omics_domain::EventKind;
 use uuid::Uuid;
 
 use crate::conn::Store;
-use crate::events::{Event, EventRow};
+use crate::events::{Event, EventRow, max_event_seq};
 use crate::records::parse_uuid;
 use crate::schema::{events, webhook_deliveries, webhooks};
 use crate::{Result, StoreError};
@@ -139,10 +139,6 @@ impl DeliveryRow {
             delivered_at: self.delivered_at.map(|t| t.and_utc()),
         })
     }
-}
-
-fn max_event_seq(c: &mut crate::DbConn) -> Result<i64> {
-    Ok(events::table.select(diesel::dsl::max(events::seq)).first::<Option<i64>>(c)?.unwrap_or(0))
 }
 
 impl Store {
