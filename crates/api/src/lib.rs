@@ -31,7 +31,7 @@ use omics_domain::Code;
 
 pub use error::{ApiError, Problem};
 pub use settings::Settings;
-pub use start::{Application, StartError};
+pub use start::{Application, Background, StartError};
 pub use state::AppState;
 
 /// The entity tag of a record version.

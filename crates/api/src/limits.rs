@@ -174,6 +174,16 @@ pub const BODY: &[(&str, &str, Bound)] = &[
     ("ReadRequest", "ids", Bound::List { min: 0, max: limits::MAX_PAGE as usize, items: None }),
     ("NewWebhook", "url", text(1, SHORT_TEXT * 10)),
     ("NewWebhook", "events", Bound::List { min: 1, max: omics_domain::EventKind::ALL.len(), items: Some((1, SHORT_TEXT)) }),
+    ("NewSavedSearch", "name", text(1, SHORT_TEXT)),
+    ("NewSavedSearch", "min_score", Bound::Float { min: 0.0, max: 1.0 }),
+    ("SavedQuery", "q", text(0, limits::QUERY_TEXT)),
+    ("SavedQuery", "technology", text(0, limits::FILTER_TEXT)),
+    ("SavedQuery", "country", text(0, limits::FILTER_TEXT)),
+    ("SavedQuery", "readiness_area", text(0, limits::FILTER_TEXT)),
+    ("SavedQuery", "sample_type", text(0, limits::FILTER_TEXT)),
+    ("SavedQuery", "accreditation", text(0, limits::FILTER_TEXT)),
+    ("SavedQuery", "cancer_type", text(0, limits::FILTER_TEXT)),
+    ("SavedQuery", "status", text(0, limits::FILTER_TEXT)),
 ];
 
 /// Query parameters, by name (each name means the same wherever it occurs).

@@ -36,6 +36,7 @@ an unknown value is refused with 422 and the closest terms in `errors[].suggesti
         (name = "introductions", description = "A match becomes a contact: proposals, answers, threads"),
         (name = "notifications", description = "What concerns you, from the outbox: the in-app feed"),
         (name = "webhooks", description = "Your events POSTed to your URL, signed as Standard Webhooks"),
+        (name = "saved-searches", description = "Searches that notify you once of each record entering their results"),
         (name = "vocabularies", description = "Controlled vocabularies"),
         (name = "audit", description = "Who changed what, when (admins)"),
         (name = "health", description = "Liveness, readiness, GA4GH service-info"),

@@ -3,7 +3,9 @@
 
 use std::net::TcpListener;
 use std::path::Path;
-use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
 use std::time::Duration;
 
 use actix_web::dev::Server;
@@ -71,11 +73,56 @@ pub struct Application {
     server: Server,
     /// The SMTP server of the email digests, when one is configured.
     smtp: Option<Smtp>,
+    background: Background,
     pub state: web::Data<AppState>,
 }
 
+/// The service's own threads (webhook deliveries, email digests): `stop` ends them. A process
+/// should not exit while one is inside a database call, so whoever ends the service other than
+/// through `run` returning (a test dropping it, say) calls `stop` first.
+#[derive(Clone, Default)]
+pub struct Background {
+    stop: Arc<AtomicBool>,
+    threads: Arc<Mutex<Vec<JoinHandle<()>>>>,
+}
+
+impl Background {
+    fn spawn(&self, name: &str, work: impl FnOnce(&AtomicBool) + Send + 'static) -> std::io::Result<()> {
+        let stop = self.stop.clone();
+        let thread = std::thread::Builder::new().name(name.into()).spawn(move || work(&stop))?;
+        self.threads.lock().unwrap_or_else(std::sync::PoisonError::into_inner).push(thread);
+        Ok(())
+    }
+
+    /// Ask the threads to stop, and wait until they have (each ends the step it is in: a
+    /// database call, an SMTP exchange, one webhook attempt of at most 10 s), or until
+    /// `within` has passed; a thread still running then is left to end on its own.
+    pub fn stop(&self, within: Duration) {
+        self.stop.store(true, Ordering::Relaxed);
+        let deadline = std::time::Instant::now() + within;
+        let threads = std::mem::take(&mut *self.threads.lock().unwrap_or_else(std::sync::PoisonError::into_inner));
+        for t in threads {
+            while !t.is_finished() && std::time::Instant::now() < deadline {
+                std::thread::sleep(Duration::from_millis(5));
+            }
+            if t.is_finished() {
+                let _ = t.join();
+            }
+        }
+    }
+}
+
+/// Raises the stop flag when `run` ends, however it ends (returned, or dropped unfinished).
+struct StopOnDrop(Arc<AtomicBool>);
+
+impl Drop for StopOnDrop {
+    fn drop(&mut self) {
+        self.0.store(true, Ordering::Relaxed);
+    }
+}
+
 /// Until `stop`: queue new events for the webhooks and POST the deliveries that are due.
-fn deliver_webhooks(service: &omics_service::Service, stop: &std::sync::atomic::AtomicBool, poll: Duration) {
+fn deliver_webhooks(service: &omics_service::Service, stop: &AtomicBool, poll: Duration) {
     // Built when the first delivery is due: a process without webhooks runs no HTTP client.
     let client: std::cell::OnceCell<Option<reqwest::blocking::Client>> = std::cell::OnceCell::new();
     let send = |url: &str, headers: &[(&str, String)], body: &str| -> omics_service::webhooks::Sent {
@@ -91,8 +138,8 @@ fn deliver_webhooks(service: &omics_service::Service, stop: &std::sync::atomic::
         }
         req.send().map(|r| r.status().as_u16()).map_err(|e| e.to_string())
     };
-    while !stop.load(std::sync::atomic::Ordering::Relaxed) {
-        if let Err(e) = service.deliver_webhooks(&send) {
+    while !stop.load(Ordering::Relaxed) {
+        if let Err(e) = service.deliver_webhooks(&send, &|| stop.load(Ordering::Relaxed)) {
             tracing::warn!(error = %e, "webhook deliveries failed; will retry");
         }
         std::thread::sleep(poll);
@@ -100,10 +147,10 @@ fn deliver_webhooks(service: &omics_service::Service, stop: &std::sync::atomic::
 }
 
 /// Until `stop`: send the email digests that are due.
-fn send_digests(service: &omics_service::Service, smtp: &Smtp, stop: &std::sync::atomic::AtomicBool, poll: Duration) {
+fn send_digests(service: &omics_service::Service, smtp: &Smtp, stop: &AtomicBool, poll: Duration) {
     let mail = |e: &omics_service::email::Email| smtp.send(e);
     let mut last: Option<std::time::Instant> = None;
-    while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+    while !stop.load(Ordering::Relaxed) {
         if last.is_none_or(|t| t.elapsed() >= poll) {
             last = Some(std::time::Instant::now());
             match service.send_digests(&mail) {
@@ -164,7 +211,7 @@ impl Application {
             server = server.workers(workers);
         }
         server = server.worker_max_blocking_threads(blocking_threads.max(1));
-        Ok(Application { port, server: server.run(), smtp, state })
+        Ok(Application { port, server: server.run(), smtp, background: Background::default(), state })
     }
 
     pub fn port(&self) -> u16 {
@@ -174,6 +221,11 @@ impl Application {
     /// A handle to stop the server gracefully.
     pub fn handle(&self) -> actix_web::dev::ServerHandle {
         self.server.handle()
+    }
+
+    /// A handle on the service's own threads, which `run` starts.
+    pub fn background(&self) -> Background {
+        self.background.clone()
     }
 
     /// Serve until the server stops (SIGINT/SIGTERM stop it gracefully). Meanwhile the index
@@ -192,6 +244,14 @@ impl Application {
                     Err(e) => tracing::warn!(error = %e, "index catch-up task failed"),
                     Ok(Ok(_)) => {}
                 }
+                // Saved searches follow what the index has applied.
+                let service = state.service.clone();
+                match web::block(move || service.follow_saved_searches()).await {
+                    Ok(Ok(0)) => {}
+                    Ok(Ok(hits)) => tracing::info!(hits, "saved searches have new hits"),
+                    Ok(Err(e)) => tracing::warn!(error = %e, "following saved searches failed; will retry"),
+                    Err(e) => tracing::warn!(error = %e, "saved-search task failed"),
+                }
                 // Proposals past their TTL and needs past their deadline expire, once a minute.
                 if swept.is_none_or(|t| t.elapsed() >= SWEEP_EVERY) {
                     swept = Some(std::time::Instant::now());
@@ -205,28 +265,20 @@ impl Application {
                 }
             }
         });
-        // Webhook deliveries, on a thread of their own (blocking HTTP, at most 10 s an attempt).
-        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
-        let deliverer = {
-            let (service, stop) = (self.state.service.clone(), stop.clone());
-            std::thread::Builder::new().name("webhooks".into()).spawn(move || deliver_webhooks(&service, &stop, poll))?
-        };
-        // Email digests, on a thread of their own too (blocking SMTP).
-        let mailer = match self.smtp {
-            Some(smtp) => {
-                let (service, stop) = (self.state.service.clone(), stop.clone());
-                let every = Duration::from_millis(self.state.settings.email_poll_ms.max(50));
-                Some(std::thread::Builder::new().name("mailer".into()).spawn(move || send_digests(&service, &smtp, &stop, every))?)
-            }
-            None => None,
-        };
+        // Webhook deliveries, on a thread of their own (blocking HTTP, at most 10 s an attempt),
+        // and email digests on another (blocking SMTP).
+        let _stop_on_drop = StopOnDrop(self.background.stop.clone());
+        let service = self.state.service.clone();
+        self.background.spawn("webhooks", move |stop| deliver_webhooks(&service, stop, poll))?;
+        if let Some(smtp) = self.smtp {
+            let service = self.state.service.clone();
+            let every = Duration::from_millis(self.state.settings.email_poll_ms.max(50));
+            self.background.spawn("mailer", move |stop| send_digests(&service, &smtp, stop, every))?;
+        }
         let result = self.server.await;
         follower.abort();
-        stop.store(true, std::sync::atomic::Ordering::Relaxed);
-        let _ = deliverer.join();
-        if let Some(m) = mailer {
-            let _ = m.join();
-        }
+        let background = self.background.clone();
+        let _ = web::block(move || background.stop(Duration::from_secs(15))).await;
         // One last catch-up so the index is committed in step with the database at exit.
         let service = self.state.service.clone();
         if let Ok(Err(e)) = web::block(move || service.index.catch_up(&service.store)).await {

@@ -87,6 +87,10 @@ enum Target {
     Webhook,
     /// A new webhook of `platform_owner` for every cell that must succeed.
     FreshWebhook,
+    /// The shared saved search of `platform_owner`.
+    SavedSearch,
+    /// A new saved search of `platform_owner` for every cell that must succeed.
+    FreshSavedSearch,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -118,6 +122,10 @@ enum Body {
     Webhook,
     /// The daily email digest.
     Digest,
+    /// A saved search of platforms.
+    SavedSearch,
+    /// A saved search of the matches of `need_owner`'s open need.
+    NeedSavedSearch,
 }
 
 type Check = fn(&World, Who, &Value) -> Result<(), String>;
@@ -249,6 +257,17 @@ fn table() -> Vec<Row> {
         row(M::DELETE, "/api/v1/webhooks/{id}", Target::FreshWebhook, Body::None, [401, 404, 404, 204, 204]),
         row(M::GET, "/api/v1/webhooks/{id}/deliveries", Target::Missing, Body::None, MISSING_WRITES),
         row(M::DELETE, "/api/v1/webhooks/{id}", Target::Missing, Body::None, MISSING_WRITES),
+        // Saved searches are their owner's (`Owner`: the platform's owner) and the admins';
+        // a need's matches are followed by its owner (and admins) only.
+        row(M::POST, "/api/v1/saved-searches", Target::None, Body::SavedSearch, [401, 201, 201, 201, 201]),
+        row(M::POST, "/api/v1/saved-searches", Target::None, Body::NeedSavedSearch, [401, 422, 422, 422, 201]),
+        row(M::GET, "/api/v1/saved-searches", Target::None, Body::None, SIGNED_IN),
+        row(M::GET, "/api/v1/saved-searches/{id}", Target::SavedSearch, Body::None, PARTY_READS),
+        row(M::GET, "/api/v1/saved-searches/{id}/hits", Target::SavedSearch, Body::None, PARTY_READS),
+        row(M::DELETE, "/api/v1/saved-searches/{id}", Target::FreshSavedSearch, Body::None, [401, 404, 404, 204, 204]),
+        row(M::GET, "/api/v1/saved-searches/{id}", Target::Missing, Body::None, MISSING_WRITES),
+        row(M::GET, "/api/v1/saved-searches/{id}/hits", Target::Missing, Body::None, MISSING_WRITES),
+        row(M::DELETE, "/api/v1/saved-searches/{id}", Target::Missing, Body::None, MISSING_WRITES),
         // Everyone signed in has a feed of their own.
         row(M::GET, "/api/v1/notifications", Target::None, Body::None, SIGNED_IN),
         row(M::POST, "/api/v1/notifications/read", Target::None, Body::ReadAll, SIGNED_IN),
@@ -296,6 +315,8 @@ struct World {
     matchable: String,
     /// The shared webhook (see [`Target::Webhook`]).
     webhook: String,
+    /// The shared saved search (see [`Target::SavedSearch`]).
+    saved_search: String,
     serial: u32,
 }
 
@@ -327,6 +348,7 @@ impl World {
             introduction: String::new(),
             matchable: String::new(),
             webhook: String::new(),
+            saved_search: String::new(),
             serial: 0,
         };
         for state in PLATFORM_STATES {
@@ -339,6 +361,7 @@ impl World {
         }
         w.introduction = w.new_introduction(omics_domain::Side::Requester).await;
         w.webhook = w.new_webhook().await;
+        w.saved_search = w.new_saved_search().await;
         w
     }
 
@@ -346,6 +369,14 @@ impl World {
     async fn new_webhook(&mut self) -> String {
         let body = json!({"url": "https://203.0.113.9/hook", "events": ["message.received"]});
         let (s, v) = self.send(Method::POST, "/api/v1/webhooks", Some(&self.platform_owner.token), Some(body)).await;
+        assert_eq!(s, 201, "{v}");
+        v["id"].as_str().unwrap().to_owned()
+    }
+
+    /// A saved search of `platform_owner`.
+    async fn new_saved_search(&mut self) -> String {
+        let body = json!({"name": "Exome labs", "kind": "platform", "query": {"technology": "WES"}});
+        let (s, v) = self.send(Method::POST, "/api/v1/saved-searches", Some(&self.platform_owner.token), Some(body)).await;
         assert_eq!(s, 201, "{v}");
         v["id"].as_str().unwrap().to_owned()
     }
@@ -476,6 +507,8 @@ impl World {
             Target::FreshMatchableNeed => self.new_matchable_need().await,
             Target::Webhook => self.webhook.clone(),
             Target::FreshWebhook => self.new_webhook().await,
+            Target::SavedSearch => self.saved_search.clone(),
+            Target::FreshSavedSearch => self.new_saved_search().await,
         })
     }
 
@@ -514,6 +547,10 @@ impl World {
             Body::ReadAll => json!({"all": true}),
             Body::Webhook => json!({"url": "https://203.0.113.9/hook", "events": ["message.received"]}),
             Body::Digest => json!({"email_digest": "daily"}),
+            Body::SavedSearch => json!({"name": format!("Search {n}"), "kind": "platform", "query": {"q": "exome", "country": "BE"}}),
+            Body::NeedSavedSearch => {
+                json!({"name": format!("Matches {n}"), "need_id": Self::fixture(&self.needs, "open"), "min_score": 0.3})
+            }
         })
     }
 
@@ -527,6 +564,7 @@ impl World {
             Target::FreshNeed(s) if !(200..300).contains(&expected) => Target::Need(s),
             Target::FreshIntroduction(_) if !(200..300).contains(&expected) => Target::Introduction,
             Target::FreshWebhook if !(200..300).contains(&expected) => Target::Webhook,
+            Target::FreshSavedSearch if !(200..300).contains(&expected) => Target::SavedSearch,
             t => t,
         };
         let id = self.target_id(target).await;

@@ -61,7 +61,8 @@ pub const READ_ONLY: [&str; 8] = ["id", "owner_id", "created_at", "updated_at", 
 pub fn from_value<T: DeserializeOwned>(value: serde_json::Value) -> Result<T, ValidationErrors> {
     let mut unknown = Vec::new();
     let result: Result<T, _> = serde_path_to_error::deserialize(serde_ignored::Deserializer::new(value, &mut |path| {
-        let p = path.to_string();
+        // `serde_ignored` writes `?` for the inside of an `Option`: not part of the JSON path.
+        let p = path.to_string().split('.').filter(|s| *s != "?").collect::<Vec<_>>().join(".");
         if !READ_ONLY.contains(&p.as_str()) {
             unknown.push(p);
         }
@@ -155,6 +156,22 @@ mod tests {
         let e = from_value::<PlatformFields>(v).unwrap_err();
         let fields: Vec<_> = e.0.iter().map(|e| e.field.as_str()).collect();
         assert_eq!(fields, ["capabilites", "organisation.rorid"]);
+    }
+
+    #[test]
+    fn unknown_fields_inside_optional_objects_are_named_by_their_json_path() {
+        #[derive(Debug, serde::Deserialize)]
+        struct Inner {
+            #[allow(dead_code)]
+            q: Option<String>,
+        }
+        #[derive(Debug, serde::Deserialize)]
+        struct Outer {
+            #[allow(dead_code)]
+            query: Option<Inner>,
+        }
+        let e = from_value::<Outer>(serde_json::json!({"query": {"q": "x", "sort": "name"}})).unwrap_err();
+        assert_eq!(e.0[0].field, "query.sort");
     }
 
     #[test]

@@ -41,6 +41,7 @@ codes! {
     IntroductionExists => ("introduction_exists", 409, "An introduction between this need and platform is already open"),
     InvalidTransition => ("invalid_transition", 409, "The change is not allowed from the current state"),
     IntroductionClosed => ("introduction_closed", 409, "The introduction is closed"),
+    SavedSearchLimit => ("saved_search_limit", 409, "You keep as many saved searches as an account may"),
     ExternalKeyTaken => ("external_key_taken", 409, "Another record already uses this external_key"),
     PreconditionFailed => ("precondition_failed", 412, "The record changed since you read it"),
     PayloadTooLarge => ("payload_too_large", 413, "The request body is too large"),

@@ -116,6 +116,8 @@ crate::wire_codes! {
         MessageReceived => "message.received",
         /// Your need changed state without you (an accepted introduction, expiry, an admin).
         NeedStatusChanged => "need.status_changed",
+        /// A record entered the results of one of your saved searches.
+        SavedSearchHit => "saved_search.hit",
     }
 }
 
@@ -144,6 +146,7 @@ impl EventKind {
             EventKind::IntroductionClosed => "An introduction was closed because its need moved on",
             EventKind::MessageReceived => "A new message in an introduction",
             EventKind::NeedStatusChanged => "Your need changed state",
+            EventKind::SavedSearchHit => "A saved search of yours has a new result",
         }
     }
 

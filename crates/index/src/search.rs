@@ -37,6 +37,8 @@ pub enum Filter {
     Status,
     /// Owner account id.
     Owner,
+    /// Record id: which of some records a search finds.
+    Id,
 }
 
 /// Who is asking, which decides what they may see.
@@ -198,6 +200,7 @@ impl SearchIndex {
             Filter::CancerType => self.f.cancer_type,
             Filter::Status => self.f.status,
             Filter::Owner => self.f.owner,
+            Filter::Id => self.f.id,
         }
     }
 

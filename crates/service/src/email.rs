@@ -84,7 +84,12 @@ fn line(e: &Event) -> String {
     } else if let Some(state) = field("state") {
         out.push_str(&format!(" ({state})"));
     }
-    for (key, label) in [("introduction_id", "introduction"), ("need_id", "need"), ("platform_id", "platform")] {
+    if let Some(name) = field("saved_search") {
+        out.push_str(&format!(": {name}"));
+    }
+    for (key, label) in
+        [("introduction_id", "introduction"), ("saved_search_id", "saved search"), ("need_id", "need"), ("platform_id", "platform")]
+    {
         if let Some(id) = field(key) {
             out.push_str(&format!("\n    {label} {id}"));
         }

@@ -213,10 +213,19 @@ impl Service {
     /// The match score of a need and a platform now (0 when a hard constraint excludes it),
     /// as a ranking of the need's candidates would give it.
     fn pair_score(&self, need: &NeedFields, platform: &Platform) -> Result<f64> {
+        Ok(self.need_scorer(need)?(platform))
+    }
+
+    /// The match score of `need` with any platform (0 when a hard constraint excludes it), as
+    /// a ranking of the need's candidates would give it: the candidates' text scores and the
+    /// supply are read once.
+    pub(crate) fn need_scorer<'a>(&'a self, need: &'a NeedFields) -> Result<impl Fn(&Platform) -> f64 + 'a> {
         let found = self.index.platform_candidates(need, true, self.matching.max_candidates)?;
         let supply = self.index.supply(&must_haves(need))?;
-        let ctx = self.context(self.matching.weights, &found.text, &supply, &[]);
-        Ok(omics_matching::evaluate(need, platform, &ctx, platform.meta.id).score())
+        Ok(move |platform: &Platform| {
+            let ctx = self.context(self.matching.weights, &found.text, &supply, &[]);
+            omics_matching::evaluate(need, platform, &ctx, platform.meta.id).score()
+        })
     }
 
     /// Propose an introduction between a need and a platform, as the owner of either.

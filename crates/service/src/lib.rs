@@ -39,6 +39,7 @@ pub mod notifications;
 pub mod open;
 pub mod params;
 pub mod records;
+pub mod saved_searches;
 pub mod vocabularies;
 pub mod webhooks;
 

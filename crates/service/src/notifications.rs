@@ -27,12 +27,14 @@ pub struct Notification {
     /// The event's stable id (the same in every delivery of it).
     pub id: Uuid,
     pub kind: EventKind,
-    /// The introduction or need it is about.
+    /// The introduction, need or saved search it is about.
     pub subject_id: Uuid,
     pub created_at: chrono::DateTime<chrono::Utc>,
     pub read: bool,
     /// Ids and states: `introduction_id`, `need_id`, `platform_id`, `state`, `by`
-    /// (`requester`, `platform` or `service`); for `need.status_changed`, `from` and `to`.
+    /// (`requester`, `platform` or `service`); for `need.status_changed`, `from` and `to`; for
+    /// `saved_search.hit`, `saved_search_id`, `saved_search` (its name) and the `platform_id`
+    /// or `need_id` that entered its results.
     #[schema(value_type = Object)]
     pub data: serde_json::Value,
 }

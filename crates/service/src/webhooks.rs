@@ -48,7 +48,7 @@ pub struct NewWebhook {
     pub url: String,
     /// The kinds of event to send: `introduction.proposed`, `introduction.accepted`,
     /// `introduction.declined`, `introduction.withdrawn`, `introduction.expired`,
-    /// `introduction.closed`, `message.received`, `need.status_changed`.
+    /// `introduction.closed`, `message.received`, `need.status_changed`, `saved_search.hit`.
     pub events: Vec<String>,
 }
 
@@ -288,12 +288,16 @@ impl Service {
     }
 
     /// Queue new events for every webhook and make the attempts that are due, with `send`
-    /// doing the HTTP POST (url, headers, body); returns how many were delivered.
-    pub fn deliver_webhooks(&self, send: &Send<'_>) -> Result<usize> {
+    /// doing the HTTP POST (url, headers, body), until `stopping` says so; returns how many
+    /// were delivered.
+    pub fn deliver_webhooks(&self, send: &Send<'_>, stopping: &dyn Fn() -> bool) -> Result<usize> {
         let now = Utc::now();
         self.store.queue_deliveries(now)?;
         let mut delivered = 0;
         for (d, w, e) in self.store.due_deliveries(now, 100)? {
+            if stopping() {
+                break;
+            }
             let body = body_of(&e);
             let (id, ts) = (e.id.to_string(), Utc::now().timestamp());
             let sent = match check_url(&w.url, self.webhooks.allow_private) {

@@ -10,7 +10,7 @@
 //! log and the audit trail in `records` (`Store::insert`, `update`, `modify`, `delete`, `changes_after`);
 //! accounts and external identities in `users`; introductions and their threads in
 //! `introductions`; the outbox of events for the feed and deliveries in `events`; webhooks and their delivery log
-//! in `webhooks`; the diesel tables in [`schema`], checked
+//! in `webhooks`; saved searches and their hits in `saved_searches`; the diesel tables in [`schema`], checked
 //! against each backend's migrations by the `schema_check` tests.
 
 mod conn;
@@ -18,6 +18,7 @@ mod digests;
 mod events;
 mod introductions;
 mod records;
+mod saved_searches;
 pub mod schema;
 #[cfg(test)]
 mod schema_check;
@@ -30,6 +31,7 @@ pub use digests::DueDigest;
 pub use events::{Event, Feed};
 pub use introductions::{Introduction, IntroductionChange, Message, Party};
 pub use records::{AuditFilter, Change, ImportOutcome, Op};
+pub use saved_searches::{Hit, SavedSearch};
 pub use users::{ExternalId, NewExternalUser, NewUser, User};
 pub use webhooks::{Attempt, Delivery, DeliveryStatus, Webhook};
 

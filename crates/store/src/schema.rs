@@ -116,9 +116,33 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    saved_searches (id) {
+        id -> Text,
+        owner_id -> Text,
+        name -> Text,
+        kind -> Text,
+        query -> Text,
+        need_id -> Nullable<Text>,
+        min_score -> Nullable<Double>,
+        cursor_seq -> BigInt,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    saved_search_hits (saved_search_id, record_id) {
+        saved_search_id -> Text,
+        record_id -> Text,
+        hit_seq -> Nullable<BigInt>,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(records -> users (owner_id));
 diesel::joinable!(events -> users (recipient_id));
 diesel::joinable!(webhook_deliveries -> webhooks (webhook_id));
+diesel::joinable!(saved_search_hits -> saved_searches (saved_search_id));
 diesel::joinable!(introduction_messages -> introductions (introduction_id));
 diesel::allow_tables_to_appear_in_same_query!(
     users,
@@ -128,5 +152,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     introduction_messages,
     events,
     webhooks,
-    webhook_deliveries
+    webhook_deliveries,
+    saved_searches,
+    saved_search_hits
 );

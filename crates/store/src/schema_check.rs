@@ -7,7 +7,10 @@ use diesel::sql_types::is_nullable::{IsNullable, NotNull};
 use diesel::sql_types::{BigInt, Bool, Double, Nullable, SingleValue, SqlType, Text, Timestamp};
 
 use crate::conn::{Backend, DbConn, Store};
-use crate::schema::{change_log, events, introduction_messages, introductions, records, users, webhook_deliveries, webhooks};
+use crate::schema::{
+    change_log, events, introduction_messages, introductions, records, saved_search_hits, saved_searches, users, webhook_deliveries,
+    webhooks,
+};
 use crate::testdb::TestDb;
 
 trait Nullness {
@@ -133,6 +136,8 @@ fn schema_matches_migrations(backend: Backend) {
         declared!(backend, events: seq, id, kind, recipient_id, subject_id, payload, created_at, read_at),
         declared!(backend, webhooks: id, owner_id, url, events, secret, cursor_seq, created_at),
         declared!(backend, webhook_deliveries: id, webhook_id, event_id, event_seq, status, attempts, last_status, last_error, next_attempt_at, created_at, delivered_at),
+        declared!(backend, saved_searches: id, owner_id, name, kind, query, need_id, min_score, cursor_seq, created_at),
+        declared!(backend, saved_search_hits: saved_search_id, record_id, hit_seq, created_at),
     ];
     let mut tables: Vec<&str> = declared.iter().map(|(t, _)| *t).collect();
     tables.sort_unstable();

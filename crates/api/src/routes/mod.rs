@@ -14,6 +14,7 @@ pub mod needs;
 pub mod notifications;
 pub mod platforms;
 pub mod records;
+pub mod saved_searches;
 pub mod vocabularies;
 pub mod webhooks;
 
@@ -66,6 +67,11 @@ pub fn api(cfg: &mut ServiceConfig) {
         .service(webhooks::list)
         .service(webhooks::delete)
         .service(webhooks::deliveries)
+        .service(saved_searches::create)
+        .service(saved_searches::list)
+        .service(saved_searches::get)
+        .service(saved_searches::delete)
+        .service(saved_searches::hits)
         .service(vocabularies::index)
         .service(vocabularies::get)
         .service(vocabularies::resolve)

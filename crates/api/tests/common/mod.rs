@@ -16,6 +16,16 @@ pub struct TestApp {
     pub db: std::sync::Arc<TestDb>,
     pub dir: std::sync::Arc<tempfile::TempDir>,
     handle: actix_web::dev::ServerHandle,
+    background: omics_api::Background,
+}
+
+/// A test ends with its threads stopped: a test binary must not exit while the service's own
+/// threads are inside a database call (that crashed a CI run with SIGSEGV at exit).
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        // Long enough for any database call; a webhook attempt to a silent address may go on.
+        self.background.stop(std::time::Duration::from_secs(2));
+    }
 }
 
 pub fn settings(db: &TestDb, dir: &std::path::Path) -> Settings {
@@ -60,9 +70,9 @@ impl TestApp {
         let app = Application::build(settings.clone()).unwrap();
         let base = format!("http://127.0.0.1:{}", app.port());
         let state = actix_web::web::Data::from(app.state.service.clone());
-        let handle = app.handle();
+        let (handle, background) = (app.handle(), app.background());
         actix_web::rt::spawn(app.run());
-        TestApp { base, client: Client::new(), settings, state, db, dir, handle }
+        TestApp { base, client: Client::new(), settings, state, db, dir, handle, background }
     }
 
     pub async fn req(
@@ -160,7 +170,7 @@ impl TestApp {
             }
             actix_web::rt::time::sleep(std::time::Duration::from_millis(20)).await;
         }
-        (self.db, self.dir)
+        (self.db.clone(), self.dir.clone())
     }
 }
 

@@ -100,7 +100,7 @@ fn parse_sort(s: Option<&str>) -> Result<Sort> {
 }
 
 /// Turn list parameters into an index request; vocabulary values are resolved as in bodies.
-fn search_request<E: Entity>(p: &ListParams, v: &Vocabularies, viewer: Option<&Actor>) -> Result<SearchRequest> {
+pub(crate) fn search_request<E: Entity>(p: &ListParams, v: &Vocabularies, viewer: Option<&Actor>) -> Result<SearchRequest> {
     let limit = page_limit(p.limit)?;
     let offset = p.offset.unwrap_or(0);
     if offset > MAX_OFFSET {
