@@ -206,6 +206,8 @@ fn table() -> Vec<Row> {
             row(M::GET, "/api/v1/platforms/{id}/matches", Target::Platform(state), Body::None, if public { EVERYONE } else { HIDDEN })
                 .query("include_excluded=true&limit=100")
                 .check(need_matches_are_public),
+            row(M::GET, "/api/v1/platforms/{id}/similar", Target::Platform(state), Body::None, if public { EVERYONE } else { HIDDEN })
+                .check(similar_platforms_are_public),
         ]);
     }
     for state in NEED_STATES {
@@ -231,7 +233,7 @@ fn table() -> Vec<Row> {
             row(M::DELETE, route, Target::Missing, Body::None, MISSING_WRITES),
         ]);
     }
-    for route in ["/api/v1/platforms/{id}/matches", "/api/v1/needs/{id}/matches"] {
+    for route in ["/api/v1/platforms/{id}/matches", "/api/v1/needs/{id}/matches", "/api/v1/platforms/{id}/similar"] {
         t.push(row(M::GET, route, Target::Missing, Body::None, MISSING));
     }
     // Introductions: `Owner` is the platform's owner, a party to every introduction here.
@@ -799,6 +801,22 @@ fn need_matches_are_public(w: &World, who: Who, v: &Value) -> Result<(), String>
     }
     // The owner column here is the platform's owner, a stranger to the need.
     requester_hidden(w, who, who == Who::Admin, &Value::Array(needs))
+}
+
+fn similar_platforms_are_public(_: &World, who: Who, v: &Value) -> Result<(), String> {
+    let items = v["items"].as_array().ok_or_else(|| format!("no items: {}", short(v)))?;
+    if items.is_empty() {
+        return Err(format!("{who:?} is shown no similar platform (the published fixtures all offer sequencing)"));
+    }
+    for p in items.iter().map(|i| &i["platform"]) {
+        if p["status"] != "published" {
+            return Err(format!("{who:?} is shown platform {} in status {} as similar", p["id"], p["status"]));
+        }
+        if p["id"] == v["platform_id"] {
+            return Err(format!("the platform is shown as similar to itself: {}", short(v)));
+        }
+    }
+    Ok(())
 }
 
 async fn authorization_matrix(app: TestApp) {

@@ -118,8 +118,8 @@ async fn a_hit_is_notified_once_across_restarts(backend: Backend) {
 
     // A new exome lab: one hit in each of the researcher's searches.
     let new = create_platform(&app, &manager, "New Exome Lab", "whole-exome-sequencing").await;
-    assert_eq!(ids(&wait_hits(&app, &researcher, &platforms_id, 1).await), [new.clone()]);
-    assert_eq!(ids(&wait_hits(&app, &researcher, &matches_id, 1).await), [new.clone()]);
+    assert_eq!(ids(&wait_hits(&app, &researcher, &platforms_id, 1).await), [new.as_str()]);
+    assert_eq!(ids(&wait_hits(&app, &researcher, &matches_id, 1).await), [new.as_str()]);
     let feed = hits_in_feed(&app, &researcher).await;
     assert_eq!(feed.len(), 2, "{feed:?}");
     for e in &feed {

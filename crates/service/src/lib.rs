@@ -40,6 +40,7 @@ pub mod open;
 pub mod params;
 pub mod records;
 pub mod saved_searches;
+pub mod similar;
 pub mod vocabularies;
 pub mod webhooks;
 

@@ -6,6 +6,7 @@
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use omics_domain::NeedFields;
 use omics_service::matches::{MatchParams, NeedMatches, PlatformMatches};
+use omics_service::similar::{SimilarParams, SimilarPlatforms};
 use uuid::Uuid;
 
 use crate::auth::MaybeUser;
@@ -93,5 +94,27 @@ pub async fn for_platform(
 ) -> ApiResult<HttpResponse> {
     limit_anonymous(&state, &req, &viewer)?;
     let result = call(&state, move |s| s.match_platform(id.into_inner(), viewer.actor().as_ref(), &params)).await?;
+    Ok(HttpResponse::Ok().json(result))
+}
+
+/// Published platforms most like this one, "others like this one": technologies in common (a
+/// shared family counts a third as much as a shared term), readiness areas, sample types and
+/// content words of the descriptions, each with a reason.
+#[utoipa::path(tag = "platforms",
+    params(("id" = Uuid, Path), SimilarParams), security((), ("bearer" = [])),
+    responses(
+        (status = 200, description = "The most alike platforms first, with their likeness part by part", body = SimilarPlatforms),
+        (status = 400, description = "Invalid id or parameter"),
+        (status = 401, description = "Bad token"),
+        (status = 404, description = "No such platform, or not visible to you"),
+    ))]
+#[get("/platforms/{id}/similar")]
+pub async fn similar(
+    state: web::Data<AppState>,
+    id: web::Path<Uuid>,
+    params: web::Query<SimilarParams>,
+    viewer: MaybeUser,
+) -> ApiResult<HttpResponse> {
+    let result = call(&state, move |s| s.similar_platforms(id.into_inner(), viewer.actor().as_ref(), &params)).await?;
     Ok(HttpResponse::Ok().json(result))
 }

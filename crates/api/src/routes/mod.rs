@@ -52,6 +52,7 @@ pub fn api(cfg: &mut ServiceConfig) {
         .service(matches::for_need)
         .service(matches::for_platform)
         .service(matches::adhoc)
+        .service(matches::similar)
         .service(introductions::propose)
         .service(introductions::inbox)
         .service(introductions::get)
