@@ -467,14 +467,7 @@ async fn index_catches_up_after_restart(app: TestApp) {
     let (db, dir) = app.stop().await;
     // A write committed to the database whose index commit never happened (as after a crash
     // between the two): the restarted service must find it.
-    let fields: omics_domain::PlatformFields = serde_json::from_value(platform("Committed Not Indexed", "NL", "WGS")).unwrap();
-    let fields = fields.validate(&omics_domain::Vocabularies::builtin().unwrap()).unwrap();
-    let now = chrono::Utc::now();
-    let rec = omics_domain::Record::Platform(omics_domain::Platform {
-        meta: omics_domain::Meta { id: uuid::Uuid::now_v7(), owner_id: Some(owner), created_at: now, updated_at: now, version: 1 },
-        fields,
-    });
-    store.insert(&rec, Some(owner)).unwrap();
+    common::insert_platform(&store, owner, platform("Committed Not Indexed", "NL", "WGS"));
     drop(store);
     let app = TestApp::spawn_on(db, dir).await;
     let (_, v) = app.get("/api/v1/platforms?q=committed", None).await;

@@ -174,6 +174,21 @@ impl TestApp {
     }
 }
 
+/// Insert the platform `body` of `owner` straight into the database, as a committed write
+/// whose index commit never happened (or one made while no service ran); returns its id.
+pub fn insert_platform(store: &omics_store::Store, owner: uuid::Uuid, body: Value) -> uuid::Uuid {
+    let fields: omics_domain::PlatformFields = serde_json::from_value(body).unwrap();
+    let fields = fields.validate(&omics_domain::Vocabularies::builtin().unwrap()).unwrap();
+    let now = chrono::Utc::now();
+    let id = uuid::Uuid::now_v7();
+    let rec = omics_domain::Record::Platform(omics_domain::Platform {
+        meta: omics_domain::Meta { id, owner_id: Some(owner), created_at: now, updated_at: now, version: 1 },
+        fields,
+    });
+    store.insert(&rec, Some(owner)).unwrap();
+    id
+}
+
 pub fn platform(name: &str, country: &str, tech: &str) -> Value {
     json!({
         "name": name,
