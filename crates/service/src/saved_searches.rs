@@ -5,6 +5,8 @@
 //! search: the follower runs after each index catch-up, over the change log after the search's
 //! cursor (kept in the database), and records the hits and moves the cursor in one transaction.
 
+use std::collections::{HashMap, HashSet};
+
 use chrono::{DateTime, Utc};
 use omics_domain::{Code, FieldCode, FieldError, Kind, NeedFields, PlatformFields, Record, limits};
 use omics_index::{Audience, Filter, SearchRequest, Sort};
@@ -388,16 +390,14 @@ impl Service {
             let Some(last) = changes.last().map(|c| c.seq) else { break };
             for s in behind.iter().filter(|s| s.cursor_seq < last) {
                 // The newest change of each record of the search's kind, after its cursor.
-                let mut entered: Vec<(Uuid, i64)> = Vec::new();
+                let mut newest: HashMap<Uuid, i64> = HashMap::new();
                 for c in changes.iter().filter(|c| c.seq > s.cursor_seq && c.kind == s.kind) {
-                    match entered.iter_mut().find(|(id, _)| *id == c.entity_id) {
-                        Some(e) => e.1 = c.seq,
-                        None => entered.push((c.entity_id, c.seq)),
-                    }
+                    newest.insert(c.entity_id, c.seq);
                 }
-                let ids: Vec<Uuid> = entered.iter().map(|(id, _)| *id).collect();
-                let members = if ids.is_empty() { Vec::new() } else { self.members(s, &ids)? };
-                entered.retain(|(id, _)| members.contains(id));
+                let ids: Vec<Uuid> = newest.keys().copied().collect();
+                let members: HashSet<Uuid> = if ids.is_empty() { HashSet::new() } else { self.members(s, &ids)?.into_iter().collect() };
+                let mut entered: Vec<(Uuid, i64)> = newest.into_iter().filter(|(id, _)| members.contains(id)).collect();
+                entered.sort_by_key(|&(_, seq)| seq);
                 new += self.store.record_hits(s, &entered, last)?.len();
             }
             after = last;
