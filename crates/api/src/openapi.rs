@@ -37,6 +37,7 @@ an unknown value is refused with 422 and the closest terms in `errors[].suggesti
         (name = "notifications", description = "What concerns you, from the outbox: the in-app feed"),
         (name = "webhooks", description = "Your events POSTed to your URL, signed as Standard Webhooks"),
         (name = "saved-searches", description = "Searches that notify you once of each record entering their results"),
+        (name = "analytics", description = "The network seen whole: coverage, gaps, activity (counts of needs below `analytics_min_cell` show as \"<N\" to non-admins)"),
         (name = "vocabularies", description = "Controlled vocabularies"),
         (name = "audit", description = "Who changed what, when (admins)"),
         (name = "health", description = "Liveness, readiness, GA4GH service-info"),

@@ -60,6 +60,9 @@ pub struct Settings {
     pub moderation: bool,
     /// Days a proposed introduction waits for an answer before it expires.
     pub introduction_ttl_days: u32,
+    /// In analytics, a count of needs below this (and above 0) shows as "<N" to everyone but
+    /// admins, so that a requester cannot be singled out. 1 shows every count.
+    pub analytics_min_cell: u32,
     /// Deliver webhooks to private, loopback and link-local addresses (off: public only).
     pub webhooks_allow_private: bool,
     /// Wait before a webhook delivery's first retry, doubled for each further one.
@@ -103,6 +106,7 @@ impl Default for Settings {
             blocking_threads: 4,
             moderation: false,
             introduction_ttl_days: 30,
+            analytics_min_cell: omics_service::analytics::DEFAULT_MIN_CELL,
             webhooks_allow_private: false,
             webhooks_retry_base_ms: 5_000,
             smtp_url: None,
@@ -126,6 +130,7 @@ impl Settings {
             moderation: self.moderation,
             matching: self.matching.clone(),
             introduction_ttl_days: self.introduction_ttl_days,
+            analytics_min_cell: self.analytics_min_cell,
             webhooks: omics_service::webhooks::WebhookSettings {
                 allow_private: self.webhooks_allow_private,
                 retry_base_ms: self.webhooks_retry_base_ms.max(1),

@@ -252,6 +252,14 @@ impl Application {
                     Ok(Err(e)) => tracing::warn!(error = %e, "following saved searches failed; will retry"),
                     Err(e) => tracing::warn!(error = %e, "saved-search task failed"),
                 }
+                // Analytics follow what the catalogue holds.
+                let service = state.service.clone();
+                match web::block(move || service.refresh_analytics()).await {
+                    Ok(Ok(r)) if r.ranked > 0 => tracing::debug!(ranked = r.ranked, stale = r.stale, "analytics ranked needs"),
+                    Ok(Ok(_)) => {}
+                    Ok(Err(e)) => tracing::warn!(error = %e, "refreshing analytics failed; will retry"),
+                    Err(e) => tracing::warn!(error = %e, "analytics task failed"),
+                }
                 // Proposals past their TTL and needs past their deadline expire, once a minute.
                 if swept.is_none_or(|t| t.elapsed() >= SWEEP_EVERY) {
                     swept = Some(std::time::Instant::now());

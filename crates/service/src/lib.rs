@@ -22,6 +22,8 @@
 //! - [`email`]: each account's email digest of its unread events (off, daily or immediate),
 //!   composed here and sent by the caller's mailer.
 //! - [`accounts`]: registration, password sign-in and change, external accounts.
+//! - [`analytics`]: coverage and demand per country and technology, gaps, activity per
+//!   month, from a read model that follows the change log.
 //! - [`audit`]: the change log, for admins. [`vocabularies`]: lookups and resolving.
 //! - [`open`]: opening the database, the index and the vocabularies.
 //!
@@ -29,6 +31,7 @@
 //! value or an [`Error`] with a stable code.
 
 pub mod accounts;
+pub mod analytics;
 pub mod audit;
 pub mod email;
 mod error;
@@ -88,6 +91,8 @@ pub struct Service {
     pub webhooks: webhooks::WebhookSettings,
     /// Whether email digests are sent (an SMTP server is configured).
     pub email: bool,
+    /// The analytics read model, which [`Service::refresh_analytics`] keeps in step.
+    pub analytics: analytics::Analytics,
 }
 
 impl std::fmt::Debug for Service {

@@ -349,6 +349,18 @@ impl Service {
         Ok(current.into_iter().chain(reread).filter(|r| visible(r, viewer)).map(|r| (r.meta().id, r)).collect())
     }
 
+    /// The best score a public platform passing every hard constraint of `need` reaches, or
+    /// None when none passes (the need is unserved): what analytics counts. Ranked as a
+    /// match is, with the default weights, from the catalogue alone (nothing is shown, so the
+    /// database need not re-check).
+    pub fn best_match(&self, need: &NeedFields) -> Result<Option<f64>> {
+        let plan = Plan { weights: self.matching.weights, limit: 1, min_score: 0.0, include_excluded: false, mode: ReadMode::default() };
+        let found = PlatformsForNeed::candidates(self, need, false)?.unwrap_or_default();
+        let entries = self.index.catalogue.get_many(&found.ids);
+        let (ranking, _) = PlatformsForNeed::rank(self, need, &entries, &[], None, &plan, &found.text, &[])?;
+        Ok(ranking.matches.first().map(|m| m.score))
+    }
+
     /// Rank the public platforms for `need`.
     pub fn platforms_for(&self, need: &NeedFields, need_id: Option<Uuid>, readings: &[Reading], plan: &Plan) -> Result<PlatformMatches> {
         let out = self.run::<PlatformsForNeed>(need, None, readings, plan)?;

@@ -46,6 +46,8 @@ pub struct Config {
     pub webhooks: crate::webhooks::WebhookSettings,
     /// Whether email digests are sent (an SMTP server is configured).
     pub email: bool,
+    /// Counts of needs below this show as "<N" to non-admins in analytics.
+    pub analytics_min_cell: u32,
 }
 
 /// Why the service could not open.
@@ -113,6 +115,7 @@ impl Service {
         if applied > 0 {
             tracing::info!(applied, "search index caught up with the database");
         }
+        let analytics = crate::analytics::Analytics::new(&vocabs, config.analytics_min_cell);
         Ok(Service {
             store,
             index,
@@ -122,6 +125,7 @@ impl Service {
             introduction_ttl_days: config.introduction_ttl_days,
             webhooks: config.webhooks,
             email: config.email,
+            analytics,
         })
     }
 }

@@ -15,6 +15,7 @@
 
 mod conn;
 mod digests;
+mod analytics;
 mod events;
 mod introductions;
 mod records;
@@ -26,6 +27,7 @@ pub mod testdb;
 mod users;
 mod webhooks;
 
+pub use analytics::ChangeSummary;
 pub use conn::{Backend, DbConn, Store};
 pub use digests::DueDigest;
 pub use events::{Event, Feed};

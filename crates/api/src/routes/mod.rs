@@ -4,6 +4,7 @@
 //! declarations ([`crate::openapi::document`] collects them). Handlers live beside this file,
 //! one file per resource.
 
+pub mod analytics;
 pub mod audit;
 pub mod auth;
 mod crud_macro;
@@ -73,6 +74,9 @@ pub fn api(cfg: &mut ServiceConfig) {
         .service(saved_searches::get)
         .service(saved_searches::delete)
         .service(saved_searches::hits)
+        .service(analytics::coverage)
+        .service(analytics::gaps)
+        .service(analytics::activity)
         .service(vocabularies::index)
         .service(vocabularies::get)
         .service(vocabularies::resolve)
