@@ -203,6 +203,11 @@ pub const QUERY: &[(&str, Bound)] = &[
     ("weights", text(0, SHORT_TEXT)),
     ("after", Bound::Int { min: 0, max: None }),
     ("value", text(1, SHORT_TEXT)),
+    ("level", text(0, 20)),
+    ("interval", text(0, 20)),
+    ("from", text(0, 7)),
+    ("to", text(0, 7)),
+    ("open_days", int(1, 3650)),
 ];
 
 /// Write `bound` into `schema`; false when the schema has no place for it.

@@ -146,6 +146,18 @@ fn deliver_webhooks(service: &omics_service::Service, stop: &AtomicBool, poll: D
     }
 }
 
+/// Until `stop`: keep the analytics read model in step, a round per poll interval.
+fn follow_analytics(service: &omics_service::Service, stop: &AtomicBool, poll: Duration) {
+    while !stop.load(Ordering::Relaxed) {
+        match service.refresh_analytics(&|| stop.load(Ordering::Relaxed)) {
+            Ok(r) if r.ranked > 0 => tracing::debug!(ranked = r.ranked, pending = r.stale, "analytics ranked needs"),
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "refreshing analytics failed; will retry"),
+        }
+        std::thread::sleep(poll);
+    }
+}
+
 /// Until `stop`: send the email digests that are due.
 fn send_digests(service: &omics_service::Service, smtp: &Smtp, stop: &AtomicBool, poll: Duration) {
     let mail = |e: &omics_service::email::Email| smtp.send(e);
@@ -252,14 +264,6 @@ impl Application {
                     Ok(Err(e)) => tracing::warn!(error = %e, "following saved searches failed; will retry"),
                     Err(e) => tracing::warn!(error = %e, "saved-search task failed"),
                 }
-                // Analytics follow what the catalogue holds.
-                let service = state.service.clone();
-                match web::block(move || service.refresh_analytics()).await {
-                    Ok(Ok(r)) if r.ranked > 0 => tracing::debug!(ranked = r.ranked, stale = r.stale, "analytics ranked needs"),
-                    Ok(Ok(_)) => {}
-                    Ok(Err(e)) => tracing::warn!(error = %e, "refreshing analytics failed; will retry"),
-                    Err(e) => tracing::warn!(error = %e, "analytics task failed"),
-                }
                 // Proposals past their TTL and needs past their deadline expire, once a minute.
                 if swept.is_none_or(|t| t.elapsed() >= SWEEP_EVERY) {
                     swept = Some(std::time::Instant::now());
@@ -278,6 +282,10 @@ impl Application {
         let _stop_on_drop = StopOnDrop(self.background.stop.clone());
         let service = self.state.service.clone();
         self.background.spawn("webhooks", move |stop| deliver_webhooks(&service, stop, poll))?;
+        // Analytics follow the catalogue, ranking needs on a thread of their own (up to a
+        // second of work a round) so that the index's catch-up never waits for them.
+        let service = self.state.service.clone();
+        self.background.spawn("analytics", move |stop| follow_analytics(&service, stop, poll))?;
         if let Some(smtp) = self.smtp {
             let service = self.state.service.clone();
             let every = Duration::from_millis(self.state.settings.email_poll_ms.max(50));

@@ -181,6 +181,10 @@ fn table() -> Vec<Row> {
         row(M::POST, "/api/v1/matches", Target::None, Body::Described, EVERYONE)
             .query("include_excluded=true&limit=100")
             .check(platform_matches_are_public),
+        // Counts are public; small counts of needs are "<3" to all but admins.
+        row(M::GET, "/api/v1/analytics/coverage", Target::None, Body::None, EVERYONE).check(small_counts_hidden),
+        row(M::GET, "/api/v1/analytics/gaps", Target::None, Body::None, EVERYONE).check(small_counts_hidden),
+        row(M::GET, "/api/v1/analytics/activity", Target::None, Body::None, EVERYONE).check(small_counts_hidden),
         row(M::GET, "/api/v1/vocabularies", Target::None, Body::None, EVERYONE),
         row(M::GET, "/api/v1/vocabularies/{name}", Target::None, Body::None, EVERYONE),
         row(M::GET, "/api/v1/vocabularies/{name}/resolve", Target::None, Body::None, EVERYONE).query("value=WES"),
@@ -817,6 +821,50 @@ fn similar_platforms_are_public(_: &World, who: Who, v: &Value) -> Result<(), St
         }
     }
     Ok(())
+}
+
+/// The values of the fields of `v` (at any depth) that count needs.
+fn need_counts<'v>(v: &'v Value, out: &mut Vec<&'v Value>) {
+    const COUNTS: [&str; 8] = [
+        "open_needs",
+        "unserved_needs",
+        "needs",
+        "count",
+        "needs_posted",
+        "needs_matched",
+        "introductions_proposed",
+        "introductions_accepted",
+    ];
+    match v {
+        Value::Object(m) => {
+            for (k, x) in m {
+                if COUNTS.contains(&k.as_str()) && m.get("kind") != Some(&json!("no_platform_in_country")) {
+                    out.push(x);
+                }
+                need_counts(x, out);
+            }
+        }
+        Value::Array(a) => a.iter().for_each(|x| need_counts(x, out)),
+        _ => {}
+    }
+}
+
+fn small_counts_hidden(w: &World, who: Who, v: &Value) -> Result<(), String> {
+    let mut counts = Vec::new();
+    need_counts(v, &mut counts);
+    let small = counts.iter().filter(|c| matches!(c.as_u64(), Some(1 | 2))).count();
+    let hidden = counts.iter().filter(|c| **c == "<3").count();
+    // The fixtures' open needs make small cells in the coverage matrix.
+    if v.get("cells").is_some() && (if who == Who::Admin { small } else { hidden }) == 0 {
+        return Err(format!("{who:?} sees no small cell in the coverage: {}", short(v)));
+    }
+    match who {
+        Who::Admin if hidden > 0 => Err(format!("an admin is shown {hidden} counts as \"<3\": {}", short(v))),
+        Who::Admin => Ok(()),
+        _ if small > 0 => Err(format!("{who:?} is shown {small} counts of 1 or 2 needs: {}", short(v))),
+        _ if v.to_string().contains(&w.need_owner.email) => Err(format!("{who:?} is shown a requester: {}", short(v))),
+        _ => Ok(()),
+    }
 }
 
 async fn authorization_matrix(app: TestApp) {

@@ -13,9 +13,9 @@
 //! in `webhooks`; saved searches and their hits in `saved_searches`; the diesel tables in [`schema`], checked
 //! against each backend's migrations by the `schema_check` tests.
 
+mod analytics;
 mod conn;
 mod digests;
-mod analytics;
 mod events;
 mod introductions;
 mod records;

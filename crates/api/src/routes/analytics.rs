@@ -47,11 +47,7 @@ pub async fn coverage(
 ) -> ApiResult<HttpResponse> {
     let csv = wants_csv(&req);
     let result = call(&state, move |s| s.coverage(&params, viewer.actor().as_ref())).await?;
-    Ok(if csv {
-        HttpResponse::Ok().content_type("text/csv; charset=utf-8").body(result.to_csv())
-    } else {
-        HttpResponse::Ok().json(result)
-    })
+    Ok(if csv { HttpResponse::Ok().content_type("text/csv; charset=utf-8").body(result.to_csv()) } else { HttpResponse::Ok().json(result) })
 }
 
 /// The unmet needs, most acute first: technologies requesters in a country ask for that no

@@ -6,7 +6,7 @@ use omics_domain::{Code, FieldCode, FieldError, ValidationErrors};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::{Count, Disclosure, Fold, TermRef, Tables, median, pos};
+use super::{Count, Disclosure, Fold, Tables, TermRef, median, pos};
 use crate::params::{bad_param, check_param_length};
 use crate::{Actor, Error, Result, Service};
 
@@ -97,9 +97,14 @@ pub struct Coverage {
     pub level: Level,
     /// The change-log sequence number the figures reflect.
     pub as_of_seq: i64,
-    /// Open needs whose best match is still being ranked (after a change): they count in
-    /// `open_needs` but in neither `unserved_needs` nor the median yet.
+    /// Open needs whose best match is pending (new or changed, or a platform of their
+    /// families changed): they count in `open_needs` but in neither `unserved_needs` nor the
+    /// median yet.
     pub stale_needs: usize,
+    /// Every other open need's best match was ranked on the records as of this change-log
+    /// sequence number or later (the oldest ranking; other writes move scores a little and
+    /// the oldest rankings are redone first).
+    pub ranked_as_of_seq: i64,
     /// Counts of needs below this show as "<N" to everyone but admins.
     pub min_cell: u32,
     /// The rows: every country of the vocabulary (or the one asked for).
@@ -168,13 +173,13 @@ impl Service {
             None | Some("family") => Level::Family,
             Some("term") => Level::Term,
             Some(other) => {
-                check_param_length("level", Some(other), omics_domain::limits::SHORT_TEXT)?;
+                check_param_length("level", Some(other), 20)?;
                 return Err(bad_param("level", format!("level is family or term; got '{other}'")));
             }
         };
         let mut errors = ValidationErrors::default();
         let mut resolve = |name: &str, raw: &Option<String>, vocab: &omics_domain::Vocabulary| -> Result<Option<u16>> {
-            check_param_length(name, raw.as_deref(), omics_domain::limits::SHORT_TEXT)?;
+            check_param_length(name, raw.as_deref(), omics_domain::limits::FILTER_TEXT)?;
             let Some(raw) = raw.as_deref().map(str::trim).filter(|s| !s.is_empty()) else { return Ok(None) };
             match vocab.resolve(name, raw) {
                 Ok(id) => Ok(pos(vocab, &id)),
@@ -267,6 +272,7 @@ fn count(f: &Fold, t: &Tables, q: &Query, v: &omics_domain::Vocabularies, d: Dis
         all.platform(p.cross_border, capacity);
     }
     let mut stale = 0;
+    let mut ranked_as_of = f.seq;
     for n in f.needs.values() {
         if !n.is_open() || !in_scope(n.country) || q.readiness.is_some_and(|r| r != n.readiness) {
             continue;
@@ -284,6 +290,9 @@ fn count(f: &Fold, t: &Tables, q: &Query, v: &omics_domain::Vocabularies, d: Dis
             continue;
         }
         let best = if f.stale(n, t) { None } else { n.best.map(|b| b.score) };
+        if let Some(b) = n.best.filter(|_| best.is_some()) {
+            ranked_as_of = ranked_as_of.min(b.computed);
+        }
         stale += usize::from(best.is_none());
         let row = usize::from(n.country);
         for &(col, _) in &seen {
@@ -308,10 +317,8 @@ fn count(f: &Fold, t: &Tables, q: &Query, v: &omics_domain::Vocabularies, d: Dis
         Level::Family => t.family.get(i).is_some_and(|&fam| usize::from(fam) == i) && q.keep[i],
         Level::Term => !cols[i].is_empty(),
     };
-    let technologies: Vec<TermRef> = (0..nt)
-        .filter(|&i| shown_col(i))
-        .map(|i| TermRef { id: tech_terms[i].id.clone(), label: tech_terms[i].label.clone() })
-        .collect();
+    let technologies: Vec<TermRef> =
+        (0..nt).filter(|&i| shown_col(i)).map(|i| TermRef { id: tech_terms[i].id.clone(), label: tech_terms[i].label.clone() }).collect();
     let country_id = |i: usize| v.countries.terms()[i].id.clone();
     let mut out_cells = Vec::new();
     for (i, acc) in cells.into_iter().enumerate() {
@@ -339,6 +346,7 @@ fn count(f: &Fold, t: &Tables, q: &Query, v: &omics_domain::Vocabularies, d: Dis
         level: q.level,
         as_of_seq: f.seq,
         stale_needs: stale,
+        ranked_as_of_seq: ranked_as_of,
         min_cell,
         countries,
         technologies,

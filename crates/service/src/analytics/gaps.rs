@@ -10,11 +10,13 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use super::{Count, Disclosure, Fold, NeedRow, Tables};
-use crate::params::out_of_range;
+use crate::params::{out_of_range, page_limit};
 use crate::{Actor, Result, Service};
 
 /// The default of `open_days`.
 pub const DEFAULT_OPEN_DAYS: u32 = 30;
+/// Gaps listed by default.
+const DEFAULT_LIMIT: u32 = 50;
 /// Examples per gap.
 const EXAMPLES: usize = 5;
 /// Countries named per family without a platform.
@@ -27,7 +29,7 @@ pub struct GapParams {
     /// A need open longer than this many days without an accepted introduction is a gap
     /// (default 30; 1 to 3650).
     pub open_days: Option<u32>,
-    /// Gaps listed (default 50; 1 to 500).
+    /// Gaps listed (default 50; 1 to 100).
     pub limit: Option<u32>,
 }
 
@@ -151,10 +153,9 @@ impl Reason {
                 if one { "need" } else { "needs" },
                 if one { "has" } else { "have" },
             ),
-            Reason::NoPlatform { family, countries } => format!(
-                "no published platform offers {family} in {n} of the {countries} {}",
-                if one { "country" } else { "countries" }
-            ),
+            Reason::NoPlatform { family, countries } => {
+                format!("no published platform offers {family} in {n} of the {countries} {}", if one { "country" } else { "countries" })
+            }
         }
     }
 }
@@ -175,10 +176,7 @@ impl Service {
         if !(1..=3650).contains(&open_days) {
             return Err(out_of_range("open_days", format!("open_days is 1 to 3650; got {open_days}")));
         }
-        let limit = p.limit.unwrap_or(50);
-        if !(1..=500).contains(&limit) {
-            return Err(out_of_range("limit", format!("limit is 1 to 500; got {limit}")));
-        }
+        let limit = page_limit(Some(p.limit.unwrap_or(DEFAULT_LIMIT)))?;
         let d = Disclosure::for_viewer(self.analytics.min_cell, viewer);
         let f = self.analytics.read();
         let mut found = self.find_gaps(&f, &self.analytics.tables, open_days);

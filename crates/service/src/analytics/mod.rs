@@ -8,10 +8,14 @@
 //! - a row per platform and per need, as vocabulary positions (read from the catalogue
 //!   for the records each batch of changes names);
 //! - for each open need, its best match: the score of the best public platform passing every
-//!   hard constraint, or none (unserved). Ranking costs about 2 ms a need, so the follower
-//!   ranks at most [`BEST_BATCH`] needs a round: a changed need at once, and after a
-//!   platform changes, the needs asking for a technology of its families (before or after
-//!   the change). Until then a need counts as stale; every answer says how many are;
+//!   hard constraint, or none (unserved). Ranking costs about 2 ms a need, so a thread of its
+//!   own ranks at most [`PENDING_BATCH`] pending needs a round: a new or changed need, and
+//!   after a platform changes, the needs asking for a technology of its families (before or
+//!   after the change), whose best match may have gone or come. Until ranked, a pending need
+//!   counts in `open_needs` only, and every answer says how many are pending. Any other
+//!   write moves scores a little (text relevance is computed over the whole index), so the
+//!   thread also re-ranks up to [`DRIFT_BATCH`] needs a round, those ranked longest ago;
+//!   `ranked_as_of_seq` tells how old the oldest ranking is;
 //! - activity counters folded from the change log (needs posted, needs matched) and the
 //!   outbox (introductions proposed and accepted).
 //!
@@ -35,8 +39,10 @@ use uuid::Uuid;
 
 use crate::{Actor, Result, Service};
 
-/// Needs ranked for their best match per follower round (about 2 ms each).
-pub const BEST_BATCH: usize = 500;
+/// Pending needs ranked for their best match per round (about 2 ms each).
+pub const PENDING_BATCH: usize = 500;
+/// Needs ranked before the last change re-ranked per round, oldest ranking first.
+pub const DRIFT_BATCH: usize = 100;
 /// Change-log entries and events read at a time.
 const READ_BATCH: i64 = 5_000;
 /// The default of `analytics_min_cell`.
@@ -180,7 +186,7 @@ impl PlatformRow {
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Best {
     /// The change-log sequence number the catalogue was at when it was ranked.
-    computed: i64,
+    pub(crate) computed: i64,
     /// The best score among platforms passing every hard constraint; None: unserved.
     pub(crate) score: Option<f64>,
 }
@@ -237,8 +243,9 @@ pub(crate) struct Fold {
 }
 
 impl Fold {
-    /// Whether a need's best match must be ranked (again).
-    fn stale(&self, row: &NeedRow, t: &Tables) -> bool {
+    /// Whether a need's best match is pending: never ranked for this version, or a platform
+    /// of one of its families changed since.
+    pub(crate) fn stale(&self, row: &NeedRow, t: &Tables) -> bool {
         let Some(best) = row.best else { return true };
         row.technologies.iter().any(|&tech| {
             let family = t.family.get(usize::from(tech)).copied().unwrap_or(u16::MAX);
@@ -315,14 +322,16 @@ pub struct Refreshed {
     pub folded: usize,
     /// Needs ranked for their best match.
     pub ranked: usize,
-    /// Open needs still waiting to be ranked.
+    /// Open needs still pending (see [`Fold::stale`]).
     pub stale: usize,
 }
 
 impl Service {
-    /// One round of the analytics follower: fold the change log up to what the catalogue
-    /// reflects and the new introduction events, then rank up to [`BEST_BATCH`] stale needs.
-    pub fn refresh_analytics(&self) -> Result<Refreshed> {
+    /// One round of the analytics thread: fold the change log up to what the catalogue
+    /// reflects and the new introduction events, then rank up to [`PENDING_BATCH`] pending
+    /// needs and [`DRIFT_BATCH`] needs ranked before the last change (stopping early when
+    /// `stop` says so).
+    pub fn refresh_analytics(&self, stop: &dyn Fn() -> bool) -> Result<Refreshed> {
         let _one = self.analytics.refreshing.lock().unwrap_or_else(|p| p.into_inner());
         let mut done = Refreshed::default();
         let upto = self.index.catalogue.seq();
@@ -343,8 +352,13 @@ impl Service {
                 }
                 match (c.op, c.status_to.as_deref()) {
                     (Op::Create, _) => {
-                        f.posted.insert(c.entity_id, c.at);
-                        f.month(c.at).needs_posted += 1;
+                        // Posted when the record says (an imported need keeps its date).
+                        let at = match current.get(&c.entity_id) {
+                            Some(Record::Need(n)) => n.meta.created_at,
+                            _ => c.at,
+                        };
+                        f.posted.insert(c.entity_id, at);
+                        f.month(at).needs_posted += 1;
                     }
                     (Op::Update, Some(s)) if s == NeedStatus::Matched.as_str() => f.month(c.at).needs_matched += 1,
                     _ => {}
@@ -413,18 +427,33 @@ impl Service {
             f.event_seq = last;
             done.folded += events.len();
         }
-        let stale: Vec<Uuid> = {
+        let due: Vec<Uuid> = {
             let f = self.analytics.read();
             let t = &self.analytics.tables;
-            let mut stale: Vec<(bool, Uuid)> =
-                f.needs.iter().filter(|(_, n)| n.is_open() && f.stale(n, t)).map(|(id, n)| (n.best.is_some(), *id)).collect();
-            done.stale = stale.len();
-            // Needs never ranked first, then the rest.
-            stale.sort_unstable();
-            stale.into_iter().take(BEST_BATCH).map(|(_, id)| id).collect()
+            let mut pending: Vec<(bool, Uuid)> = Vec::new();
+            let mut drifted: Vec<(i64, Uuid)> = Vec::new();
+            for (id, n) in f.needs.iter().filter(|(_, n)| n.is_open()) {
+                if f.stale(n, t) {
+                    pending.push((n.best.is_some(), *id));
+                } else if let Some(b) = n.best.filter(|b| b.computed < upto) {
+                    drifted.push((b.computed, *id));
+                }
+            }
+            // Needs never ranked first; then those ranked longest ago.
+            pending.sort_unstable();
+            drifted.sort_unstable();
+            pending
+                .into_iter()
+                .take(PENDING_BATCH)
+                .map(|(_, id)| id)
+                .chain(drifted.into_iter().take(DRIFT_BATCH).map(|(_, id)| id))
+                .collect()
         };
-        let mut ranked = Vec::with_capacity(stale.len());
-        for e in self.index.catalogue.get_many(&stale) {
+        let mut ranked = Vec::with_capacity(due.len());
+        for e in self.index.catalogue.get_many(&due) {
+            if stop() {
+                break;
+            }
             if let Record::Need(n) = &e.record {
                 ranked.push((n.meta.id, n.meta.version, self.best_match(&n.fields)?));
             }
@@ -438,7 +467,8 @@ impl Service {
                 done.ranked += 1;
             }
         }
-        done.stale -= done.ranked.min(done.stale);
+        let t = &self.analytics.tables;
+        done.stale = f.needs.values().filter(|n| n.is_open() && f.stale(n, t)).count();
         Ok(done)
     }
 }
