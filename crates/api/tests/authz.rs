@@ -193,7 +193,10 @@ fn table() -> Vec<Row> {
         row(M::GET, "/api/v1/health/ready", Target::None, Body::None, EVERYONE),
         row(M::GET, "/api/v1/service-info", Target::None, Body::None, EVERYONE),
         row(M::GET, "/api-docs/openapi.json", Target::None, Body::None, EVERYONE),
-        row(M::GET, "/", Target::None, Body::None, [302; 5]),
+        row(M::GET, "/", Target::None, Body::None, EVERYONE),
+        row(M::GET, "/site/app.js", Target::None, Body::None, EVERYONE),
+        row(M::GET, "/site/app.css", Target::None, Body::None, EVERYONE),
+        row(M::GET, "/site/text.js", Target::None, Body::None, EVERYONE),
         row(M::GET, "/docs", Target::None, Body::None, [302; 5]),
         row(M::GET, "/docs/", Target::None, Body::None, EVERYONE),
     ];

@@ -16,6 +16,7 @@ pub mod notifications;
 pub mod platforms;
 pub mod records;
 pub mod saved_searches;
+mod site;
 pub mod vocabularies;
 pub mod webhooks;
 
@@ -94,7 +95,8 @@ pub fn scope() -> impl HttpServiceFactory + OpenApiFactory + 'static {
 
 macro_rules! site_routes {
     ($($path:literal => $handler:path,)*) => {
-        /// The pages outside the API (GET only), beside the documentation UI at `/docs/`.
+        /// The pages outside the API (GET only): the explorer at `/` and its files, the
+        /// document, beside the documentation UI at `/docs/`.
         pub const SITE: &[&str] = &[$($path,)* "/docs/"];
 
         fn site(cfg: &mut web::ServiceConfig) {
@@ -105,7 +107,10 @@ macro_rules! site_routes {
 
 site_routes! {
     "/api-docs/openapi.json" => openapi_json,
-    "/" => to_docs,
+    "/" => site::index,
+    "/site/app.js" => site::app_js,
+    "/site/app.css" => site::app_css,
+    "/site/text.js" => site::text_js,
     "/docs" => to_docs,
 }
 

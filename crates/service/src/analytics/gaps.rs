@@ -286,21 +286,25 @@ impl Service {
             });
         }
 
-        // Families with no published platform in a country.
+        // Families with no published platform in a country; open needs per country and family.
+        let mut asking = vec![0u64; nc * nt];
+        let mut families: Vec<u16> = Vec::new();
+        for (_, n) in &open {
+            families.clear();
+            families.extend(n.technologies.iter().filter_map(|&x| t.family.get(usize::from(x)).copied()));
+            families.sort_unstable();
+            families.dedup();
+            for &fam in &families {
+                if let Some(a) = asking.get_mut(usize::from(n.country) * nt + usize::from(fam)) {
+                    *a += 1;
+                }
+            }
+        }
         for fam in (0..nt).filter(|&i| usize::from(t.family[i]) == i) {
-            let members: Vec<u16> = (0..nt).filter(|&i| usize::from(t.family[i]) == fam).map(|i| i as u16).collect();
             let mut family = Bits::new(nt);
-            members.iter().for_each(|&m| family.insert(m));
-            let mut lacking: Vec<(u64, usize)> = (0..nc)
-                .filter(|&c| !offered[c].meets(&family))
-                .map(|c| {
-                    let asking = open
-                        .iter()
-                        .filter(|(_, n)| usize::from(n.country) == c && n.technologies.iter().any(|x| members.contains(x)))
-                        .count() as u64;
-                    (asking, c)
-                })
-                .collect();
+            (0..nt).filter(|&i| usize::from(t.family[i]) == fam).for_each(|m| family.insert(m as u16));
+            let mut lacking: Vec<(u64, usize)> =
+                (0..nc).filter(|&c| !offered[c].meets(&family)).map(|c| (asking[c * nt + fam], c)).collect();
             if lacking.is_empty() {
                 continue;
             }
