@@ -368,6 +368,10 @@ impl World {
             let id = w.new_need(state).await;
             w.needs.push((state, id));
         }
+        // One open need alone in its country and family: a small cell in the coverage matrix
+        // whatever the rows before the analytics rows create (they post needs in LT).
+        let (s, v) = w.send(Method::POST, "/api/v1/needs", Some(&w.need_owner.token), Some(need("Small-cell need", "EE", "WGS"))).await;
+        assert_eq!(s, 201, "{v}");
         w.introduction = w.new_introduction(omics_domain::Side::Requester).await;
         w.webhook = w.new_webhook().await;
         w.saved_search = w.new_saved_search().await;
