@@ -219,6 +219,9 @@ async fn every_documented_query_bound_is_the_enforced_one() {
             "min_score" | "weights" => (Method::POST, "/api/v1/matches", None),
             "after" => (Method::GET, "/api/v1/audit", Some(admin.as_str())),
             "value" => (Method::GET, "/api/v1/vocabularies/technologies/resolve", None),
+            "level" => (Method::GET, "/api/v1/analytics/coverage", None),
+            "interval" | "from" | "to" => (Method::GET, "/api/v1/analytics/activity", None),
+            "open_days" => (Method::GET, "/api/v1/analytics/gaps", None),
             _ => (Method::GET, "/api/v1/platforms", None),
         };
         let body = (method == Method::POST).then(|| need("Limits", "LT", "WES"));
