@@ -41,6 +41,7 @@ page.on("pageerror", (e) => pageErrors.push(String(e)));
 
 let failed = false;
 let current = "";
+let passedSteps = 0;
 function check(cond, msg) {
   if (!cond) throw new Error(msg);
 }
@@ -50,6 +51,7 @@ async function step(name, fn) {
   try {
     await fn();
     console.log(`ok   ${name} (${Date.now() - t0} ms)`);
+    passedSteps += 1;
   } catch (e) {
     failed = true;
     console.error(`FAIL ${name}: ${e && e.stack ? e.stack : e}`);
@@ -407,4 +409,6 @@ try {
   await browser.close();
 }
 console.log(`${failed ? "FAILED" : "passed"} in ${((Date.now() - started) / 1000).toFixed(1)} s` + (failed ? ` (at: ${current})` : ""));
+// The closing line CI reads: a failed step ends the run, so at most one fails.
+console.log(`browser: ${passedSteps} passed, ${failed ? 1 : 0} failed`);
 process.exit(failed ? 1 : 0);

@@ -15,7 +15,10 @@ command -v node >/dev/null || { echo "run.sh: node is required" >&2; exit 2; }
 if [ ! -x /usr/bin/chromium ]; then
   echo "run.sh: installing chromium" >&2
   export DEBIAN_FRONTEND=noninteractive
-  apt-get install -y -qq chromium >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq chromium >/dev/null; }
+  # A dpkg run cut off earlier (a killed session) blocks every install until it is finished.
+  dpkg --configure -a >/dev/null 2>&1 || true
+  apt-get install -y -qq chromium >/dev/null 2>&1 \
+    || { apt-get update -qq && apt-get install -y -qq --fix-broken chromium >/dev/null; }
 fi
 
 # npm ci when node_modules is missing or was installed from another lockfile.
