@@ -18,7 +18,7 @@ pub const PROBLEM_JSON: &str = "application/problem+json";
     "code": "unknown_term", "detail": "1 invalid field(s)",
     "errors": [{"field": "capabilities[0].technology", "code": "unknown_term",
         "message": "'whole exom seq' is not a known technologies term; closest: whole-exome-sequencing",
-        "suggestions": ["whole-exome-sequencing"]}]
+        "suggestions": [{"id": "whole-exome-sequencing", "label": "Whole exome sequencing", "score": 0.83}]}]
 }))]
 pub struct Problem {
     /// A URI reference naming the problem type: `/problems/{code}`.

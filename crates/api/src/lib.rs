@@ -11,6 +11,7 @@
 
 pub mod auth;
 pub mod error;
+pub mod examples;
 pub mod limits;
 pub mod mail;
 pub mod oidc;

@@ -27,6 +27,9 @@ Vocabulary values (technologies, countries, sample types, ...) are accepted as i
 an unknown value is refused with 422 and the closest terms in `errors[].suggestions`.",
         license(name = "EUPL-1.2", identifier = "EUPL-1.2"),
     ),
+    // Relative: the server that serves this document (every path carries `/api/v1`); a client
+    // of another deployment sets its own base URL.
+    servers((url = "/", description = "The server this document was fetched from")),
     components(schemas(crate::error::Problem, records::Facets, records::FacetValue, omics_domain::Meta)),
     tags(
         (name = "auth", description = "Accounts and bearer tokens"),

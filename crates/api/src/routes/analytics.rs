@@ -24,12 +24,14 @@ fn wants_csv(req: &HttpRequest) -> bool {
     }
 }
 
+/// Coverage and demand per country and technology
+///
 /// Coverage and demand: a matrix of country × technology (family or term), each cell with the
 /// published platforms there, those taking samples from abroad, their monthly capacity, the
 /// open needs of requesters there, those no platform can serve, and the median best match
 /// score of the rest; totals per country, per technology and in all. `Accept: text/csv` gives
 /// the same table as CSV (cells, then totals with `ALL`).
-#[utoipa::path(tag = "analytics", params(CoverageParams), security((), ("bearer" = [])),
+#[utoipa::path(operation_id = "getCoverage", tag = "analytics", params(CoverageParams), security((), ("bearer" = [])),
     responses(
         (status = 200, description = "The matrix; counts of needs below `min_cell` are \"<N\" for non-admins", content(
             (Coverage = "application/json"),
@@ -50,12 +52,14 @@ pub async fn coverage(
     Ok(if csv { HttpResponse::Ok().content_type("text/csv; charset=utf-8").body(result.to_csv()) } else { HttpResponse::Ok().json(result) })
 }
 
+/// Unmet needs, most acute first
+///
 /// The unmet needs, most acute first: technologies requesters in a country ask for that no
 /// platform in the country or a land neighbour offers; then needs open longer than
 /// `open_days` without an accepted introduction; then countries with no published platform
 /// for a technology family. Within a kind, most open needs concerned first. Each row has its
 /// count, examples and reason.
-#[utoipa::path(tag = "analytics", params(GapParams), security((), ("bearer" = [])),
+#[utoipa::path(operation_id = "getGaps", tag = "analytics", params(GapParams), security((), ("bearer" = [])),
     responses(
         (status = 200, description = "The gaps, most acute first", body = Gaps),
         (status = 400, description = "Invalid parameter"),
@@ -67,9 +71,11 @@ pub async fn gaps(state: web::Data<AppState>, params: web::Query<GapParams>, vie
     Ok(HttpResponse::Ok().json(result))
 }
 
+/// Activity per month
+///
 /// Activity per month: needs posted, introductions proposed and accepted, needs matched, and
 /// the median days from posting to first accepted introduction.
-#[utoipa::path(tag = "analytics", params(ActivityParams), security((), ("bearer" = [])),
+#[utoipa::path(operation_id = "getActivity", tag = "analytics", params(ActivityParams), security((), ("bearer" = [])),
     responses(
         (status = 200, description = "Every month of the range, oldest first", body = Activity),
         (status = 400, description = "Invalid parameter"),

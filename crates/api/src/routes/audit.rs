@@ -8,8 +8,10 @@ use crate::error::ApiResult;
 use crate::routes::records::call;
 use crate::state::AppState;
 
+/// The audit trail
+///
 /// The audit trail (admins only).
-#[utoipa::path(tag = "audit", params(AuditParams), security(("bearer" = [])),
+#[utoipa::path(operation_id = "listAuditEvents", tag = "audit", params(AuditParams), security(("bearer" = [])),
     responses(
         (status = 200, description = "Changes, oldest first", body = AuditPage),
         (status = 400, description = "Invalid parameter"),

@@ -23,8 +23,12 @@ pub struct TokenResponse {
     pub expires_in: i64,
 }
 
-/// Register an account.
-#[utoipa::path(tag = "auth", request_body = RegisterRequest,
+/// Register an account
+///
+/// Register as a `researcher` or a `platform_manager` (a password of at least 12 characters);
+/// admins are made with the `create-admin` command, never here. Then get a token with
+/// `POST /auth/token`.
+#[utoipa::path(operation_id = "registerAccount", security(()), tag = "auth", request_body(content = RegisterRequest, example = crate::examples::register),
     responses(
         (status = 201, description = "Account created", body = UserView),
         (status = 400, description = "Malformed body"),
@@ -40,8 +44,10 @@ pub async fn register(state: web::Data<AppState>, req: HttpRequest, body: web::J
     Ok(HttpResponse::Created().json(user))
 }
 
+/// Get a bearer token
+///
 /// Exchange email and password for a bearer token.
-#[utoipa::path(tag = "auth", request_body = TokenRequest,
+#[utoipa::path(operation_id = "issueToken", security(()), tag = "auth", request_body(content = TokenRequest, example = crate::examples::token),
     responses(
         (status = 200, description = "A bearer token", body = TokenResponse),
         (status = 400, description = "Malformed body"),
@@ -63,8 +69,10 @@ pub async fn token(
     Ok(HttpResponse::Ok().json(TokenResponse { access_token, token_type: "Bearer", expires_in: auth.tokens.ttl_secs }))
 }
 
+/// Change your password
+///
 /// Change your password; every token issued before stops working.
-#[utoipa::path(tag = "auth", request_body = PasswordChange, security(("bearer" = [])),
+#[utoipa::path(operation_id = "changePassword", tag = "auth", request_body(content = PasswordChange, example = crate::examples::password_change), security(("bearer" = [])),
     responses(
         (status = 204, description = "Changed; request a new token"),
         (status = 400, description = "Malformed body"),
@@ -85,8 +93,10 @@ pub async fn password(
     Ok(HttpResponse::NoContent().finish())
 }
 
+/// Your account
+///
 /// The account the token belongs to.
-#[utoipa::path(tag = "auth", security(("bearer" = [])),
+#[utoipa::path(operation_id = "getCurrentUser", tag = "auth", security(("bearer" = [])),
     responses(
         (status = 200, description = "The signed-in account", body = UserView),
         (status = 401, description = "No or bad token"),

@@ -4,7 +4,9 @@
 macro_rules! record_handlers {
     (
         fields = $fields:ty, stored = $stored:ty, written = $written:ty, page = $page:ty, tag = $tag:literal, noun = $noun:literal,
-        collection = $collection:tt, item = $item:tt
+        collection = $collection:tt, item = $item:tt,
+        ids = { list = $list_id:literal, create = $create_id:literal, get = $get_id:literal, replace = $replace_id:literal, patch = $patch_id:literal, delete = $delete_id:literal },
+        examples = { fields = $fields_example:ident, patch = $patch_example:ident }
     ) => {
         use actix_web::http::StatusCode;
         use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, put, web};
@@ -17,7 +19,9 @@ macro_rules! record_handlers {
         use crate::state::AppState;
 
         #[doc = concat!("List and search ", $noun, "s, with facet counts.")]
-        #[utoipa::path(tag = $tag, params(ListParams),
+        #[utoipa::path(operation_id = $list_id, tag = $tag,
+            summary = concat!("List and search ", $noun, "s"),
+            description = concat!("A page of the ", $noun, "s you may see, filtered by the parameters and searched with `q`, with the count of each facet value."), params(ListParams),
             security((), ("bearer" = [])),
             responses(
                 (status = 200, description = "A page of results with facet counts", body = $page),
@@ -32,7 +36,10 @@ macro_rules! record_handlers {
         }
 
         #[doc = concat!("Create a ", $noun, "; vocabulary values may be ids, labels, synonyms or free text the term linker reads with confidence (`readings` says how; `?strict=true` takes only ids, labels and synonyms).")]
-        #[utoipa::path(tag = $tag, request_body = $fields, params(WriteParams), security(("bearer" = [])),
+        #[utoipa::path(operation_id = $create_id, tag = $tag,
+            summary = concat!("Create a ", $noun),
+            description = concat!("Create a ", $noun, "; vocabulary values may be ids, labels, synonyms or free text the term linker reads with confidence (`readings` says how; `?strict=true` takes only ids, labels and synonyms)."),
+            request_body(content = $fields, example = crate::examples::$fields_example), params(WriteParams), security(("bearer" = [])),
             responses(
                 (status = 201, description = "Created; `ETag` carries the version; `readings` and `warnings` say how typed values were read", body = $written,
                     headers(("ETag" = String, description = "Version tag"), ("Location" = String, description = "URL of the new record"))),
@@ -49,7 +56,10 @@ macro_rules! record_handlers {
         }
 
         #[doc = concat!("Read one ", $noun, ".")]
-        #[utoipa::path(tag = $tag, params(("id" = Uuid, Path)), security((), ("bearer" = [])),
+        #[utoipa::path(operation_id = $get_id, tag = $tag,
+            summary = concat!("Read one ", $noun),
+            description = concat!("The ", $noun, " with its version in `ETag`; one that is not visible to you is 404, as if it did not exist."),
+            params(("id" = Uuid, Path)), security((), ("bearer" = [])),
             responses(
                 (status = 200, description = "The record; `ETag` carries the version", body = $stored,
                     headers(("ETag" = String, description = "Version tag"))),
@@ -64,7 +74,10 @@ macro_rules! record_handlers {
         }
 
         #[doc = concat!("Replace a ", $noun, " (owner or admin). Send `If-Match` with the `ETag` you read to avoid overwriting someone else's change.")]
-        #[utoipa::path(tag = $tag, request_body = $fields,
+        #[utoipa::path(operation_id = $replace_id, tag = $tag,
+            summary = concat!("Replace a ", $noun),
+            description = concat!("Replace a ", $noun, " (owner or admin). Send `If-Match` with the `ETag` you read to avoid overwriting someone else's change."),
+            request_body(content = $fields, example = crate::examples::$fields_example),
             params(("id" = Uuid, Path), ("If-Match" = Option<String>, Header, description = "ETag of the version you read"), WriteParams),
             security(("bearer" = [])),
             responses(
@@ -85,8 +98,10 @@ macro_rules! record_handlers {
         }
 
         #[doc = concat!("Change some fields of a ", $noun, " with a JSON merge patch (RFC 7396; `null` removes an optional field).")]
-        #[utoipa::path(tag = $tag,
-            request_body(content = serde_json::Value, content_type = "application/merge-patch+json", description = "Fields to change"),
+        #[utoipa::path(operation_id = $patch_id, tag = $tag,
+            summary = concat!("Change some fields of a ", $noun),
+            description = concat!("Change some fields of a ", $noun, " with a JSON merge patch (RFC 7396; `null` removes an optional field). Send `If-Match` with the `ETag` you read to avoid overwriting someone else's change."),
+            request_body(content = serde_json::Value, content_type = "application/merge-patch+json", description = "Fields to change", example = crate::examples::$patch_example),
             params(("id" = Uuid, Path), ("If-Match" = Option<String>, Header, description = "ETag of the version you read"), WriteParams),
             security(("bearer" = [])),
             responses(
@@ -107,7 +122,9 @@ macro_rules! record_handlers {
         }
 
         #[doc = concat!("Delete a ", $noun, " (owner or admin).")]
-        #[utoipa::path(tag = $tag,
+        #[utoipa::path(operation_id = $delete_id, tag = $tag,
+            summary = concat!("Delete a ", $noun),
+            description = concat!("Delete a ", $noun, " (owner or admin); with `If-Match`, only if it has not changed since you read it."),
             params(("id" = Uuid, Path), ("If-Match" = Option<String>, Header, description = "ETag of the version you read")),
             security(("bearer" = [])),
             responses(

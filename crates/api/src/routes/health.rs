@@ -17,16 +17,20 @@ pub struct Health {
     pub index_lag: Option<i64>,
 }
 
+/// Liveness
+///
 /// The process is up.
-#[utoipa::path(tag = "health",
+#[utoipa::path(operation_id = "getLiveness", security(()), tag = "health",
     responses((status = 200, description = "Alive", body = Health)))]
 #[get("/health/live")]
 pub async fn live() -> HttpResponse {
     HttpResponse::Ok().json(Health { status: "ok", database: None, index_lag: None })
 }
 
+/// Readiness
+///
 /// The database answers and the index is open.
-#[utoipa::path(tag = "health",
+#[utoipa::path(operation_id = "getReadiness", security(()), tag = "health",
     responses(
         (status = 200, description = "Ready", body = Health),
         (status = 503, description = "Not ready", body = Health),
@@ -70,8 +74,10 @@ pub struct ServiceInfo {
     pub environment: &'static str,
 }
 
+/// GA4GH service-info
+///
 /// Describes this service (GA4GH service-info).
-#[utoipa::path(tag = "health",
+#[utoipa::path(operation_id = "getServiceInfo", security(()), tag = "health",
     responses((status = 200, description = "GA4GH service-info", body = ServiceInfo)))]
 #[get("/service-info")]
 pub async fn service_info() -> HttpResponse {

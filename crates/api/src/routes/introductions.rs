@@ -22,10 +22,12 @@ fn optional_json(body: &[u8]) -> ApiResult<serde_json::Value> {
     serde_json::from_slice(body).map_err(|e| ApiError::new(Code::MalformedJson, format!("the body is not valid JSON: {e}")))
 }
 
+/// Propose an introduction
+///
 /// Propose an introduction between a need and a platform: as the need's owner (asking the
 /// platform) or as the platform's owner (offering to serve the need). The need must be open and
 /// the platform published; one introduction that is not closed per need and platform.
-#[utoipa::path(tag = "introductions", request_body = Proposal, security(("bearer" = [])),
+#[utoipa::path(operation_id = "proposeIntroduction", tag = "introductions", request_body = Proposal, security(("bearer" = [])),
     responses(
         (status = 201, description = "Proposed; `Location` names it", body = IntroductionView,
             headers(("Location" = String, description = "The introduction's URL"))),
@@ -42,9 +44,11 @@ pub async fn propose(state: web::Data<AppState>, user: AuthUser, body: web::Json
     Ok(HttpResponse::Created().insert_header((header::LOCATION, format!("/api/v1/introductions/{}", view.id))).json(view))
 }
 
+/// Your introductions
+///
 /// Your introductions, most recently changed first: those proposed to you (`box=received`),
 /// by you (`box=sent`), or both. Admins without `box` see every introduction.
-#[utoipa::path(tag = "introductions", params(InboxParams), security(("bearer" = [])),
+#[utoipa::path(operation_id = "listIntroductions", tag = "introductions", params(InboxParams), security(("bearer" = [])),
     responses(
         (status = 200, description = "A page of introductions (without their threads)", body = IntroductionPage),
         (status = 400, description = "Invalid parameter"),
@@ -56,9 +60,11 @@ pub async fn inbox(state: web::Data<AppState>, user: AuthUser, params: web::Quer
     Ok(HttpResponse::Ok().json(page))
 }
 
+/// An introduction with its thread
+///
 /// An introduction with its thread, to its two parties and admins. Once accepted, `contact`
 /// shows how to reach each side.
-#[utoipa::path(tag = "introductions", params(("id" = Uuid, Path)), security(("bearer" = [])),
+#[utoipa::path(operation_id = "getIntroduction", tag = "introductions", params(("id" = Uuid, Path)), security(("bearer" = [])),
     responses(
         (status = 200, description = "The introduction", body = IntroductionView),
         (status = 400, description = "Invalid id"),
@@ -83,9 +89,11 @@ async fn answer(
     Ok(HttpResponse::Ok().json(view))
 }
 
+/// Accept an introduction
+///
 /// Accept an introduction proposed to you (optionally with a message). The first accepted
 /// introduction of an open need puts the need `in_discussion`.
-#[utoipa::path(tag = "introductions", params(("id" = Uuid, Path)), request_body(content = Option<Answer>, description = "Optional: an empty body is an answer without a message"),
+#[utoipa::path(operation_id = "acceptIntroduction", tag = "introductions", params(("id" = Uuid, Path)), request_body(content = Option<Answer>, description = "Optional: an empty body is an answer without a message"),
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Accepted; `contact` shows both sides", body = IntroductionView),
@@ -101,8 +109,10 @@ pub async fn accept(state: web::Data<AppState>, user: AuthUser, id: web::Path<Uu
     answer(state, user, id.into_inner(), IntroductionAction::Accept, body).await
 }
 
+/// Decline an introduction
+///
 /// Decline an introduction proposed to you (optionally with a message).
-#[utoipa::path(tag = "introductions", params(("id" = Uuid, Path)), request_body(content = Option<Answer>, description = "Optional: an empty body is an answer without a message"),
+#[utoipa::path(operation_id = "declineIntroduction", tag = "introductions", params(("id" = Uuid, Path)), request_body(content = Option<Answer>, description = "Optional: an empty body is an answer without a message"),
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Declined", body = IntroductionView),
@@ -118,8 +128,10 @@ pub async fn decline(state: web::Data<AppState>, user: AuthUser, id: web::Path<U
     answer(state, user, id.into_inner(), IntroductionAction::Decline, body).await
 }
 
+/// Withdraw an introduction
+///
 /// Withdraw an introduction you proposed, before it is answered (optionally with a message).
-#[utoipa::path(tag = "introductions", params(("id" = Uuid, Path)), request_body(content = Option<Answer>, description = "Optional: an empty body is an answer without a message"),
+#[utoipa::path(operation_id = "withdrawIntroduction", tag = "introductions", params(("id" = Uuid, Path)), request_body(content = Option<Answer>, description = "Optional: an empty body is an answer without a message"),
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Withdrawn", body = IntroductionView),
@@ -135,8 +147,10 @@ pub async fn withdraw(state: web::Data<AppState>, user: AuthUser, id: web::Path<
     answer(state, user, id.into_inner(), IntroductionAction::Withdraw, body).await
 }
 
+/// Add a message to an introduction
+///
 /// Add a message to the thread of an introduction that is not closed, as either party.
-#[utoipa::path(tag = "introductions", params(("id" = Uuid, Path)), request_body = NewMessage, security(("bearer" = [])),
+#[utoipa::path(operation_id = "postIntroductionMessage", tag = "introductions", params(("id" = Uuid, Path)), request_body = NewMessage, security(("bearer" = [])),
     responses(
         (status = 201, description = "Added; the introduction with its thread", body = IntroductionView),
         (status = 400, description = "Malformed body or id"),

@@ -23,8 +23,10 @@ fn limit_anonymous(state: &AppState, req: &HttpRequest, viewer: &MaybeUser) -> A
     }
 }
 
+/// Platforms for a stored need
+///
 /// Platforms for a stored need.
-#[utoipa::path(tag = "matches",
+#[utoipa::path(operation_id = "getNeedMatches", tag = "matches",
     params(("id" = Uuid, Path), MatchParams), security((), ("bearer" = [])),
     responses(
         (status = 200, description = "Ranked platforms with their components and reasons", body = PlatformMatches),
@@ -47,11 +49,13 @@ pub async fn for_need(
     Ok(HttpResponse::Ok().json(result))
 }
 
+/// Platforms for a need described in the request
+///
 /// Platforms for a need described in the body (the fields of a need; nothing is stored). Values
 /// are read exactly as `POST /needs` reads them: free text ("single cel RNA seq") that the term
 /// linker reads with confidence is taken and reported in `readings`; anything less is 422 with
 /// suggestions (`strict=true`: only ids, labels and synonyms).
-#[utoipa::path(tag = "matches", request_body = NeedFields, params(MatchParams), security((), ("bearer" = [])),
+#[utoipa::path(operation_id = "matchDescribedNeed", tag = "matches", request_body(content = NeedFields, example = crate::examples::need), params(MatchParams), security((), ("bearer" = [])),
     responses(
         (status = 200, description = "Ranked platforms with their components and reasons", body = PlatformMatches),
         (status = 400, description = "Malformed JSON or parameter"),
@@ -73,8 +77,10 @@ pub async fn adhoc(
     Ok(HttpResponse::Ok().json(result))
 }
 
+/// Open needs a platform could serve
+///
 /// Open needs a platform could serve.
-#[utoipa::path(tag = "matches",
+#[utoipa::path(operation_id = "getPlatformMatches", tag = "matches",
     params(("id" = Uuid, Path), MatchParams), security((), ("bearer" = [])),
     responses(
         (status = 200, description = "Ranked open needs with their components and reasons", body = NeedMatches),
@@ -97,10 +103,12 @@ pub async fn for_platform(
     Ok(HttpResponse::Ok().json(result))
 }
 
+/// Platforms like this one
+///
 /// Published platforms most like this one, "others like this one": technologies in common (a
 /// shared family counts a third as much as a shared term), readiness areas, sample types and
 /// content words of the descriptions, each with a reason.
-#[utoipa::path(tag = "platforms",
+#[utoipa::path(operation_id = "getSimilarPlatforms", tag = "platforms",
     params(("id" = Uuid, Path), SimilarParams), security((), ("bearer" = [])),
     responses(
         (status = 200, description = "The most alike platforms first, with their likeness part by part", body = SimilarPlatforms),

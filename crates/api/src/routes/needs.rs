@@ -11,13 +11,17 @@ super::crud_macro::record_handlers!(
     tag = "needs",
     noun = "need",
     collection = "/needs",
-    item = "/needs/{id}"
+    item = "/needs/{id}",
+    ids = { list = "listNeeds", create = "createNeed", get = "getNeed", replace = "replaceNeed", patch = "patchNeed", delete = "deleteNeed" },
+    examples = { fields = need, patch = need_patch }
 );
 
+/// Mark a need matched
+///
 /// Mark the need matched by one of its accepted introductions (its owner, or an admin). The
 /// need's other introductions that are still proposed or accepted are closed, each with a note
 /// in its thread.
-#[utoipa::path(tag = "needs", params(("id" = Uuid, Path)), request_body = MatchedBody,
+#[utoipa::path(operation_id = "markNeedMatched", tag = "needs", params(("id" = Uuid, Path)), request_body = MatchedBody,
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The need, now `matched`; `ETag` carries the version", body = Need,

@@ -10,8 +10,10 @@ use crate::error::ApiResult;
 use crate::routes::records::call;
 use crate::state::AppState;
 
+/// Your notifications
+///
 /// Your notifications: unread first, then newest first. Each has the stable id of its event.
-#[utoipa::path(tag = "notifications", params(FeedParams), security(("bearer" = [])),
+#[utoipa::path(operation_id = "listNotifications", tag = "notifications", params(FeedParams), security(("bearer" = [])),
     responses(
         (status = 200, description = "A page of notifications", body = NotificationPage),
         (status = 400, description = "Invalid parameter"),
@@ -23,8 +25,10 @@ pub async fn feed(state: web::Data<AppState>, user: AuthUser, params: web::Query
     Ok(HttpResponse::Ok().json(page))
 }
 
+/// Mark notifications read
+///
 /// Mark notifications read: `{"ids": [...]}` or `{"all": true}`.
-#[utoipa::path(tag = "notifications", request_body = ReadRequest, security(("bearer" = [])),
+#[utoipa::path(operation_id = "markNotificationsRead", tag = "notifications", request_body = ReadRequest, security(("bearer" = [])),
     responses(
         (status = 200, description = "How many were marked, and how many are left unread", body = ReadResult),
         (status = 400, description = "Malformed body"),
@@ -37,8 +41,10 @@ pub async fn read(state: web::Data<AppState>, user: AuthUser, body: web::Json<se
     Ok(HttpResponse::Ok().json(result))
 }
 
+/// Your notification settings
+///
 /// Your notification settings: how often your unread notifications are emailed to you.
-#[utoipa::path(tag = "notifications", security(("bearer" = [])),
+#[utoipa::path(operation_id = "getNotificationSettings", tag = "notifications", security(("bearer" = [])),
     responses(
         (status = 200, description = "Your settings", body = NotificationSettings),
         (status = 401, description = "No or bad token"),
@@ -49,10 +55,12 @@ pub async fn settings(state: web::Data<AppState>, user: AuthUser) -> ApiResult<H
     Ok(HttpResponse::Ok().json(current))
 }
 
+/// Choose the email digest
+///
 /// Choose the email digest: `off`, `daily` (at most one email a day, the default) or
 /// `immediate`. A digest lists your unread notifications since the last one; nothing is sent
 /// while the service has no SMTP server (`email_enabled` false).
-#[utoipa::path(tag = "notifications", request_body = SettingsChange, security(("bearer" = [])),
+#[utoipa::path(operation_id = "setNotificationSettings", tag = "notifications", request_body = SettingsChange, security(("bearer" = [])),
     responses(
         (status = 200, description = "Your settings as they are now", body = NotificationSettings),
         (status = 400, description = "Malformed body"),

@@ -10,5 +10,7 @@ super::crud_macro::record_handlers!(
     tag = "platforms",
     noun = "platform",
     collection = "/platforms",
-    item = "/platforms/{id}"
+    item = "/platforms/{id}",
+    ids = { list = "listPlatforms", create = "createPlatform", get = "getPlatform", replace = "replacePlatform", patch = "patchPlatform", delete = "deletePlatform" },
+    examples = { fields = platform, patch = platform_patch }
 );

@@ -10,11 +10,13 @@ use crate::error::ApiResult;
 use crate::routes::records::call;
 use crate::state::AppState;
 
+/// Save a search
+///
 /// Save a search: a `query` (the list routes' `q` and filters) over `platform`s or `need`s, or
 /// `need_id` with `min_score` for the platforms that match one of your needs. What it finds now
 /// is not notified; each record that enters its results later gives one `saved_search.hit`
 /// event (feed, webhooks, email).
-#[utoipa::path(tag = "saved-searches", request_body = NewSavedSearch, security(("bearer" = [])),
+#[utoipa::path(operation_id = "createSavedSearch", tag = "saved-searches", request_body = NewSavedSearch, security(("bearer" = [])),
     responses(
         (status = 201, description = "Saved", body = SavedSearchView),
         (status = 400, description = "Malformed body"),
@@ -28,8 +30,10 @@ pub async fn create(state: web::Data<AppState>, user: AuthUser, body: web::Json<
     Ok(HttpResponse::Created().insert_header((actix_web::http::header::LOCATION, format!("/api/v1/saved-searches/{}", s.id))).json(s))
 }
 
+/// Your saved searches
+///
 /// Your saved searches (admins: all), oldest first, each with its number of hits.
-#[utoipa::path(tag = "saved-searches", security(("bearer" = [])),
+#[utoipa::path(operation_id = "listSavedSearches", tag = "saved-searches", security(("bearer" = [])),
     responses(
         (status = 200, description = "The saved searches", body = Vec<SavedSearchView>),
         (status = 401, description = "No or bad token"),
@@ -40,8 +44,10 @@ pub async fn list(state: web::Data<AppState>, user: AuthUser) -> ApiResult<HttpR
     Ok(HttpResponse::Ok().json(all))
 }
 
+/// One saved search
+///
 /// One of your saved searches.
-#[utoipa::path(tag = "saved-searches", params(("id" = Uuid, Path)), security(("bearer" = [])),
+#[utoipa::path(operation_id = "getSavedSearch", tag = "saved-searches", params(("id" = Uuid, Path)), security(("bearer" = [])),
     responses(
         (status = 200, description = "The saved search", body = SavedSearchView),
         (status = 400, description = "Invalid id"),
@@ -54,8 +60,10 @@ pub async fn get(state: web::Data<AppState>, user: AuthUser, id: web::Path<Uuid>
     Ok(HttpResponse::Ok().json(s))
 }
 
+/// Delete a saved search
+///
 /// Delete one of your saved searches and its hits.
-#[utoipa::path(tag = "saved-searches", params(("id" = Uuid, Path)), security(("bearer" = [])),
+#[utoipa::path(operation_id = "deleteSavedSearch", tag = "saved-searches", params(("id" = Uuid, Path)), security(("bearer" = [])),
     responses(
         (status = 204, description = "Deleted"),
         (status = 400, description = "Invalid id"),
@@ -68,8 +76,10 @@ pub async fn delete(state: web::Data<AppState>, user: AuthUser, id: web::Path<Uu
     Ok(HttpResponse::NoContent().finish())
 }
 
+/// Hits of a saved search
+///
 /// The records that entered a saved search's results since it was saved, newest first.
-#[utoipa::path(tag = "saved-searches", params(("id" = Uuid, Path), HitParams), security(("bearer" = [])),
+#[utoipa::path(operation_id = "listSavedSearchHits", tag = "saved-searches", params(("id" = Uuid, Path), HitParams), security(("bearer" = [])),
     responses(
         (status = 200, description = "A page of hits", body = HitPage),
         (status = 400, description = "Invalid id or parameter"),

@@ -39,8 +39,11 @@ pub struct ResolveResult<'a> {
     pub term: &'a Term,
 }
 
-/// The vocabularies, with versions and sizes.
-#[utoipa::path(tag = "vocabularies",
+/// List the vocabularies
+///
+/// The controlled vocabularies every vocabulary field is read against, with their versions and
+/// numbers of terms.
+#[utoipa::path(operation_id = "listVocabularies", security(()), tag = "vocabularies",
     responses((status = 200, description = "The vocabularies", body = Vec<VocabularySummary>)))]
 #[get("/vocabularies")]
 pub async fn index(state: web::Data<AppState>) -> HttpResponse {
@@ -57,9 +60,11 @@ pub async fn index(state: web::Data<AppState>) -> HttpResponse {
     HttpResponse::Ok().insert_header(("Cache-Control", "public, max-age=300")).json(list)
 }
 
+/// Every term of one vocabulary
+///
 /// Every term of one vocabulary: `technologies`, `readiness-areas` (in order of readiness),
 /// `sample-types`, `accreditations`, `services`, `data-standards`, `cancer-types`, `countries`.
-#[utoipa::path(tag = "vocabularies",
+#[utoipa::path(operation_id = "getVocabulary", security(()), tag = "vocabularies",
     params(("name" = String, Path, example = "technologies")),
     responses(
         (status = 200, description = "The vocabulary", body = VocabularyView),
@@ -76,9 +81,11 @@ pub async fn get(state: web::Data<AppState>, name: web::Path<String>) -> ApiResu
     }))
 }
 
+/// Resolve typed text to a term
+///
 /// Resolve what a user typed to a term, as every vocabulary field does; 422 with the closest
 /// terms when it is unknown.
-#[utoipa::path(tag = "vocabularies",
+#[utoipa::path(operation_id = "resolveTerm", security(()), tag = "vocabularies",
     params(("name" = String, Path, example = "technologies"), ResolveParams),
     responses(
         (status = 200, description = "The term", body = ResolveResult),

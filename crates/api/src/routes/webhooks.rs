@@ -10,10 +10,12 @@ use crate::error::ApiResult;
 use crate::routes::records::call;
 use crate::state::AppState;
 
+/// Subscribe a webhook
+///
 /// Subscribe a URL to kinds of your events. The answer carries the signing `secret` once:
 /// verify each delivery's `webhook-signature` (`v1,` + base64 HMAC-SHA256 of
 /// `webhook-id.webhook-timestamp.body`, keyed with the base64-decoded secret after `whsec_`).
-#[utoipa::path(tag = "webhooks", request_body = NewWebhook, security(("bearer" = [])),
+#[utoipa::path(operation_id = "createWebhook", tag = "webhooks", request_body = NewWebhook, security(("bearer" = [])),
     responses(
         (status = 201, description = "Subscribed; the secret is shown this once", body = WebhookView),
         (status = 400, description = "Malformed body"),
@@ -26,8 +28,10 @@ pub async fn create(state: web::Data<AppState>, user: AuthUser, body: web::Json<
     Ok(HttpResponse::Created().insert_header((actix_web::http::header::LOCATION, format!("/api/v1/webhooks/{}", w.id))).json(w))
 }
 
+/// Your webhooks
+///
 /// Your webhooks (admins: all), without their secrets.
-#[utoipa::path(tag = "webhooks", security(("bearer" = [])),
+#[utoipa::path(operation_id = "listWebhooks", tag = "webhooks", security(("bearer" = [])),
     responses(
         (status = 200, description = "The webhooks", body = Vec<WebhookView>),
         (status = 401, description = "No or bad token"),
@@ -38,8 +42,10 @@ pub async fn list(state: web::Data<AppState>, user: AuthUser) -> ApiResult<HttpR
     Ok(HttpResponse::Ok().json(all))
 }
 
+/// Delete a webhook
+///
 /// Delete one of your webhooks and its delivery log.
-#[utoipa::path(tag = "webhooks", params(("id" = Uuid, Path)), security(("bearer" = [])),
+#[utoipa::path(operation_id = "deleteWebhook", tag = "webhooks", params(("id" = Uuid, Path)), security(("bearer" = [])),
     responses(
         (status = 204, description = "Deleted"),
         (status = 400, description = "Invalid id"),
@@ -52,8 +58,10 @@ pub async fn delete(state: web::Data<AppState>, user: AuthUser, id: web::Path<Uu
     Ok(HttpResponse::NoContent().finish())
 }
 
+/// A webhook's delivery log
+///
 /// A webhook's delivery log, newest first: each event's status, attempts and last answer.
-#[utoipa::path(tag = "webhooks", params(("id" = Uuid, Path), DeliveryParams), security(("bearer" = [])),
+#[utoipa::path(operation_id = "listWebhookDeliveries", tag = "webhooks", params(("id" = Uuid, Path), DeliveryParams), security(("bearer" = [])),
     responses(
         (status = 200, description = "A page of deliveries", body = DeliveryPage),
         (status = 400, description = "Invalid id or parameter"),
