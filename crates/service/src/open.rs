@@ -111,9 +111,10 @@ impl Service {
         let vocabs = Arc::new(config.load_vocabularies()?);
         let store = Arc::new(Store::open(&config.effective_database_url(), config.db_pool_size)?);
         let index = Arc::new(SearchIndex::open(&config.index_dir(), vocabs.clone())?);
+        let started = std::time::Instant::now();
         let applied = index.catch_up(&store)?;
         if applied > 0 {
-            tracing::info!(applied, "search index caught up with the database");
+            tracing::info!(applied, secs = started.elapsed().as_secs_f64(), "search index caught up with the database");
         }
         let analytics = crate::analytics::Analytics::new(&vocabs, config.analytics_min_cell);
         Ok(Service {
