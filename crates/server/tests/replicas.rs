@@ -166,7 +166,12 @@ struct Measured {
 
 /// Send a write through a live replica, from `first` on; if the replica goes down meanwhile,
 /// through the next one. Returns the replica that acknowledged it and the answer.
-fn send(live: &Live, first: usize, what: &str, mut req: impl FnMut(&Client, &str) -> reqwest::Result<reqwest::blocking::Response>) -> (usize, Value) {
+fn send(
+    live: &Live,
+    first: usize,
+    what: &str,
+    mut req: impl FnMut(&Client, &str) -> reqwest::Result<reqwest::blocking::Response>,
+) -> (usize, Value) {
     let c = client();
     for attempt in 0..REPLICAS * 20 {
         let i = (first + attempt) % REPLICAS;
@@ -233,21 +238,28 @@ fn writer(w: usize, live: Live, acked: Arc<AtomicUsize>) -> Measured {
     let pword = word(w, "probep", 0);
     let mut probe_platform = platform_body(&pword, tech);
     probe_platform["status"] = json!("published");
-    let (on, v) = send(&live, home, "probe platform", |c, b| c.post(format!("{b}/api/v1/platforms")).bearer_auth(&token).json(&probe_platform).send());
+    let (on, v) = send(&live, home, "probe platform", |c, b| {
+        c.post(format!("{b}/api/v1/platforms")).bearer_auth(&token).json(&probe_platform).send()
+    });
     let pw = Write { kind: Kind::Platform, id: v["id"].as_str().unwrap().to_owned(), word: pword, probe: None };
     wait_visible(&c, &live, on, &pw, Instant::now());
     let nword = word(w, "proben", 0);
-    let (on, v) = send(&live, home, "probe need", |c, b| c.post(format!("{b}/api/v1/needs")).bearer_auth(&token).json(&need_body(&nword, tech)).send());
+    let (on, v) = send(&live, home, "probe need", |c, b| {
+        c.post(format!("{b}/api/v1/needs")).bearer_auth(&token).json(&need_body(&nword, tech)).send()
+    });
     let nw = Write { kind: Kind::Need, id: v["id"].as_str().unwrap().to_owned(), word: nword, probe: Some(pw.id.clone()) };
     wait_visible(&c, &live, on, &nw, Instant::now());
 
-    let mut out = Measured { writes: vec![(pw.clone(), Instant::now()), (nw.clone(), Instant::now())], delays: Vec::new(), slow: Vec::new() };
+    let mut out =
+        Measured { writes: vec![(pw.clone(), Instant::now()), (nw.clone(), Instant::now())], delays: Vec::new(), slow: Vec::new() };
     for i in 0..WRITES_EACH {
         let first = home + i + 1;
         let (on, write, at) = if i % 2 == 0 {
             let word = word(w, "p", i);
             let body = platform_body(&word, tech);
-            let (_, v) = send(&live, first, "create platform", |c, b| c.post(format!("{b}/api/v1/platforms")).bearer_auth(&token).json(&body).send());
+            let (_, v) = send(&live, first, "create platform", |c, b| {
+                c.post(format!("{b}/api/v1/platforms")).bearer_auth(&token).json(&body).send()
+            });
             let id = v["id"].as_str().unwrap().to_owned();
             let publish = json!({"status": "published"});
             let (on, _) = send(&live, first, "publish platform", |c, b| {
@@ -261,7 +273,8 @@ fn writer(w: usize, live: Live, acked: Arc<AtomicUsize>) -> Measured {
         } else {
             let word = word(w, "n", i);
             let body = need_body(&word, tech);
-            let (on, v) = send(&live, first, "post need", |c, b| c.post(format!("{b}/api/v1/needs")).bearer_auth(&token).json(&body).send());
+            let (on, v) =
+                send(&live, first, "post need", |c, b| c.post(format!("{b}/api/v1/needs")).bearer_auth(&token).json(&body).send());
             (on, Write { kind: Kind::Need, id: v["id"].as_str().unwrap().to_owned(), word, probe: Some(pw.id.clone()) }, Instant::now())
         };
         acked.fetch_add(1, Ordering::SeqCst);

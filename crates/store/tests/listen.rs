@@ -64,7 +64,12 @@ fn postgres_commits_wake_the_listener() {
     let db = TestDb::new(Backend::Postgres, dir.path()).unwrap();
     let store = Arc::new(Store::open(&db.url, 2).unwrap());
     let owner = store
-        .create_user(NewUser { email: "o@example.org".into(), display_name: "O".into(), role: Role::PlatformManager, password_hash: "h".into() })
+        .create_user(NewUser {
+            email: "o@example.org".into(),
+            display_name: "O".into(),
+            role: Role::PlatformManager,
+            password_hash: "h".into(),
+        })
         .unwrap()
         .id;
     let stop = Arc::new(AtomicBool::new(false));
