@@ -241,15 +241,24 @@ impl Application {
     }
 
     /// Serve until the server stops (SIGINT/SIGTERM stop it gracefully). Meanwhile the index
-    /// polls the change log for writes made by other instances.
+    /// follows the change log for writes made by other instances: on PostgreSQL it is woken
+    /// by the notification of each commit (see `Store::listen_for_changes`), and it polls
+    /// every `index_poll_ms` whatever the backend, in case a notification was missed.
     pub async fn run(self) -> std::io::Result<()> {
         let state = self.state.clone();
         let poll = Duration::from_millis(state.settings.index_poll_ms.max(50));
+        // A wake-up that comes while a catch-up runs is kept, and starts the next one at once.
+        let wake = Arc::new(tokio::sync::Notify::new());
+        let woken = wake.clone();
         let follower = actix_web::rt::spawn(async move {
             let mut tick = actix_web::rt::time::interval(poll);
+            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
             let mut swept: Option<std::time::Instant> = None;
             loop {
-                tick.tick().await;
+                tokio::select! {
+                    _ = tick.tick() => {}
+                    () = woken.notified() => {}
+                }
                 let service = state.service.clone();
                 match web::block(move || service.index.catch_up(&service.store)).await {
                     Ok(Err(e)) => tracing::warn!(error = %e, "index catch-up failed; will retry"),
@@ -280,6 +289,12 @@ impl Application {
         // Webhook deliveries, on a thread of their own (blocking HTTP, at most 10 s an attempt),
         // and email digests on another (blocking SMTP).
         let _stop_on_drop = StopOnDrop(self.background.stop.clone());
+        if self.state.service.store.backend() == omics_store::Backend::Postgres {
+            let service = self.state.service.clone();
+            self.background.spawn("change-listener", move |stop| {
+                service.store.listen_for_changes(&|| stop.load(Ordering::Relaxed), &|| wake.notify_one());
+            })?;
+        }
         let service = self.state.service.clone();
         self.background.spawn("webhooks", move |stop| deliver_webhooks(&service, stop, poll))?;
         // Analytics follow the catalogue, ranking needs on a thread of their own (up to a

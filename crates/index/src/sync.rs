@@ -92,6 +92,35 @@ impl SearchIndex {
         Ok(n)
     }
 
+    /// A new replica's first start: fill an empty index and the catalogue from one scan of the
+    /// records, each read and parsed once (tantivy indexes on its own thread meanwhile), rather
+    /// than replaying the whole change log and then reading every record again for the
+    /// catalogue. Returns how many records, or `None` when the index is not empty or the
+    /// database is (the caller catches up and loads the catalogue as usual).
+    pub fn build_with_catalogue(&self, store: &Store) -> Result<Option<usize>> {
+        let mut w = self.lock_writer();
+        if self.applied_seq() != 0 || self.reader.searcher().num_docs() != 0 {
+            return Ok(None);
+        }
+        // Changes after `seq` are replayed by the next catch-up, into the index and the
+        // catalogue alike; replaying a change the scan already saw is harmless.
+        let seq = store.last_seq()?;
+        if seq == 0 {
+            return Ok(None);
+        }
+        let mut all = rustc_hash::FxHashMap::default();
+        scan_all(store, |rec| {
+            w.add_document(self.document(&rec))?;
+            all.insert(rec.meta().id, Arc::new(Entry::new(rec, &self.vocabs)));
+            Ok(())
+        })?;
+        self.commit(&mut w, seq)?;
+        let n = all.len();
+        self.catalogue.replace(all, seq);
+        self.catalogue_loaded.store(true, Ordering::Release);
+        Ok(Some(n))
+    }
+
     /// Empty the index and index every record again; returns how many were indexed.
     pub fn rebuild(&self, store: &Store) -> Result<usize> {
         let mut w = self.lock_writer();

@@ -95,10 +95,17 @@ impl Service {
     /// Open the database and the index, catch the index up, and load the catalogue of records
     /// that matching reads: what a server needs.
     pub fn open(config: Config) -> Result<Service, OpenError> {
-        let service = Self::open_for_batch(config)?;
+        let service = Self::open_unsynced(config)?;
         let started = std::time::Instant::now();
-        let n = service.index.load_catalogue(&service.store)?;
-        tracing::info!(records = n, secs = started.elapsed().as_secs_f64(), "catalogue loaded");
+        // A new replica (an empty index on a database with records) builds both in one pass.
+        if let Some(n) = service.index.build_with_catalogue(&service.store)? {
+            tracing::info!(records = n, secs = started.elapsed().as_secs_f64(), "search index and catalogue built from the database");
+        } else {
+            service.catch_up_index()?;
+            let started = std::time::Instant::now();
+            let n = service.index.load_catalogue(&service.store)?;
+            tracing::info!(records = n, secs = started.elapsed().as_secs_f64(), "catalogue loaded");
+        }
         service.index.catch_up(&service.store)?;
         Ok(service)
     }
@@ -106,15 +113,28 @@ impl Service {
     /// [`Service::open`] without the catalogue: for commands that write or read in bulk
     /// (`import`, `export`, `reindex`) and need no matching.
     pub fn open_for_batch(config: Config) -> Result<Service, OpenError> {
+        let service = Self::open_unsynced(config)?;
+        service.catch_up_index()?;
+        Ok(service)
+    }
+
+    /// Apply to the index what the database committed since the index's last commit.
+    fn catch_up_index(&self) -> Result<(), OpenError> {
+        let started = std::time::Instant::now();
+        let applied = self.index.catch_up(&self.store)?;
+        if applied > 0 {
+            tracing::info!(applied, secs = started.elapsed().as_secs_f64(), "search index caught up with the database");
+        }
+        Ok(())
+    }
+
+    /// The database and the index, opened, and nothing applied yet.
+    fn open_unsynced(config: Config) -> Result<Service, OpenError> {
         config.matching.weights.validate().map_err(OpenError::Matching)?;
         std::fs::create_dir_all(&config.data_dir).map_err(|e| OpenError::DataDir(config.data_dir.clone(), e))?;
         let vocabs = Arc::new(config.load_vocabularies()?);
         let store = Arc::new(Store::open(&config.effective_database_url(), config.db_pool_size)?);
         let index = Arc::new(SearchIndex::open(&config.index_dir(), vocabs.clone())?);
-        let applied = index.catch_up(&store)?;
-        if applied > 0 {
-            tracing::info!(applied, "search index caught up with the database");
-        }
         let analytics = crate::analytics::Analytics::new(&vocabs, config.analytics_min_cell);
         Ok(Service {
             store,

@@ -82,6 +82,7 @@ impl ManageConnection for Manager {
 pub struct Store {
     pool: Pool<Manager>,
     backend: Backend,
+    url: String,
     /// SQLite allows one writer; taking turns here avoids busy errors on lock upgrades.
     write_turn: Mutex<()>,
 }
@@ -105,13 +106,18 @@ impl Store {
             .connection_timeout(Duration::from_secs(10))
             .build(manager)
             .map_err(|e| StoreError::Connect(e.to_string()))?;
-        let store = Store { pool, backend, write_turn: Mutex::new(()) };
+        let store = Store { pool, backend, url: url.to_owned(), write_turn: Mutex::new(()) };
         store.migrate()?;
         Ok(store)
     }
 
     pub fn backend(&self) -> Backend {
         self.backend
+    }
+
+    /// The URL the store was opened with.
+    pub(crate) fn url(&self) -> &str {
+        &self.url
     }
 
     /// Run pending migrations of this backend; returns how many ran.

@@ -8,6 +8,8 @@
 //!
 //! Where things are: connecting, pools and migrations in `conn`; platforms, needs, the change
 //! log and the audit trail in `records` (`Store::insert`, `update`, `modify`, `delete`, `changes_after`);
+//! waiting for PostgreSQL's notification of each commit to the log in `listen`
+//! (`Store::listen_for_changes`, which wakes the replicas' index followers);
 //! accounts and external identities in `users`; introductions and their threads in
 //! `introductions`; the outbox of events for the feed and deliveries in `events`; webhooks and their delivery log
 //! in `webhooks`; saved searches and their hits in `saved_searches`; the diesel tables in [`schema`], checked
@@ -18,6 +20,7 @@ mod conn;
 mod digests;
 mod events;
 mod introductions;
+mod listen;
 mod records;
 mod saved_searches;
 pub mod schema;
@@ -32,6 +35,7 @@ pub use conn::{Backend, DbConn, Store};
 pub use digests::DueDigest;
 pub use events::{Event, Feed};
 pub use introductions::{Introduction, IntroductionChange, Message, Party};
+pub use listen::{CHANGES_CHANNEL, LISTENER_NAME};
 pub use records::{AuditFilter, Change, ImportOutcome, Op};
 pub use saved_searches::{Hit, SavedSearch};
 pub use users::{ExternalId, NewExternalUser, NewUser, User};
