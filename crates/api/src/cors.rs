@@ -42,7 +42,7 @@ const ANY_METHODS: &str = "GET, HEAD";
 const ANY_HEADERS: &str = "If-None-Match, X-Request-Id";
 
 /// `cors_allowed_origins`, checked.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Default)]
 pub struct CorsPolicy {
     origins: HashSet<String>,
     any: bool,
@@ -84,7 +84,8 @@ fn text(v: &'static str) -> HeaderValue {
 /// Middleware: answer preflights and add the CORS headers to the answers of cross-origin
 /// requests, by [`CorsPolicy`].
 pub async fn cors(req: ServiceRequest, next: Next<impl MessageBody + 'static>) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
-    let policy = req.app_data::<web::Data<AppState>>().map(|s| s.cors.clone()).unwrap_or_default();
+    let Some(state) = req.app_data::<web::Data<AppState>>().cloned() else { return call(req, next).await };
+    let policy = &state.cors;
     let origin = req.headers().get(header::ORIGIN).and_then(|v| v.to_str().ok()).map(str::to_owned);
     let Some(origin) = origin.filter(|_| !policy.is_off()) else { return call(req, next).await };
     let listed = policy.origins.contains(&origin);

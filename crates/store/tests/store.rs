@@ -217,6 +217,15 @@ fn rate_limit_windows_count_and_prune(backend: Backend) {
     // Keeping only windows that start 2 minutes from now drops every counter.
     assert!(store.prune_rate_limits(-120).unwrap() >= 3);
     assert_eq!(store.count_request("auth", "2001:db8::1").unwrap().hits, 1);
+    // What counting adds to a limited request (README, "Running several replicas"): one
+    // pooled upsert; printed with --nocapture, and bounded loosely so a regression shows.
+    let started = std::time::Instant::now();
+    for i in 0..200 {
+        store.count_request("timing", &format!("192.0.2.{}", i % 50)).unwrap();
+    }
+    let each = started.elapsed() / 200;
+    eprintln!("{backend:?}: counting a limited request takes {each:?} on average");
+    assert!(each < std::time::Duration::from_millis(50), "{each:?}");
 }
 
 #[test]
