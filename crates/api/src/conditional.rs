@@ -19,11 +19,7 @@ pub async fn if_none_match(
         Method::GET | Method::HEAD => req.headers().get(header::IF_NONE_MATCH).map(|v| v.to_str().unwrap_or("").to_owned()),
         _ => None,
     };
-    let http = req.request().clone();
-    let res = match next.call(req).await {
-        Ok(res) => res.map_into_boxed_body(),
-        Err(e) => return Ok(ServiceResponse::from_err(e, http)),
-    };
+    let res = next.call(req).await?.map_into_boxed_body();
     let Some(condition) = condition else { return Ok(res) };
     if res.status() != StatusCode::OK {
         return Ok(res);

@@ -144,13 +144,11 @@ pub async fn cors(req: ServiceRequest, next: Next<impl MessageBody + 'static>) -
     Ok(res)
 }
 
-/// Call the next service; an error becomes its response, so that it gets the headers too.
+/// Call the next service. (The request is not cloned beforehand: an inner middleware may need
+/// it to be the only reference, and an error the inner services return is rare and becomes a
+/// response further out.)
 async fn call(req: ServiceRequest, next: Next<impl MessageBody + 'static>) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
-    let http = req.request().clone();
-    Ok(match next.call(req).await {
-        Ok(res) => res.map_into_boxed_body(),
-        Err(e) => ServiceResponse::from_err(e, http),
-    })
+    Ok(next.call(req).await?.map_into_boxed_body())
 }
 
 #[cfg(test)]

@@ -146,11 +146,8 @@ pub async fn observe(req: ServiceRequest, next: Next<impl MessageBody + 'static>
     let method = method_label(req.method());
     let client_text = client.map_or_else(|| "-".to_owned(), |c| c.to_string());
     let span = tracing::info_span!("request", request_id = %id, client = %client_text, method, path = %req.path());
-    let http = req.request().clone();
-    let res = match next.call(req).instrument(span.clone()).await {
-        Ok(res) => res.map_into_boxed_body(),
-        Err(e) => ServiceResponse::from_err(e, http),
-    };
+    // (The request is not cloned: an inner middleware may need to be its only holder.)
+    let res = next.call(req).instrument(span.clone()).await?.map_into_boxed_body();
     let mut res = with_request_id(res, &id).await;
     if let Ok(v) = HeaderValue::from_str(&id) {
         res.headers_mut().insert(X_REQUEST_ID, v);
