@@ -47,7 +47,7 @@ impl Store {
                 "INSERT INTO rate_limits AS r (bucket, client, window_start, hits) \
                  VALUES (?, ?, (CAST(strftime('%s', 'now') AS INTEGER) / {WINDOW_SECS}) * {WINDOW_SECS}, 1) \
                  ON CONFLICT (bucket, client, window_start) DO UPDATE SET hits = r.hits + 1 \
-                 RETURNING r.hits AS hits, CAST(r.window_start + {WINDOW_SECS} AS REAL) - (julianday('now') - 2440587.5) * 86400.0 AS resets_in"
+                 RETURNING hits, CAST(window_start + {WINDOW_SECS} AS REAL) - (julianday('now') - 2440587.5) * 86400.0 AS resets_in"
             ))
             .bind::<Text, _>(bucket)
             .bind::<Text, _>(client)
