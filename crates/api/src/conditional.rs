@@ -47,7 +47,7 @@ pub fn none_match_fails(condition: &str, etag: &str) -> bool {
         return true;
     }
     let Some(own) = opaque(etag.trim()) else { return false };
-    entity_tags(condition).is_some_and(|tags| tags.iter().any(|t| *t == own))
+    entity_tags(condition).is_some_and(|tags| tags.contains(&own))
 }
 
 /// The opaque tag of one entity tag (`"x"` or `W/"x"`), quotes included.

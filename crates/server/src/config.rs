@@ -89,6 +89,7 @@ jwks_refresh_min_secs = 60
     }
 
     #[test]
+    #[allow(clippy::result_large_err)] // figment::Jail's closure returns figment's own error
     fn list_settings_from_the_environment() {
         // As deploy/compose.yaml sets them.
         figment::Jail::expect_with(|jail| {
