@@ -75,7 +75,8 @@ fn whole_match(c: &mut Criterion) {
     eprintln!("imported {n} platforms in {:.1}s", started.elapsed().as_secs_f64());
     let state = opened;
     let need = need(&state.vocabs);
-    let plan = Plan { weights: Weights::default(), limit: 20, min_score: 0.0, include_excluded: false, mode: Default::default() };
+    let plan =
+        Plan { weights: Weights::default(), limit: 20, offset: 0, min_score: 0.0, include_excluded: false, mode: Default::default() };
     let probe = state.platforms_for(&need, None, &[], &plan).unwrap();
     eprintln!("{} candidates scored for the benchmark need", probe.candidates);
     let mut g = c.benchmark_group("whole match");

@@ -65,7 +65,8 @@ fn main() -> anyhow::Result<()> {
     let sample: Vec<(String, Need)> =
         sample_needs(&all, args.sample).into_iter().map(|v| stored_need(&state, v)).collect::<anyhow::Result<_>>()?;
     anyhow::ensure!(!sample.is_empty(), "no needs to measure");
-    let plan = Plan { weights: state.matching.weights, limit: 20, min_score: 0.0, include_excluded: false, mode: Default::default() };
+    let plan =
+        Plan { weights: state.matching.weights, limit: 20, offset: 0, min_score: 0.0, include_excluded: false, mode: Default::default() };
 
     // ---- the whole match, as the route calls it
     for (_, n) in &sample {

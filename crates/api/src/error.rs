@@ -18,7 +18,8 @@ pub const PROBLEM_JSON: &str = "application/problem+json";
     "code": "unknown_term", "detail": "1 invalid field(s)",
     "errors": [{"field": "capabilities[0].technology", "code": "unknown_term",
         "message": "'whole exom seq' is not a known technologies term; closest: whole-exome-sequencing",
-        "suggestions": [{"id": "whole-exome-sequencing", "label": "Whole exome sequencing", "score": 0.83}]}]
+        "suggestions": [{"id": "whole-exome-sequencing", "label": "Whole exome sequencing", "score": 0.83}]}],
+    "request_id": "0193a4c2-7b1e-7cc0-8f3a-2b9d5e6f7a81"
 }))]
 pub struct Problem {
     /// A URI reference naming the problem type: `/problems/{code}`.
@@ -33,6 +34,11 @@ pub struct Problem {
     /// Field-level problems, for 400 and 422.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<FieldError>,
+    /// The request's id (`X-Request-Id`), to quote when reporting the problem; added to every
+    /// problem document as it leaves the service.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(example = "0193a4c2-7b1e-7cc0-8f3a-2b9d5e6f7a81")]
+    pub request_id: Option<String>,
 }
 
 /// An error on its way to becoming a problem response.
@@ -66,6 +72,7 @@ impl ApiError {
             code: self.code.as_str().to_owned(),
             detail: self.detail.clone(),
             errors: self.errors.clone(),
+            request_id: None,
         }
     }
 }

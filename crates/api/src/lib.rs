@@ -10,12 +10,16 @@
 //! [`ratelimit`].
 
 pub mod auth;
+pub mod conditional;
+pub mod cors;
 pub mod error;
 pub mod examples;
 pub mod limits;
 pub mod mail;
+pub mod observe;
 pub mod oidc;
 pub mod openapi;
+pub mod proxy;
 pub mod ratelimit;
 pub mod routes;
 pub mod settings;
@@ -69,7 +73,10 @@ pub fn configure(cfg: &mut web::ServiceConfig, state: web::Data<AppState>, auth:
                 .wrap(ErrorHandlers::new().default_handler(problem_for_bare_errors))
                 .wrap(middleware::from_fn(limits::json_depth))
                 .wrap(middleware::NormalizePath::trim())
+                .wrap(middleware::from_fn(conditional::if_none_match))
                 .wrap(middleware::from_fn(limits::request_timeout))
+                .wrap(middleware::from_fn(cors::cors))
+                .wrap(middleware::from_fn(observe::observe))
                 .configure(routes::configure)
                 .default_service(web::to(no_route)),
         );

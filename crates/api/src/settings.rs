@@ -51,6 +51,17 @@ pub struct Settings {
     pub rate_limit_auth_per_minute: u32,
     /// Matches per minute from one address without a token (0: no limit).
     pub rate_limit_anonymous_match_per_minute: u32,
+    /// Addresses or CIDR blocks of the reverse proxies in front of the service. Only a request
+    /// whose peer is one of them has its client address taken from `Forwarded` or
+    /// `X-Forwarded-For` (the right-most address that is not itself a trusted proxy); every
+    /// other request's client is its peer. Empty: the peer always.
+    pub trusted_proxies: Vec<String>,
+    /// Origins (`https://app.example.org`) whose pages may call the API from a browser (CORS).
+    /// `*` lets any origin make anonymous GET requests (no `Authorization`); listed origins may
+    /// also send tokens and write. Empty: no cross-origin access.
+    pub cors_allowed_origins: Vec<String>,
+    /// Log lines as `text` (for people) or `json` (one object per line, for collectors).
+    pub log_format: LogFormat,
     /// HTTP worker threads; 0 means one per core.
     pub workers: usize,
     /// Threads per worker for blocking work (database, index, matching). More threads than
@@ -82,6 +93,15 @@ pub struct Settings {
     pub oidc: OidcSettings,
 }
 
+/// How log lines are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    #[default]
+    Text,
+    Json,
+}
+
 impl Default for Settings {
     fn default() -> Self {
         Settings {
@@ -102,6 +122,9 @@ impl Default for Settings {
             index_poll_ms: 1000,
             rate_limit_auth_per_minute: 20,
             rate_limit_anonymous_match_per_minute: 60,
+            trusted_proxies: Vec::new(),
+            cors_allowed_origins: Vec::new(),
+            log_format: LogFormat::Text,
             workers: 0,
             blocking_threads: 4,
             moderation: false,
@@ -142,6 +165,11 @@ impl Settings {
     /// The SMTP server's URL, when one is configured.
     pub fn smtp(&self) -> Option<&str> {
         self.smtp_url.as_deref().map(str::trim).filter(|u| !u.is_empty())
+    }
+
+    /// Whether records are kept in PostgreSQL (and so the service may run as several replicas).
+    pub fn uses_postgres(&self) -> bool {
+        omics_store::Backend::from_url(&self.effective_database_url()) == omics_store::Backend::Postgres
     }
 
     /// The database URL in effect: the configured one, or the SQLite file in `data_dir`.

@@ -197,6 +197,8 @@ fn table() -> Vec<Row> {
         row(M::GET, "/site/app.js", Target::None, Body::None, EVERYONE),
         row(M::GET, "/site/app.css", Target::None, Body::None, EVERYONE),
         row(M::GET, "/site/text.js", Target::None, Body::None, EVERYONE),
+        // Prometheus metrics: public on the replica; the proxy keeps it off the internet.
+        row(M::GET, "/metrics", Target::None, Body::None, EVERYONE),
         row(M::GET, "/docs", Target::None, Body::None, [302; 5]),
         row(M::GET, "/docs/", Target::None, Body::None, EVERYONE),
     ];

@@ -87,4 +87,34 @@ jwks_refresh_min_secs = 60
         assert!(d.oidc.issuer.is_none());
         assert_eq!(d.oidc.algorithms, vec![omics_api::oidc::Algorithm::RS256, omics_api::oidc::Algorithm::ES256]);
     }
+
+    #[test]
+    #[allow(clippy::result_large_err)] // figment::Jail's closure returns figment's own error
+    fn list_settings_from_the_environment() {
+        // As deploy/compose.yaml sets them.
+        figment::Jail::expect_with(|jail| {
+            jail.set_env("OMICS_TRUSTED_PROXIES", r#"["172.28.0.0/24"]"#);
+            jail.set_env("OMICS_CORS_ALLOWED_ORIGINS", "[]");
+            jail.set_env("OMICS_LOG_FORMAT", "json");
+            let s = load(&Overrides::default(), None, None).unwrap();
+            assert_eq!(s.trusted_proxies, vec!["172.28.0.0/24".to_owned()]);
+            assert!(s.cors_allowed_origins.is_empty());
+            assert_eq!(s.log_format, omics_api::settings::LogFormat::Json);
+            // Several entries, quoted or not, and `*`.
+            jail.set_env("OMICS_TRUSTED_PROXIES", r#"["10.0.0.7", "2001:db8::/32"]"#);
+            jail.set_env("OMICS_CORS_ALLOWED_ORIGINS", r#"["https://app.example.org", "*"]"#);
+            jail.set_env("OMICS_LOG_FORMAT", "text");
+            let s = load(&Overrides::default(), None, None).unwrap();
+            assert_eq!(s.trusted_proxies, vec!["10.0.0.7".to_owned(), "2001:db8::/32".to_owned()]);
+            assert_eq!(s.cors_allowed_origins, vec!["https://app.example.org".to_owned(), "*".to_owned()]);
+            assert_eq!(s.log_format, omics_api::settings::LogFormat::Text);
+            jail.set_env("OMICS_LOG_FORMAT", "yaml");
+            assert!(load(&Overrides::default(), None, None).is_err(), "an unknown log format is refused");
+            Ok(())
+        });
+        // Defaults: nothing trusted, no cross-origin access, text logs.
+        let d = omics_api::Settings::default();
+        assert!(d.trusted_proxies.is_empty() && d.cors_allowed_origins.is_empty());
+        assert_eq!(d.log_format, omics_api::settings::LogFormat::Text);
+    }
 }

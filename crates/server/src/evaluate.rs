@@ -215,7 +215,8 @@ fn run(state: &Service, name: &str, dir: &Path, judged: Judgments, loaded: Loade
     let platforms: Vec<serde_json::Value> = read_json(&dir.join(&judged.platforms))?;
     let gold: Option<Gold> = if dir.join("gold.json").is_file() { Some(read_json(&dir.join("gold.json"))?) } else { None };
     let by_need: HashMap<&str, &Judgment> = judged.judgments.iter().map(|j| (j.need.as_str(), j)).collect();
-    let plan = Plan { weights: state.matching.weights, limit: 10, min_score: 0.0, include_excluded: false, mode: ReadMode::default() };
+    let plan =
+        Plan { weights: state.matching.weights, limit: 10, offset: 0, min_score: 0.0, include_excluded: false, mode: ReadMode::default() };
     let mut m = Figures::default();
     let mut b = Figures::default();
     let mut per_need = Vec::new();

@@ -83,12 +83,28 @@ enum Command {
     },
 }
 
+/// Log to stderr as `log_format` says: text for people, or one JSON object per line (with the
+/// request's span: `request_id`, `client`, `method`, `path`) for collectors. `RUST_LOG`
+/// filters (default `info,tantivy=warn`; `omics_api=debug` adds a line per request).
+fn init_logging(format: omics_api::settings::LogFormat) {
+    let filter = || tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,tantivy=warn".into());
+    match format {
+        omics_api::settings::LogFormat::Text => tracing_subscriber::fmt().with_env_filter(filter()).with_writer(std::io::stderr).init(),
+        omics_api::settings::LogFormat::Json => tracing_subscriber::fmt()
+            .json()
+            .with_current_span(true)
+            .with_span_list(false)
+            .with_env_filter(filter())
+            .with_writer(std::io::stderr)
+            .init(),
+    }
+}
+
 fn main() -> anyhow::Result<()> {
-    tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,tantivy=warn".into()))
-        .with_writer(std::io::stderr)
-        .init();
     let cli = Cli::parse();
+    // The log format is a setting; a configuration that does not load is reported by the
+    // command itself, below.
+    init_logging(config::load(&cli.overrides, None, None).map(|s| s.log_format).unwrap_or_default());
     match cli.command {
         Command::Serve { port, host, demo } => serve(config::load(&cli.overrides, port, host)?, demo),
         Command::Migrate => {

@@ -45,8 +45,9 @@ fn start(db: &TestDb, data: &std::path::Path) -> Server {
         .stdout(Stdio::null())
         .stderr(Stdio::null());
     match db.backend {
-        Backend::Postgres => cmd.env("DATABASE_URL", &db.url),
-        Backend::Sqlite => cmd.env_remove("DATABASE_URL"),
+        // PostgreSQL wants the secret configured (replicas share it); SQLite generates one.
+        Backend::Postgres => cmd.env("DATABASE_URL", &db.url).env("OMICS_JWT_SECRET", "crash-test-secret-crash-test-secret-0123"),
+        Backend::Sqlite => cmd.env_remove("DATABASE_URL").env_remove("OMICS_JWT_SECRET"),
     };
     let mut child = cmd.spawn().unwrap();
     let base = format!("http://127.0.0.1:{port}");

@@ -41,6 +41,7 @@ pub mod need_life;
 pub mod notifications;
 pub mod open;
 pub mod params;
+pub mod ratelimits;
 pub mod records;
 pub mod saved_searches;
 pub mod similar;
@@ -93,12 +94,29 @@ pub struct Service {
     pub email: bool,
     /// The analytics read model, which [`Service::refresh_analytics`] keeps in step.
     pub analytics: analytics::Analytics,
+    /// When this process last deleted ended rate-limit windows.
+    pub rate_limit_pruning: ratelimits::Pruning,
 }
 
 impl std::fmt::Debug for Service {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Service").field("moderation", &self.moderation).finish_non_exhaustive()
     }
+}
+
+/// The state of the service that `/metrics` reports, read when it is scraped.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Gauges {
+    /// Change-log entries the index has not applied yet.
+    pub index_lag_sequences: i64,
+    /// Age of the oldest change the index has not applied yet, seconds (0 when none).
+    pub index_lag_seconds: f64,
+    /// Webhook deliveries queued and not yet delivered.
+    pub outbox_depth: i64,
+    /// Database connections open, idle among them, and the most the pool opens.
+    pub pool_connections: u32,
+    pub pool_idle: u32,
+    pub pool_max: u32,
 }
 
 /// The entity tag of a record version, as `ETag` and `If-Match` carry it.
@@ -113,6 +131,25 @@ impl Service {
         if let Err(e) = self.index.catch_up(&self.store) {
             tracing::warn!(error = %e, "index catch-up after write failed; the follower will retry");
         }
+    }
+
+    /// What `/metrics` reports of the service: index lag, outbox depth, connection pool.
+    pub fn gauges(&self) -> Result<Gauges> {
+        let applied = self.index.applied_seq();
+        let last = self.store.last_seq()?;
+        let lag_seconds = match self.store.change_after(applied)? {
+            Some(at) if last > applied => (chrono::Utc::now() - at).num_milliseconds().max(0) as f64 / 1000.0,
+            _ => 0.0,
+        };
+        let (connections, idle, max) = self.store.pool_state();
+        Ok(Gauges {
+            index_lag_sequences: (last - applied).max(0),
+            index_lag_seconds: lag_seconds,
+            outbox_depth: self.store.pending_deliveries()?,
+            pool_connections: connections,
+            pool_idle: idle,
+            pool_max: max,
+        })
     }
 
     /// Change-log entries not yet in the index; an error when the database does not answer.

@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-use crate::params::{bad_param, check_param_length, out_of_range, page_limit};
+use crate::params::{bad_param, check_param_length, out_of_range, page_bounds};
 use crate::records::{redact, visible};
 use crate::{Actor, Error, Result, Service};
 
@@ -23,8 +23,11 @@ use crate::{Actor, Error, Result, Service};
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct MatchParams {
-    /// Results (default 20).
+    /// Results (default 20, at most 100).
     pub limit: Option<u32>,
+    /// Results to skip (0 to 10 000): with `limit`, a page of the ranking. Equal scores are
+    /// ordered by id, so equal inputs give equal pages; `next_offset` gives the next one.
+    pub offset: Option<u32>,
     /// Leave out results scoring below this.
     pub min_score: Option<f64>,
     /// Weights overriding the defaults, as `name:value` pairs: `technology:0.5,text:0,equity:0.1`.
@@ -62,6 +65,11 @@ pub struct PlatformMatches {
     /// Candidates the index returned and the engine scored.
     pub candidates: usize,
     pub matches: Vec<PlatformMatch>,
+    /// The page: at most `limit` matches from `offset` on.
+    pub limit: u32,
+    pub offset: u32,
+    /// The `offset` of the next page; absent after the last.
+    pub next_offset: Option<u32>,
     /// With `include_excluded=true`: candidates a hard constraint excluded.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub excluded: Option<Vec<ExcludedPlatform>>,
@@ -94,6 +102,11 @@ pub struct NeedMatches {
     pub weights: Weights,
     pub candidates: usize,
     pub matches: Vec<NeedMatch>,
+    /// The page: at most `limit` matches from `offset` on.
+    pub limit: u32,
+    pub offset: u32,
+    /// The `offset` of the next page; absent after the last.
+    pub next_offset: Option<u32>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub excluded: Option<Vec<ExcludedNeed>>,
 }
@@ -103,6 +116,8 @@ pub struct NeedMatches {
 pub struct Plan {
     pub weights: Weights,
     pub limit: usize,
+    /// Ranked matches skipped before the page (`excluded` is not paged: its first `limit`).
+    pub offset: usize,
     pub min_score: f64,
     pub include_excluded: bool,
     /// How a described need's values are read.
@@ -111,7 +126,8 @@ pub struct Plan {
 
 impl Plan {
     fn want(&self) -> Want {
-        Want { limit: self.limit, min_score: self.min_score, excluded: self.include_excluded }
+        // One more than the page's end, to know whether a next page follows.
+        Want { limit: self.offset + self.limit + 1, min_score: self.min_score, excluded: self.include_excluded }
     }
 }
 
@@ -141,6 +157,8 @@ fn technology_readings(readings: &[omics_domain::linker::Reading]) -> Vec<Readin
 /// One ranked item, or one excluded, as the database holds it now.
 struct Outcome<T> {
     candidates: usize,
+    /// The offset of the next page, if one follows.
+    next_offset: Option<u32>,
     matches: Vec<(T, f64, Vec<Component>)>,
     excluded: Option<Vec<(T, Vec<Exclusion>)>>,
 }
@@ -264,7 +282,7 @@ impl Direction for NeedsForPlatform {
 impl Service {
     /// Check match parameters against the configured defaults.
     pub fn plan(&self, p: &MatchParams) -> Result<Plan> {
-        let limit = page_limit(p.limit)?;
+        let (limit, offset) = page_bounds(p.limit, p.offset)?;
         let min_score = p.min_score.unwrap_or(0.0);
         if !(0.0..=1.0).contains(&min_score) {
             return Err(out_of_range("min_score", format!("min_score is 0 to 1; got {min_score}")));
@@ -277,6 +295,7 @@ impl Service {
         Ok(Plan {
             weights,
             limit: limit as usize,
+            offset: offset as usize,
             min_score,
             include_excluded: p.include_excluded.unwrap_or(false),
             mode: ReadMode { strict: p.strict.unwrap_or(false) },
@@ -312,12 +331,19 @@ impl Service {
             }
             None => Vec::new(),
         };
-        let (ranking, candidates) = D::rank(self, subject, &entries, &extra, viewer, plan, &found.text, readings)?;
+        let (mut ranking, candidates) = D::rank(self, subject, &entries, &extra, viewer, plan, &found.text, readings)?;
+        // The page: the ranking is best first with ties by id, so a window of it is stable.
+        let end = plan.offset + plan.limit;
+        let next_offset = (ranking.matches.len() > end).then(|| u32::try_from(end).unwrap_or(u32::MAX));
+        ranking.matches.truncate(end);
+        ranking.matches.drain(..plan.offset.min(ranking.matches.len()));
+        ranking.excluded.truncate(plan.limit);
         let shown = ranking.matches.iter().map(|m| m.item).chain(ranking.excluded.iter().map(|(item, _)| *item));
         let mut stored = self.as_stored(shown.map(D::record), seq, viewer)?;
         let mut take = |rec: &D::Item| -> Option<D::Item> { D::item(stored.remove(&D::id(rec))?, viewer) };
         Ok(Outcome {
             candidates,
+            next_offset,
             matches: ranking.matches.into_iter().filter_map(|m| Some((take(m.item)?, m.score, m.components))).collect(),
             excluded: plan
                 .include_excluded
@@ -354,7 +380,14 @@ impl Service {
     /// match is, with the default weights, from the catalogue alone (nothing is shown, so the
     /// database need not re-check).
     pub fn best_match(&self, need: &NeedFields) -> Result<Option<f64>> {
-        let plan = Plan { weights: self.matching.weights, limit: 1, min_score: 0.0, include_excluded: false, mode: ReadMode::default() };
+        let plan = Plan {
+            weights: self.matching.weights,
+            limit: 1,
+            offset: 0,
+            min_score: 0.0,
+            include_excluded: false,
+            mode: ReadMode::default(),
+        };
         let found = PlatformsForNeed::candidates(self, need, false)?.unwrap_or_default();
         let entries = self.index.catalogue.get_many(&found.ids);
         let (ranking, _) = PlatformsForNeed::rank(self, need, &entries, &[], None, &plan, &found.text, &[])?;
@@ -369,6 +402,9 @@ impl Service {
             weights: plan.weights,
             candidates: out.candidates,
             matches: out.matches.into_iter().map(|(platform, score, components)| PlatformMatch { platform, score, components }).collect(),
+            limit: plan.limit as u32,
+            offset: plan.offset as u32,
+            next_offset: out.next_offset,
             excluded: out.excluded.map(|e| e.into_iter().map(|(platform, exclusions)| ExcludedPlatform { platform, exclusions }).collect()),
             readings: Vec::new(),
             warnings: Vec::new(),
@@ -426,6 +462,9 @@ impl Service {
             weights: plan.weights,
             candidates: out.candidates,
             matches: out.matches.into_iter().map(|(need, score, components)| NeedMatch { need, score, components }).collect(),
+            limit: plan.limit as u32,
+            offset: plan.offset as u32,
+            next_offset: out.next_offset,
             excluded: out.excluded.map(|e| e.into_iter().map(|(need, exclusions)| ExcludedNeed { need, exclusions }).collect()),
         })
     }

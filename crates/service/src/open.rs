@@ -146,6 +146,7 @@ impl Service {
             webhooks: config.webhooks,
             email: config.email,
             analytics,
+            rate_limit_pruning: crate::ratelimits::Pruning::default(),
         })
     }
 }

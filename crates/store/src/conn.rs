@@ -140,6 +140,12 @@ impl Store {
         Ok(self.pool.get()?)
     }
 
+    /// The connection pool: (connections open, of which idle, most allowed).
+    pub fn pool_state(&self) -> (u32, u32, u32) {
+        let state = self.pool.state();
+        (state.connections, state.idle_connections, self.pool.max_size())
+    }
+
     /// Whether the database answers.
     pub fn ping(&self) -> bool {
         self.conn().is_ok_and(|mut c| c.ping().is_ok())
@@ -160,6 +166,14 @@ impl Store {
             (Ok(v), _) => Ok(Ok(v)),
             (Err(StoreError::Refused), Some(e)) => Ok(Err(e)),
             (Err(e), _) => Err(e),
+        }
+    }
+
+    /// On SQLite, the writers' turn (one writer at a time); nothing on PostgreSQL.
+    pub(crate) fn sqlite_turn(&self) -> Option<std::sync::MutexGuard<'_, ()>> {
+        match self.backend {
+            Backend::Sqlite => Some(self.write_turn.lock().unwrap_or_else(|p| p.into_inner())),
+            Backend::Postgres => None,
         }
     }
 

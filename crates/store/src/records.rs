@@ -449,6 +449,19 @@ impl Store {
             .collect()
     }
 
+    /// When the first change after `seq` was made, if there is one: how old the oldest change
+    /// an index at `seq` has not applied is.
+    pub fn change_after(&self, seq: i64) -> Result<Option<chrono::DateTime<chrono::Utc>>> {
+        let mut c = self.conn()?;
+        let at = change_log::table
+            .filter(change_log::seq.gt(seq))
+            .order(change_log::seq.asc())
+            .select(change_log::at)
+            .first::<chrono::NaiveDateTime>(&mut *c)
+            .optional()?;
+        Ok(at.map(|t| t.and_utc()))
+    }
+
     /// The sequence number of the newest change, 0 when there is none.
     pub fn last_seq(&self) -> Result<i64> {
         let mut c = self.conn()?;

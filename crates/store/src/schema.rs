@@ -139,6 +139,15 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    rate_limits (bucket, client, window_start) {
+        bucket -> Text,
+        client -> Text,
+        window_start -> BigInt,
+        hits -> BigInt,
+    }
+}
+
 diesel::joinable!(records -> users (owner_id));
 diesel::joinable!(events -> users (recipient_id));
 diesel::joinable!(webhook_deliveries -> webhooks (webhook_id));
@@ -154,5 +163,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     webhooks,
     webhook_deliveries,
     saved_searches,
-    saved_search_hits
+    saved_search_hits,
+    rate_limits
 );

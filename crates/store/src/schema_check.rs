@@ -8,8 +8,8 @@ use diesel::sql_types::{BigInt, Bool, Double, Nullable, SingleValue, SqlType, Te
 
 use crate::conn::{Backend, DbConn, Store};
 use crate::schema::{
-    change_log, events, introduction_messages, introductions, records, saved_search_hits, saved_searches, users, webhook_deliveries,
-    webhooks,
+    change_log, events, introduction_messages, introductions, rate_limits, records, saved_search_hits, saved_searches, users,
+    webhook_deliveries, webhooks,
 };
 use crate::testdb::TestDb;
 
@@ -138,6 +138,7 @@ fn schema_matches_migrations(backend: Backend) {
         declared!(backend, webhook_deliveries: id, webhook_id, event_id, event_seq, status, attempts, last_status, last_error, next_attempt_at, created_at, delivered_at),
         declared!(backend, saved_searches: id, owner_id, name, kind, query, need_id, min_score, cursor_seq, created_at),
         declared!(backend, saved_search_hits: saved_search_id, record_id, hit_seq, created_at),
+        declared!(backend, rate_limits: bucket, client, window_start, hits),
     ];
     let mut tables: Vec<&str> = declared.iter().map(|(t, _)| *t).collect();
     tables.sort_unstable();

@@ -264,6 +264,12 @@ impl Store {
         Ok(queued)
     }
 
+    /// Webhook deliveries queued and not yet delivered (nor given up): the outbox's depth.
+    pub fn pending_deliveries(&self) -> Result<i64> {
+        let mut c = self.conn()?;
+        Ok(webhook_deliveries::table.filter(webhook_deliveries::status.eq(DeliveryStatus::Pending.as_str())).count().get_result(&mut *c)?)
+    }
+
     /// Pending deliveries due by `now`, oldest event first, with their webhook and event.
     pub fn due_deliveries(&self, now: DateTime<Utc>, limit: i64) -> Result<Vec<(Delivery, Webhook, Event)>> {
         let mut c = self.conn()?;

@@ -39,7 +39,7 @@ pub struct TokenResponse {
     ))]
 #[post("/auth/register")]
 pub async fn register(state: web::Data<AppState>, req: HttpRequest, body: web::Json<serde_json::Value>) -> ApiResult<HttpResponse> {
-    state.limits.check(Bucket::Auth, &req)?;
+    crate::ratelimit::check(&state, Bucket::Auth, &req).await?;
     let user = call(&state, move |s| s.register(body.into_inner())).await?;
     Ok(HttpResponse::Created().json(user))
 }
@@ -63,7 +63,7 @@ pub async fn token(
     req: HttpRequest,
     body: web::Json<serde_json::Value>,
 ) -> ApiResult<HttpResponse> {
-    state.limits.check(Bucket::Auth, &req)?;
+    crate::ratelimit::check(&state, Bucket::Auth, &req).await?;
     let user = call(&state, move |s| s.sign_in(body.into_inner())).await?;
     let access_token = auth.tokens.issue(&user)?;
     Ok(HttpResponse::Ok().json(TokenResponse { access_token, token_type: "Bearer", expires_in: auth.tokens.ttl_secs }))
@@ -88,7 +88,7 @@ pub async fn password(
     user: AuthUser,
     body: web::Json<serde_json::Value>,
 ) -> ApiResult<HttpResponse> {
-    state.limits.check(Bucket::Auth, &req)?;
+    crate::ratelimit::check(&state, Bucket::Auth, &req).await?;
     call(&state, move |s| s.change_password(user.id, body.into_inner())).await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -16,10 +16,10 @@ use crate::routes::records::call;
 use crate::state::AppState;
 
 /// Matching without a token counts against the per-address limit.
-fn limit_anonymous(state: &AppState, req: &HttpRequest, viewer: &MaybeUser) -> ApiResult<()> {
+async fn limit_anonymous(state: &AppState, req: &HttpRequest, viewer: &MaybeUser) -> ApiResult<()> {
     match viewer.0 {
         Some(_) => Ok(()),
-        None => state.limits.check(Bucket::AnonymousMatching, req),
+        None => crate::ratelimit::check(state, Bucket::AnonymousMatching, req).await,
     }
 }
 
@@ -44,7 +44,7 @@ pub async fn for_need(
     params: web::Query<MatchParams>,
     viewer: MaybeUser,
 ) -> ApiResult<HttpResponse> {
-    limit_anonymous(&state, &req, &viewer)?;
+    limit_anonymous(&state, &req, &viewer).await?;
     let result = call(&state, move |s| s.match_need(id.into_inner(), viewer.actor().as_ref(), &params)).await?;
     Ok(HttpResponse::Ok().json(result))
 }
@@ -72,7 +72,7 @@ pub async fn adhoc(
     viewer: MaybeUser,
     body: web::Json<serde_json::Value>,
 ) -> ApiResult<HttpResponse> {
-    limit_anonymous(&state, &req, &viewer)?;
+    limit_anonymous(&state, &req, &viewer).await?;
     let result = call(&state, move |s| s.match_described(body.into_inner(), &params)).await?;
     Ok(HttpResponse::Ok().json(result))
 }
@@ -98,7 +98,7 @@ pub async fn for_platform(
     params: web::Query<MatchParams>,
     viewer: MaybeUser,
 ) -> ApiResult<HttpResponse> {
-    limit_anonymous(&state, &req, &viewer)?;
+    limit_anonymous(&state, &req, &viewer).await?;
     let result = call(&state, move |s| s.match_platform(id.into_inner(), viewer.actor().as_ref(), &params)).await?;
     Ok(HttpResponse::Ok().json(result))
 }

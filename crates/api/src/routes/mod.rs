@@ -96,7 +96,7 @@ pub fn scope() -> impl HttpServiceFactory + OpenApiFactory + 'static {
 macro_rules! site_routes {
     ($($path:literal => $handler:path,)*) => {
         /// The pages outside the API (GET only): the explorer at `/` and its files, the
-        /// document, beside the documentation UI at `/docs/`.
+        /// document, the Prometheus metrics, beside the documentation UI at `/docs/`.
         pub const SITE: &[&str] = &[$($path,)* "/docs/"];
 
         fn site(cfg: &mut web::ServiceConfig) {
@@ -112,6 +112,7 @@ site_routes! {
     "/site/app.css" => site::app_css,
     "/site/text.js" => site::text_js,
     "/docs" => to_docs,
+    "/metrics" => crate::observe::metrics,
 }
 
 /// Register the API scope and the pages beside it.

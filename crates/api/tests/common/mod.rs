@@ -60,6 +60,15 @@ impl TestApp {
         Self::start(s, db, dir).await
     }
 
+    /// A second replica: another application on the same database, with a data folder of its
+    /// own (as a replica has its own index) and its settings changed by `f`.
+    pub async fn spawn_beside(&self, f: impl FnOnce(&mut Settings)) -> TestApp {
+        let dir = std::sync::Arc::new(tempfile::tempdir().unwrap());
+        let mut s = settings(&self.db, dir.path());
+        f(&mut s);
+        Self::start(s, self.db.clone(), dir).await
+    }
+
     /// Start the application on an existing database and data folder (a restart).
     pub async fn spawn_on(db: std::sync::Arc<TestDb>, dir: std::sync::Arc<tempfile::TempDir>) -> TestApp {
         let settings = settings(&db, dir.path());
