@@ -35,8 +35,6 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 REPLICAS = ["omics-1", "omics-2", "omics-3"]
 HEALTH = "/api/v1/health/ready"
-# Settings announced in issue 14 that settings.rs does not have yet.
-PENDING = {"trusted_proxies", "cors_allowed_origins", "log_format"}
 
 errors = []
 warnings = []
@@ -225,12 +223,7 @@ def main():
             check(key in ("DATABASE_URL", "RUST_LOG"), f"{key}: not a setting of the service")
             continue
         field = key[len("OMICS_"):].split("__")[0].lower()
-        if field in fields:
-            continue
-        if field in PENDING:
-            warnings.append(f"{key}: `{field}` is announced but not in settings.rs yet")
-        else:
-            check(False, f"{key}: `{field}` is not a field of Settings in {args.settings}")
+        check(field in fields, f"{key}: `{field}` is not a field of Settings in {args.settings}")
 
     # caddy
     caddy = services.get("caddy")
