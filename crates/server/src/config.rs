@@ -56,12 +56,17 @@ mod tests {
     use super::*;
 
     #[test]
+    #[allow(clippy::result_large_err)] // figment::Jail's closure returns figment's own error
     fn oidc_settings_from_a_file() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("omics-match.toml");
-        std::fs::write(
-            &path,
-            r#"
+        // In a Jail too: the other test sets OMICS_* variables in its Jail, and Jails take turns,
+        // so this one never reads that test's environment (it ran in parallel and read
+        // OMICS_LOG_FORMAT=yaml).
+        figment::Jail::expect_with(|_jail| {
+            let dir = tempfile::tempdir().unwrap();
+            let path = dir.path().join("omics-match.toml");
+            std::fs::write(
+                &path,
+                r#"
 [oidc]
 issuer = "https://login.aai.lifescience-ri.eu/oidc/"
 audience = "omics-match-client"
@@ -74,18 +79,20 @@ jwks_refresh_min_secs = 60
 "urn:geant:lifescience-ri.eu:group:noe-admins#login.aai.lifescience-ri.eu" = "admin"
 "urn:geant:lifescience-ri.eu:group:noe-platforms#login.aai.lifescience-ri.eu" = "platform_manager"
 "#,
-        )
-        .unwrap();
-        let s = load(&Overrides { config: Some(path), ..Overrides::default() }, None, None).unwrap();
-        assert_eq!(s.oidc.issuer.as_deref(), Some("https://login.aai.lifescience-ri.eu/oidc/"));
-        assert_eq!(s.oidc.algorithms, vec![omics_api::oidc::Algorithm::RS256]);
-        assert_eq!(s.oidc.roles["urn:geant:lifescience-ri.eu:group:noe-admins#login.aai.lifescience-ri.eu"], omics_domain::Role::Admin);
-        assert_eq!(s.oidc.default_role, omics_domain::Role::Researcher);
-        assert_eq!(s.oidc.jwks_refresh_min_secs, 60);
-        // Off by default, with RS256 and ES256 when turned on.
-        let d = omics_api::Settings::default();
-        assert!(d.oidc.issuer.is_none());
-        assert_eq!(d.oidc.algorithms, vec![omics_api::oidc::Algorithm::RS256, omics_api::oidc::Algorithm::ES256]);
+            )
+            .unwrap();
+            let s = load(&Overrides { config: Some(path), ..Overrides::default() }, None, None).unwrap();
+            assert_eq!(s.oidc.issuer.as_deref(), Some("https://login.aai.lifescience-ri.eu/oidc/"));
+            assert_eq!(s.oidc.algorithms, vec![omics_api::oidc::Algorithm::RS256]);
+            assert_eq!(s.oidc.roles["urn:geant:lifescience-ri.eu:group:noe-admins#login.aai.lifescience-ri.eu"], omics_domain::Role::Admin);
+            assert_eq!(s.oidc.default_role, omics_domain::Role::Researcher);
+            assert_eq!(s.oidc.jwks_refresh_min_secs, 60);
+            // Off by default, with RS256 and ES256 when turned on.
+            let d = omics_api::Settings::default();
+            assert!(d.oidc.issuer.is_none());
+            assert_eq!(d.oidc.algorithms, vec![omics_api::oidc::Algorithm::RS256, omics_api::oidc::Algorithm::ES256]);
+            Ok(())
+        });
     }
 
     #[test]
