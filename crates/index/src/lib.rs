@@ -14,12 +14,14 @@
 //! - `candidates`: a match's candidates and the supply counts the equity component reads.
 //! - `catalogue`: every record, parsed, in memory, with its matching features.
 //! - `facets`: the facet counts collector.
+//! - `stem`: English stemming with a memo of the words already stemmed.
 
 mod candidates;
 mod catalogue;
 mod facets;
 mod schema;
 mod search;
+mod stem;
 mod sync;
 
 pub use candidates::Candidates;
@@ -37,7 +39,7 @@ use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy};
 use schema::{ANALYZER, Fields, SCHEMA_VERSION, analyzer, read_payload, schema, vocab_stamp};
 pub(crate) use search::ids_of;
 
-/// Memory of the one index writer.
+/// Memory of the one index writer, shared by its indexing threads (one per core, at most four).
 const WRITER_MEMORY: usize = 64 * 1024 * 1024;
 
 #[derive(Debug, thiserror::Error)]
@@ -50,6 +52,12 @@ pub enum IndexError {
     Store(#[from] StoreError),
     #[error("invalid query: {0}")]
     Query(String),
+}
+
+/// How the writer merges segments: tantivy's default, named here because the first build
+/// turns merging off while it writes and on again after.
+fn merge_policy() -> Box<dyn tantivy::indexer::MergePolicy> {
+    Box::new(tantivy::indexer::LogMergePolicy::default())
 }
 
 pub type Result<T, E = IndexError> = std::result::Result<T, E>;
@@ -101,7 +109,8 @@ impl SearchIndex {
             Err(e) => return Err(e.into()),
         };
         index.tokenizers().register(ANALYZER, analyzer());
-        let writer = index.writer_with_num_threads(1, WRITER_MEMORY)?;
+        let writer = index.writer_with_num_threads(sync::parallelism(), WRITER_MEMORY)?;
+        writer.set_merge_policy(merge_policy());
         let reader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into()?;
         Ok(SearchIndex {
             index,

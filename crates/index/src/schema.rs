@@ -6,10 +6,11 @@ use std::collections::HashSet;
 use omics_domain::{Record, Vocabularies};
 use serde::{Deserialize, Serialize};
 use tantivy::schema::{FAST, Field, INDEXED, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions};
-use tantivy::tokenizer::{AsciiFoldingFilter, Language, LowerCaser, RemoveLongFilter, SimpleTokenizer, Stemmer, TextAnalyzer};
+use tantivy::tokenizer::{AsciiFoldingFilter, LowerCaser, RemoveLongFilter, SimpleTokenizer, TextAnalyzer};
 use tantivy::{Index, TantivyDocument, doc};
 
 use crate::SearchIndex;
+use crate::stem::EnglishStemmer;
 
 /// Bump when the fields or how they are filled change: the index is then rebuilt at open.
 pub(crate) const SCHEMA_VERSION: u32 = 5;
@@ -80,7 +81,7 @@ pub(crate) fn analyzer() -> TextAnalyzer {
         .filter(RemoveLongFilter::limit(40))
         .filter(LowerCaser)
         .filter(AsciiFoldingFilter)
-        .filter(Stemmer::new(Language::English))
+        .filter(EnglishStemmer)
         .build()
 }
 

@@ -7,13 +7,18 @@ use std::sync::atomic::Ordering;
 
 use omics_domain::Record;
 use omics_store::Store;
+use tantivy::indexer::NoMergePolicy;
 use tantivy::{IndexWriter, Term};
 use uuid::Uuid;
 
 use crate::schema::{Payload, SCHEMA_VERSION};
-use crate::{Entry, Result, SearchIndex};
+use crate::{Entry, Result, SearchIndex, merge_policy};
 
 const CATCH_UP_BATCH: i64 = 2_000;
+/// Records read a query in a scan.
+const SCAN_BATCH: i64 = 5_000;
+/// The records of one share of a first build, as catalogue entries.
+type Share = Vec<(Uuid, Arc<Entry>)>;
 /// A long catch-up commits every this many changes (one commit per catch-up otherwise): each
 /// commit writes a segment and syncs it, so fewer commits index faster, while a crash replays
 /// at most this many changes.
@@ -93,10 +98,11 @@ impl SearchIndex {
     }
 
     /// A new replica's first start: fill an empty index and the catalogue from one scan of the
-    /// records, each read and parsed once (tantivy indexes on its own thread meanwhile), rather
-    /// than replaying the whole change log and then reading every record again for the
-    /// catalogue. Returns how many records, or `None` when the index is not empty or the
-    /// database is (the caller catches up and loads the catalogue as usual).
+    /// records, each read and parsed once, rather than replaying the whole change log and then
+    /// reading every record again for the catalogue. The scan is split by id into a share per
+    /// core, each read over its own connection and parsed on its own thread, while tantivy
+    /// indexes on its own threads. Returns how many records, or `None` when the index is not
+    /// empty or the database is (the caller catches up and loads the catalogue as usual).
     pub fn build_with_catalogue(&self, store: &Store) -> Result<Option<usize>> {
         let mut w = self.lock_writer();
         if self.applied_seq() != 0 || self.reader.searcher().num_docs() != 0 {
@@ -108,17 +114,44 @@ impl SearchIndex {
         if seq == 0 {
             return Ok(None);
         }
-        let mut all = rustc_hash::FxHashMap::default();
-        scan_all(store, |rec| {
-            w.add_document(self.document(&rec))?;
-            all.insert(rec.meta().id, Arc::new(Entry::new(rec, &self.vocabs)));
-            Ok(())
-        })?;
+        let splits = store.id_splits(parallelism())?;
+        // No merging while the segments are written: it would take the cores the build needs.
+        // Merging starts after the commit, in the background, with the replica already serving.
+        w.set_merge_policy(Box::new(NoMergePolicy));
+        let writer: &IndexWriter = &w;
+        let shares: Result<Vec<Share>> = std::thread::scope(|s| {
+            let threads: Vec<_> =
+                shares(&splits).map(|(after, upto)| s.spawn(move || self.read_share(store, writer, after, upto))).collect();
+            threads.into_iter().map(|t| t.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))).collect()
+        });
+        w.set_merge_policy(merge_policy());
+        let shares = match shares {
+            Ok(shares) => shares,
+            Err(e) => {
+                // Leave the index empty, as it was, for the next attempt.
+                w.rollback()?;
+                return Err(e);
+            }
+        };
         self.commit(&mut w, seq)?;
+        let mut all = rustc_hash::FxHashMap::with_capacity_and_hasher(shares.iter().map(Vec::len).sum(), Default::default());
+        all.extend(shares.into_iter().flatten());
         let n = all.len();
         self.catalogue.replace(all, seq);
         self.catalogue_loaded.store(true, Ordering::Release);
         Ok(Some(n))
+    }
+
+    /// One share of a first build: its records added to the index, and returned as entries
+    /// for the catalogue.
+    fn read_share(&self, store: &Store, writer: &IndexWriter, after: Option<Uuid>, upto: Option<Uuid>) -> Result<Share> {
+        let mut entries = Vec::new();
+        scan_range(store, after, upto, |rec| {
+            writer.add_document(self.document(&rec))?;
+            entries.push((rec.meta().id, Arc::new(Entry::new(rec, &self.vocabs))));
+            Ok(())
+        })?;
+        Ok(entries)
     }
 
     /// Empty the index and index every record again; returns how many were indexed.
@@ -140,10 +173,14 @@ impl SearchIndex {
 }
 
 /// Every record in the store, in batches.
-fn scan_all(store: &Store, mut each: impl FnMut(Record) -> Result<()>) -> Result<()> {
-    let mut after = None;
+fn scan_all(store: &Store, each: impl FnMut(Record) -> Result<()>) -> Result<()> {
+    scan_range(store, None, None, each)
+}
+
+/// The records after `after` (exclusive) up to `upto` (inclusive), in id order, in batches.
+fn scan_range(store: &Store, mut after: Option<Uuid>, upto: Option<Uuid>, mut each: impl FnMut(Record) -> Result<()>) -> Result<()> {
     loop {
-        let batch = store.scan(None, after, 5_000)?;
+        let batch = store.scan_range(None, after, upto, SCAN_BATCH)?;
         let Some(last) = batch.last() else { break };
         after = Some(last.meta().id);
         for rec in batch {
@@ -151,4 +188,16 @@ fn scan_all(store: &Store, mut each: impl FnMut(Record) -> Result<()>) -> Result
         }
     }
     Ok(())
+}
+
+/// The `(after, upto)` bounds of the shares that `splits` cut the ids into.
+fn shares(splits: &[Uuid]) -> impl Iterator<Item = (Option<Uuid>, Option<Uuid>)> + '_ {
+    let lows = std::iter::once(None).chain(splits.iter().copied().map(Some));
+    let highs = splits.iter().copied().map(Some).chain(std::iter::once(None));
+    lows.zip(highs)
+}
+
+/// Threads to read and parse a first scan with: one per core, at most four.
+pub(crate) fn parallelism() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get().min(4))
 }

@@ -390,6 +390,12 @@ impl Store {
 
     /// Records in id order after `after` (exclusive), at most `limit`: for rebuilds and exports.
     pub fn scan(&self, kind: Option<Kind>, after: Option<Uuid>, limit: i64) -> Result<Vec<Record>> {
+        self.scan_range(kind, after, None, limit)
+    }
+
+    /// Records in id order after `after` (exclusive) and up to `upto` (inclusive), at most
+    /// `limit`: one share of a scan split by [`Store::id_splits`].
+    pub fn scan_range(&self, kind: Option<Kind>, after: Option<Uuid>, upto: Option<Uuid>, limit: i64) -> Result<Vec<Record>> {
         let mut c = self.conn()?;
         let mut q = records::table.select(Row::as_select()).order(records::id.asc()).limit(limit).into_boxed();
         if let Some(k) = kind {
@@ -398,7 +404,39 @@ impl Store {
         if let Some(a) = after {
             q = q.filter(records::id.gt(a.to_string()));
         }
-        q.load::<Row>(&mut *c)?.into_iter().map(Row::into_record).collect()
+        let rows = q.load::<Row>(&mut *c)?;
+        // The upper bound is applied here, not in the query: given both bounds, a planner
+        // without fresh statistics (a database just imported or restored) expects a few rows,
+        // and reads and sorts all the rest of the share for every batch instead of walking the
+        // primary key. The ids' text order is the database's order of them.
+        let upto = upto.map(|u| u.to_string());
+        rows.into_iter().take_while(|r| upto.as_ref().is_none_or(|u| r.id <= *u)).map(Row::into_record).collect()
+    }
+
+    /// Up to `parts - 1` record ids, ascending, that cut the records in id order into `parts`
+    /// shares of about equal size (ids are time-ordered UUIDs, so their values say nothing of
+    /// where the records lie): share `i` is the ids after split `i - 1` up to split `i`.
+    /// Fewer when there are fewer records than parts.
+    pub fn id_splits(&self, parts: usize) -> Result<Vec<Uuid>> {
+        let mut c = self.conn()?;
+        let n: i64 = records::table.count().get_result(&mut *c)?;
+        let parts = i64::try_from(parts.max(1)).unwrap_or(i64::MAX);
+        let mut splits = Vec::new();
+        for i in 1..parts {
+            let at = n * i / parts;
+            if at == 0 {
+                continue;
+            }
+            let id: Option<String> =
+                records::table.select(records::id).order(records::id.asc()).offset(at - 1).first(&mut *c).optional()?;
+            if let Some(id) = id {
+                let id = parse_uuid(&id)?;
+                if splits.last() != Some(&id) {
+                    splits.push(id);
+                }
+            }
+        }
+        Ok(splits)
     }
 
     /// How many records of `kind` are stored.

@@ -193,8 +193,46 @@ both!(
     accounts,
     external_accounts,
     needs_round_trip,
-    rate_limit_windows_count_and_prune
+    rate_limit_windows_count_and_prune,
+    id_splits_cut_a_scan_into_even_shares
 );
+
+/// A first start reads the records in shares, one per core: the shares cover every record
+/// once, in id order, and are of about equal size.
+fn id_splits_cut_a_scan_into_even_shares(backend: Backend) {
+    let (store, _db, _dir) = open(backend);
+    let owner = user(&store, "o@example.org");
+    assert!(store.id_splits(4).unwrap().is_empty(), "no records, nothing to split");
+    for i in 0..23 {
+        store.insert(&platform(owner, &format!("P{i}"), None), None).unwrap();
+    }
+    let all: Vec<Uuid> = store.scan(None, None, 100).unwrap().iter().map(|r| r.meta().id).collect();
+    assert_eq!(all.len(), 23);
+    for parts in [1, 2, 3, 4, 7, 23, 40] {
+        let splits = store.id_splits(parts).unwrap();
+        assert_eq!(splits.len(), parts.min(23) - 1, "{parts} parts");
+        assert!(splits.windows(2).all(|w| w[0] < w[1]), "{parts} parts: ascending splits");
+        let mut bounds: Vec<Option<Uuid>> = vec![None];
+        bounds.extend(splits.iter().copied().map(Some));
+        bounds.push(None);
+        let mut seen = Vec::new();
+        for share in bounds.windows(2) {
+            let mut after = share[0];
+            let mut got = Vec::new();
+            // Small pages, so paging within a share is exercised too.
+            loop {
+                let page = store.scan_range(None, after, share[1], 3).unwrap();
+                let Some(last) = page.last() else { break };
+                after = Some(last.meta().id);
+                got.extend(page.iter().map(|r| r.meta().id));
+            }
+            let even = 23 / parts.min(23);
+            assert!(got.len() == even || got.len() == even + 1, "{parts} parts: a share of {} records", got.len());
+            seen.extend(got);
+        }
+        assert_eq!(seen, all, "{parts} parts: every record once, in id order");
+    }
+}
 
 fn rate_limit_windows_count_and_prune(backend: Backend) {
     let (store, _db, _dir) = open(backend);
