@@ -5,32 +5,18 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+mod common;
+
+use common::{Server, free_port};
 use omics_store::Backend;
 use omics_store::testdb::TestDb;
 use rand::Rng;
 use reqwest::blocking::Client;
 use serde_json::{Value, json};
-
-struct Server {
-    child: Child,
-    base: String,
-}
-
-impl Drop for Server {
-    /// A failing assertion must not leave a server running.
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
-}
 
 fn start(db: &TestDb, data: &std::path::Path) -> Server {
     let port = free_port();
@@ -49,23 +35,7 @@ fn start(db: &TestDb, data: &std::path::Path) -> Server {
         Backend::Postgres => cmd.env("DATABASE_URL", &db.url).env("OMICS_JWT_SECRET", "crash-test-secret-crash-test-secret-0123"),
         Backend::Sqlite => cmd.env_remove("DATABASE_URL").env_remove("OMICS_JWT_SECRET"),
     };
-    let mut child = cmd.spawn().unwrap();
-    let base = format!("http://127.0.0.1:{port}");
-    let client = Client::new();
-    let deadline = Instant::now() + Duration::from_secs(30);
-    let mut ready = false;
-    while !ready && Instant::now() < deadline {
-        ready = client.get(format!("{base}/api/v1/health/ready")).send().is_ok_and(|r| r.status().is_success());
-        if !ready {
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
-    if !ready {
-        let _ = child.kill();
-        let _ = child.wait();
-        panic!("the server did not become ready");
-    }
-    Server { child, base }
+    Server::start(cmd, port, Duration::from_secs(30)).expect("the server did not become ready")
 }
 
 fn platform(name: &str) -> Value {

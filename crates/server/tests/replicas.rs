@@ -14,11 +14,14 @@
 
 use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
+mod common;
+
+use common::{Server, free_port};
 use omics_domain::Kind;
 use omics_store::testdb::TestDb;
 use omics_store::{Backend, Store};
@@ -40,33 +43,16 @@ const SECRET: &str = "a-token-secret-shared-by-the-three-replicas-of-this-test";
 const TECHS: [&str; WRITERS] =
     ["whole-exome-sequencing", "nanopore-sequencing", "small-rna-sequencing", "single-cell-atac-sequencing", "xenium", "chip-seq"];
 
-struct Replica {
-    child: Child,
-    base: String,
-}
-
-impl Drop for Replica {
-    /// A failing assertion must not leave a server running.
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
-}
-
 fn client() -> Client {
     Client::builder().timeout(Duration::from_secs(10)).build().unwrap()
 }
 
 /// Start a replica on `data` and wait until it is ready; returns it and how long that took.
-fn start(db: &TestDb, data: &Path, log: &Path) -> (Replica, Duration) {
+fn start(db: &TestDb, data: &Path, log: &Path) -> (Server, Duration) {
     let port = free_port();
     let t = Instant::now();
-    let child = Command::new(env!("CARGO_BIN_EXE_omics-match"))
-        .args(["serve", "--host", "127.0.0.1", "--port", &port.to_string(), "--data-dir"])
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_omics-match"));
+    cmd.args(["serve", "--host", "127.0.0.1", "--port", &port.to_string(), "--data-dir"])
         .arg(data)
         .env("DATABASE_URL", &db.url)
         .env("OMICS_JWT_SECRET", SECRET)
@@ -76,18 +62,11 @@ fn start(db: &TestDb, data: &Path, log: &Path) -> (Replica, Duration) {
         .env("OMICS_RATE_LIMIT_ANONYMOUS_MATCH_PER_MINUTE", "0")
         .env("RUST_LOG", "warn,omics_service=info")
         .stdout(Stdio::null())
-        .stderr(std::fs::File::create(log).unwrap())
-        .spawn()
-        .unwrap();
-    let replica = Replica { child, base: format!("http://127.0.0.1:{port}") };
-    let c = client();
-    while t.elapsed() < Duration::from_secs(60) {
-        if c.get(format!("{}/api/v1/health/ready", replica.base)).send().is_ok_and(|r| r.status().is_success()) {
-            return (replica, t.elapsed());
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    panic!("replica on {} not ready within 60 s; its log:\n{}", replica.base, std::fs::read_to_string(log).unwrap_or_default());
+        .stderr(std::fs::File::create(log).unwrap());
+    let Some(replica) = Server::start(cmd, port, Duration::from_secs(60)) else {
+        panic!("replica on port {port} not ready within 60 s; its log:\n{}", std::fs::read_to_string(log).unwrap_or_default());
+    };
+    (replica, t.elapsed())
 }
 
 /// Which replicas answer now: their base URLs, `None` while one is down.
@@ -333,7 +312,7 @@ fn three_replicas_see_every_write_within_a_second_and_a_killed_one_catches_up() 
     let db = TestDb::new(Backend::Postgres, dir.path()).unwrap();
     let data: Vec<PathBuf> = (0..REPLICAS).map(|i| dir.path().join(format!("replica-{}", i + 1))).collect();
     let logs: Vec<PathBuf> = (0..REPLICAS).map(|i| dir.path().join(format!("replica-{}.log", i + 1))).collect();
-    let mut replicas: Vec<Option<Replica>> = Vec::new();
+    let mut replicas: Vec<Option<Server>> = Vec::new();
     for i in 0..REPLICAS {
         replicas.push(Some(start(&db, &data[i], &logs[i]).0));
     }
