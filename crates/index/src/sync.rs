@@ -15,7 +15,7 @@ use crate::schema::{Payload, SCHEMA_VERSION};
 use crate::{Entry, Result, SearchIndex, merge_policy};
 
 const CATCH_UP_BATCH: i64 = 2_000;
-/// Records read a query in a scan.
+/// Records read by each query of a scan.
 const SCAN_BATCH: i64 = 5_000;
 /// The records of one share of a first build, as catalogue entries.
 type Share = Vec<(Uuid, Arc<Entry>)>;
