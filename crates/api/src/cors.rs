@@ -23,8 +23,9 @@ use std::collections::HashSet;
 
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::error::InternalError;
 use actix_web::http::Method;
-use actix_web::http::header::{self, HeaderValue};
+use actix_web::http::header::{self, HeaderMap, HeaderValue};
 use actix_web::middleware::Next;
 use actix_web::{HttpResponse, ResponseError, web};
 use omics_domain::Code;
@@ -126,27 +127,38 @@ pub async fn cors(req: ServiceRequest, next: Next<impl MessageBody + 'static>) -
         return Ok(req.into_response(res.finish()));
     }
     let read = matches!(*req.method(), Method::GET | Method::HEAD) && !req.headers().contains_key(header::AUTHORIZATION);
-    let mut res = call(req, next).await?;
-    let headers = res.headers_mut();
-    if listed {
-        if let Ok(v) = HeaderValue::from_str(&origin) {
-            headers.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, v);
+    let allow = |headers: &mut HeaderMap| {
+        if listed {
+            if let Ok(v) = HeaderValue::from_str(&origin) {
+                headers.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, v);
+            }
+            headers.insert(header::ACCESS_CONTROL_EXPOSE_HEADERS, text(EXPOSE));
+        } else if policy.any && read {
+            headers.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, text("*"));
+            headers.insert(header::ACCESS_CONTROL_EXPOSE_HEADERS, text(EXPOSE));
         }
-        headers.insert(header::ACCESS_CONTROL_EXPOSE_HEADERS, text(EXPOSE));
-    } else if policy.any && read {
-        headers.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, text("*"));
-        headers.insert(header::ACCESS_CONTROL_EXPOSE_HEADERS, text(EXPOSE));
+        if !policy.origins.is_empty() {
+            // The answer depends on the origin: caches keep one per origin.
+            headers.append(header::VARY, text("Origin"));
+        }
+    };
+    match call(req, next).await {
+        Ok(mut res) => {
+            allow(res.headers_mut());
+            Ok(res)
+        }
+        // An inner service's error (a request timed out) is answered with the same headers,
+        // so that the page reads its problem document rather than a failed cross-origin call.
+        Err(e) => {
+            let mut res = e.error_response();
+            allow(res.headers_mut());
+            Err(InternalError::from_response(e, res).into())
+        }
     }
-    if !policy.origins.is_empty() {
-        // The answer depends on the origin: caches keep one per origin.
-        headers.append(header::VARY, text("Origin"));
-    }
-    Ok(res)
 }
 
 /// Call the next service. (The request is not cloned beforehand: an inner middleware may need
-/// it to be the only reference, and an error the inner services return is rare and becomes a
-/// response further out.)
+/// it to be the only reference.)
 async fn call(req: ServiceRequest, next: Next<impl MessageBody + 'static>) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
     Ok(next.call(req).await?.map_into_boxed_body())
 }

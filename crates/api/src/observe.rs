@@ -17,6 +17,7 @@ use std::time::Instant;
 
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::error::InternalError;
 use actix_web::http::Method;
 use actix_web::http::header::{self, HeaderName, HeaderValue};
 use actix_web::middleware::Next;
@@ -146,14 +147,23 @@ pub async fn observe(req: ServiceRequest, next: Next<impl MessageBody + 'static>
     let method = method_label(req.method());
     let client_text = client.map_or_else(|| "-".to_owned(), |c| c.to_string());
     let span = tracing::info_span!("request", request_id = %id, client = %client_text, method, path = %req.path());
+    // The route as the path stands now, for an answer that comes back without its request.
+    let route_of_path = req.match_pattern();
     // (The request is not cloned: an inner middleware may need to be its only holder.)
-    let res = next.call(req).instrument(span.clone()).await?.map_into_boxed_body();
+    let (res, request) = match next.call(req).instrument(span.clone()).await {
+        Ok(res) => {
+            let (req, res) = res.map_into_boxed_body().into_parts();
+            (res, Ok(req))
+        }
+        // An inner service's error (a request timed out) is counted, logged and marked too.
+        Err(e) => (e.error_response(), Err(e)),
+    };
     let mut res = with_request_id(res, &id).await;
     if let Ok(v) = HeaderValue::from_str(&id) {
         res.headers_mut().insert(X_REQUEST_ID, v);
     }
     let status = res.status().as_u16();
-    let route = res.request().match_pattern().unwrap_or_else(|| "unmatched".to_owned());
+    let route = request.as_ref().ok().and_then(|r| r.match_pattern()).or(route_of_path).unwrap_or_else(|| "unmatched".to_owned());
     let elapsed = started.elapsed().as_secs_f64();
     if let Some(state) = &state {
         state.metrics.observe(method, &route, status, elapsed);
@@ -165,16 +175,18 @@ pub async fn observe(req: ServiceRequest, next: Next<impl MessageBody + 'static>
     } else {
         tracing::debug!(status, route = %route, ms, "answered");
     }
-    Ok(res)
+    match request {
+        Ok(req) => Ok(ServiceResponse::new(req, res)),
+        Err(e) => Err(InternalError::from_response(e, res).into()),
+    }
 }
 
 /// A problem document gets the member `request_id`.
-async fn with_request_id(res: ServiceResponse<BoxBody>, id: &str) -> ServiceResponse<BoxBody> {
+async fn with_request_id(res: HttpResponse, id: &str) -> HttpResponse {
     let is_problem = res.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|v| v.starts_with(PROBLEM_JSON));
     if !is_problem {
         return res;
     }
-    let (req, res) = res.into_parts();
     let (head, body) = res.into_parts();
     let bytes = actix_web::body::to_bytes(body).await.unwrap_or_default();
     let body = match serde_json::from_slice::<serde_json::Value>(&bytes) {
@@ -184,7 +196,7 @@ async fn with_request_id(res: ServiceResponse<BoxBody>, id: &str) -> ServiceResp
         }
         _ => bytes.to_vec(),
     };
-    ServiceResponse::new(req, head.set_body(BoxBody::new(body)))
+    head.set_body(BoxBody::new(body))
 }
 
 /// `GET /metrics`: the Prometheus text exposition.

@@ -428,13 +428,18 @@ async fn a_client_sending_headers_slowly_is_cut_off() {
 
 #[actix_web::test]
 async fn a_request_not_answered_in_time_gets_503_with_retry_after() {
-    let app = TestApp::spawn_with(Backend::Sqlite, |s| s.request_timeout_secs = 1).await;
+    let app = TestApp::spawn_with(Backend::Sqlite, |s| {
+        s.request_timeout_secs = 1;
+        s.cors_allowed_origins = vec!["https://app.example.org".into()];
+    })
+    .await;
     let mut stream = connect(&app);
     let started = Instant::now();
     let (answer, elapsed) = actix_web::rt::task::spawn_blocking(move || {
         // Headers promptly, then a body that never completes: the handler is still reading it
-        // when the time is up.
-        let head = "POST /api/v1/matches HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"title\"";
+        // when the time is up. From a page of another origin, with its own request id.
+        let head = "POST /api/v1/matches HTTP/1.1\r\nHost: x\r\nOrigin: https://app.example.org\r\nX-Request-Id: slow-body-1\r\n\
+                    Content-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"title\"";
         stream.write_all(head.as_bytes()).unwrap();
         let answer = read_response(&mut stream);
         (answer, started.elapsed())
@@ -447,6 +452,12 @@ async fn a_request_not_answered_in_time_gets_503_with_retry_after() {
     assert!(lower.contains("content-type: application/problem+json"), "{answer}");
     assert!(lower.contains(&format!("retry-after: {}", limits::TIMEOUT_RETRY_AFTER_SECS)), "{answer}");
     assert!(answer.contains(r#""code":"unavailable""#), "{answer}");
+    // Answered as every other request is: readable by the page, marked, counted.
+    assert!(lower.contains("access-control-allow-origin: https://app.example.org"), "{answer}");
+    assert!(lower.contains("x-request-id: slow-body-1"), "{answer}");
+    assert!(answer.contains(r#""request_id":"slow-body-1""#), "{answer}");
+    let metrics = app.client.get(format!("{}/metrics", app.base)).send().await.unwrap().text().await.unwrap();
+    assert!(metrics.contains(r#"http_requests_total{method="POST",route="/api/v1/matches",status="503"} 1"#), "{metrics}");
     // Requests that finish in time are not affected.
     let (s, v) = app.post("/api/v1/matches", None, need("Quick", "LT", "WES")).await;
     assert_eq!(s, StatusCode::OK, "{v}");
