@@ -10,15 +10,14 @@
 
 use std::net::IpAddr;
 use std::num::NonZeroU32;
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use actix_web::{HttpRequest, web};
 use governor::clock::{Clock, DefaultClock};
 use governor::state::keyed::DefaultKeyedStateStore;
 use governor::{Quota, RateLimiter};
 use omics_domain::Code;
-use omics_service::ratelimits::Verdict;
+use omics_service::ratelimits::{Pruning, Verdict};
 
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -53,7 +52,7 @@ struct Limit {
 pub struct Limits {
     auth: Limit,
     matching: Limit,
-    pruned: Mutex<Instant>,
+    pruned: Pruning,
 }
 
 impl Limits {
@@ -64,7 +63,7 @@ impl Limits {
             per_minute,
             local: NonZeroU32::new(per_minute).filter(|_| !shared).map(|n| RateLimiter::keyed(Quota::per_minute(n))),
         };
-        Limits { auth: limit(auth_per_minute), matching: limit(matching_per_minute), pruned: Mutex::new(Instant::now()) }
+        Limits { auth: limit(auth_per_minute), matching: limit(matching_per_minute), pruned: Pruning::default() }
     }
 
     fn limit(&self, bucket: Bucket) -> &Limit {
@@ -76,11 +75,9 @@ impl Limits {
 
     /// Forget the clients the in-memory limiters no longer hold back, once a minute.
     fn prune(&self) {
-        let mut last = self.pruned.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        if last.elapsed() < PRUNE_EVERY {
+        if !self.pruned.due(PRUNE_EVERY) {
             return;
         }
-        *last = Instant::now();
         for limiter in [&self.auth.local, &self.matching.local].into_iter().flatten() {
             limiter.retain_recent();
             limiter.shrink_to_fit();
@@ -114,13 +111,13 @@ pub async fn check(state: &AppState, bucket: Bucket, req: &HttpRequest) -> Resul
         });
     }
     let (service, per_minute) = (state.service.clone(), limit.per_minute);
-    match web::block(move || service.count_request(bucket.name(), &client.to_string(), per_minute)).await {
-        Ok(Ok(Verdict::Allowed)) => Ok(()),
-        Ok(Ok(Verdict::Refused { retry_after_secs })) => Err(refused(bucket, retry_after_secs)),
-        Ok(Err(e)) => {
-            tracing::warn!(error = %e, "the shared rate limit could not count a request; let through");
-            Ok(())
-        }
+    let counted = web::block(move || service.count_request(bucket.name(), &client.to_string(), per_minute))
+        .await
+        .map_err(|e| e.to_string())
+        .and_then(|counted| counted.map_err(|e| e.to_string()));
+    match counted {
+        Ok(Verdict::Allowed) => Ok(()),
+        Ok(Verdict::Refused { retry_after_secs }) => Err(refused(bucket, retry_after_secs)),
         Err(e) => {
             tracing::warn!(error = %e, "the shared rate limit could not count a request; let through");
             Ok(())

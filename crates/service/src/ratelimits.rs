@@ -21,9 +21,22 @@ pub enum Verdict {
     },
 }
 
-/// When the counters were last pruned by this process.
+/// When this process last pruned something: counters here, the in-memory limiters' clients
+/// in the HTTP layer.
 #[derive(Debug, Default)]
 pub struct Pruning(Mutex<Option<Instant>>);
+
+impl Pruning {
+    /// Whether to prune now: the first time, then once `every` has passed since the last.
+    pub fn due(&self, every: Duration) -> bool {
+        let mut last = self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let due = last.is_none_or(|t| t.elapsed() >= every);
+        if due {
+            *last = Some(Instant::now());
+        }
+        due
+    }
+}
 
 impl Service {
     /// Count a request of `client` against `bucket`, which allows `per_minute` requests a
@@ -39,15 +52,7 @@ impl Service {
     }
 
     fn prune_rate_limits(&self) {
-        let due = {
-            let mut last = self.rate_limit_pruning.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-            let due = last.is_none_or(|t| t.elapsed() >= PRUNE_EVERY);
-            if due {
-                *last = Some(Instant::now());
-            }
-            due
-        };
-        if due {
+        if self.rate_limit_pruning.due(PRUNE_EVERY) {
             match self.store.prune_rate_limits(omics_store::RATE_WINDOW_SECS) {
                 Ok(n) if n > 0 => tracing::debug!(deleted = n, "pruned rate-limit counters"),
                 Ok(_) => {}

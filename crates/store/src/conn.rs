@@ -179,10 +179,7 @@ impl Store {
 
     /// Run `f` in a writing transaction, in commit order with every other writer.
     pub(crate) fn write<T>(&self, f: impl FnOnce(&mut DbConn) -> Result<T>) -> Result<T> {
-        let _turn = match self.backend {
-            Backend::Sqlite => Some(self.write_turn.lock().unwrap_or_else(|p| p.into_inner())),
-            Backend::Postgres => None,
-        };
+        let _turn = self.sqlite_turn();
         let mut pooled = self.conn()?;
         let conn: &mut DbConn = &mut pooled;
         conn.transaction(|c| {
